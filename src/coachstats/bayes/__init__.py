@@ -1,0 +1,284 @@
+"""The one adapter between coachstats and PyMC/ArviZ.
+
+Bayesian estimators build a PyMC model and call :func:`sample`; they read results through
+:func:`posterior_table`, :func:`draws` and :func:`diagnose`. PyMC, PyTensor and ArviZ are
+imported inside these functions, never at ``import coachstats`` time.
+
+Intervals are equal-tailed (ETI) at the probability the caller names; ArviZ 1.x defaults to
+an 89% interval, so every table here carries its ``ci_level`` and ``ci_kind`` explicitly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._rng import RNGLike, seed_from
+from ..results import Result, tidy_frame
+
+__all__ = [
+    "ConvergenceWarning",
+    "Diagnostics",
+    "diagnose",
+    "draws",
+    "posterior_table",
+    "sample",
+]
+
+#: Thresholds follow Vehtari et al. (2021), "Rank-normalization, folding, and localization".
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+class ConvergenceWarning(UserWarning):
+    """The sampler's output fails a health check; estimates may be unreliable."""
+
+
+def sample(
+    model: Any,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    target_accept: float = 0.9,
+    rng: RNGLike = None,
+    var_names: Sequence[str] | None = None,
+) -> Any:
+    """Sample ``model`` with PyMC's default NUTS (nutpie) and return the ArviZ DataTree.
+
+    Quiet (no progress bar, no convergence printout: :func:`diagnose` reports health).
+
+    Parameters
+    ----------
+    model : pymc.Model
+    draws, tune, chains : int
+        Posterior draws per chain, tuning steps per chain, number of chains.
+    target_accept : float
+        NUTS target acceptance rate; raise towards 0.99 if divergences appear.
+    rng : int, Generator or None
+        Seeds the sampler; the same seed gives the same draws.
+    """
+    import logging
+
+    import pymc as pm
+
+    seed = seed_from(rng)
+    loggers = [logging.getLogger(n) for n in ("pymc", "pymc.sampling.mcmc", "pytensor")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+                target_accept=target_accept,
+                model=model,
+                var_names=list(var_names) if var_names is not None else None,
+            )
+    finally:
+        for lg, lv in zip(loggers, levels, strict=True):
+            lg.setLevel(lv)
+    return idata
+
+
+def draws(idata: Any, var: str, group: str = "posterior") -> np.ndarray:
+    """Return the draws of ``var`` as an array of shape (chain, draw, ...)."""
+    return np.asarray(idata[group][var].values)
+
+
+def _flat_elements(idata: Any, var: str) -> list[tuple[str, np.ndarray]]:
+    da = idata["posterior"][var]
+    x = np.asarray(da.values)
+    if x.ndim == 2:
+        return [(var, x)]
+    extra_dims = da.dims[2:]
+    coords = [
+        np.asarray(da.coords[d].values) if d in da.coords else np.arange(da.sizes[d])
+        for d in extra_dims
+    ]
+    out = []
+    for idx in np.ndindex(*x.shape[2:]):
+        label = ", ".join(str(coords[i][j]) for i, j in enumerate(idx))
+        out.append((f"{var}[{label}]", x[(slice(None), slice(None), *idx)]))
+    return out
+
+
+def _rhat_ess(x: np.ndarray) -> tuple[float, float, float]:
+    import arviz as az
+
+    if x.shape[0] < 2 or not np.all(np.isfinite(x)):
+        return np.nan, np.nan, np.nan
+    if np.ptp(x) == 0:
+        return np.nan, np.nan, np.nan
+    r = float(az.rhat(x, chain_axis=0, draw_axis=1))
+    eb = float(az.ess(x, method="bulk", chain_axis=0, draw_axis=1))
+    et = float(az.ess(x, method="tail", prob=0.1, chain_axis=0, draw_axis=1))
+    return r, eb, et
+
+
+def posterior_table(
+    idata: Any,
+    var_names: Sequence[str],
+    *,
+    ci_level: float = 0.95,
+    terms: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Tidy posterior summary: one row per scalar element of each variable.
+
+    Columns: ``term, estimate`` (posterior mean), ``std_error`` (posterior SD), ``ci_low,
+    ci_high`` (equal-tailed), ``ci_level``, ``median, ci_kind, rhat, ess_bulk, ess_tail``.
+    ``terms`` renames variables in the output.
+    """
+    a = (1 - ci_level) / 2
+    rows = []
+    for var in var_names:
+        for name, x in _flat_elements(idata, var):
+            flat = x.reshape(-1)
+            r, eb, et = _rhat_ess(x)
+            rows.append(
+                {
+                    "term": (terms or {}).get(name, name),
+                    "estimate": float(np.mean(flat)),
+                    "std_error": float(np.std(flat, ddof=1)),
+                    "ci_low": float(np.quantile(flat, a)),
+                    "ci_high": float(np.quantile(flat, 1 - a)),
+                    "ci_level": ci_level,
+                    "median": float(np.median(flat)),
+                    "ci_kind": "equal-tailed",
+                    "rhat": r,
+                    "ess_bulk": eb,
+                    "ess_tail": et,
+                }
+            )
+    return tidy_frame(rows)
+
+
+@dataclass(frozen=True)
+class Diagnostics(Result):
+    """Sampler health: worst R-hat, smallest bulk/tail ESS, divergent transitions."""
+
+    max_rhat: float
+    min_ess_bulk: float
+    min_ess_tail: float
+    n_divergent: int
+    chains: int
+    draws: int
+    rhat_max: float = RHAT_MAX
+    ess_min: float = ESS_MIN
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def title(self) -> str:
+        return "Sampler diagnostics"
+
+    @property
+    def notes(self) -> list[str]:
+        if self.ok:
+            return [
+                f"Healthy: R-hat <= {self.rhat_max}, bulk and tail ESS >= {self.ess_min:g}, "
+                "no divergent transitions (Vehtari et al. 2021)."
+            ]
+        return list(self.problems)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "diagnostic": ["max_rhat", "min_ess_bulk", "min_ess_tail", "n_divergent"],
+                "value": [
+                    self.max_rhat,
+                    self.min_ess_bulk,
+                    self.min_ess_tail,
+                    float(self.n_divergent),
+                ],
+                "threshold": [self.rhat_max, self.ess_min, self.ess_min, 0.0],
+                "ok": [
+                    bool(self.max_rhat <= self.rhat_max),
+                    bool(self.min_ess_bulk >= self.ess_min),
+                    bool(self.min_ess_tail >= self.ess_min),
+                    self.n_divergent == 0,
+                ],
+            }
+        )
+
+
+def diagnose(
+    idata: Any,
+    var_names: Sequence[str],
+    *,
+    rhat_max: float = RHAT_MAX,
+    ess_min: float = ESS_MIN,
+    warn: bool = True,
+) -> Diagnostics:
+    """Check R-hat, bulk/tail ESS and divergences over ``var_names``; warn if poor.
+
+    Emits a :class:`ConvergenceWarning` naming each problem and what to try.
+    """
+    rh, eb, et = [], [], []
+    for var in var_names:
+        for _, x in _flat_elements(idata, var):
+            r, b, t = _rhat_ess(x)
+            rh.append(r)
+            eb.append(b)
+            et.append(t)
+    max_rhat = float(np.nanmax(rh)) if np.any(np.isfinite(rh)) else np.nan
+    min_eb = float(np.nanmin(eb)) if np.any(np.isfinite(eb)) else np.nan
+    min_et = float(np.nanmin(et)) if np.any(np.isfinite(et)) else np.nan
+    n_div = 0
+    if "sample_stats" in idata.children and "diverging" in idata["sample_stats"]:
+        n_div = int(np.asarray(idata["sample_stats"]["diverging"].values).sum())
+    post = idata["posterior"]
+    chains, n_draws = int(post.sizes["chain"]), int(post.sizes["draw"])
+    problems = []
+    if not np.isfinite(max_rhat) or max_rhat > rhat_max:
+        problems.append(
+            f"R-hat up to {max_rhat:.3f} exceeds {rhat_max}: chains disagree; run longer "
+            "chains or reparameterise."
+        )
+    if not np.isfinite(min_eb) or min_eb < ess_min:
+        problems.append(
+            f"Bulk ESS as low as {min_eb:.0f} (< {ess_min:g}): too few effective draws; "
+            "increase draws."
+        )
+    if np.isfinite(min_et) and min_et < ess_min:
+        problems.append(
+            f"Tail ESS as low as {min_et:.0f} (< {ess_min:g}): interval ends are noisy; "
+            "increase draws."
+        )
+    if n_div:
+        problems.append(
+            f"{n_div} divergent transition(s): the posterior may be biased; raise "
+            "target_accept or use a non-centred parameterisation."
+        )
+    diag = Diagnostics(
+        max_rhat=max_rhat,
+        min_ess_bulk=min_eb,
+        min_ess_tail=min_et,
+        n_divergent=n_div,
+        chains=chains,
+        draws=n_draws,
+        rhat_max=rhat_max,
+        ess_min=ess_min,
+        problems=tuple(problems),
+    )
+    if warn and problems:
+        warnings.warn(
+            "Sampler diagnostics are poor: " + " ".join(problems), ConvergenceWarning, stacklevel=2
+        )
+    return diag

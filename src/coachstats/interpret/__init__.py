@@ -1,0 +1,116 @@
+"""Named, cited rules that turn a number into a word, always with the rule's name attached.
+
+A label is never given alone: :func:`label` returns an :class:`Interpretation` holding the
+value, the label, the rule and its citation, so a report can say "medium, following Funder &
+Ozer (2019)".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scipy import stats
+
+__all__ = ["RULES", "Interpretation", "Rule", "improvement_index", "label"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Ordered cut-points on |value| and the label of each band."""
+
+    name: str
+    metric: str
+    cutoffs: tuple[float, ...]
+    labels: tuple[str, ...]
+    citation: str
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.cutoffs) + 1:
+            raise ValueError(f"rule {self.name!r}: need one more label than cut-off.")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    value: float
+    label: str
+    rule: str
+    citation: str
+
+    def __str__(self) -> str:
+        return f"{self.label}, following {self.citation}"
+
+
+RULES: dict[str, Rule] = {
+    "cohen1988_d": Rule(
+        "cohen1988_d",
+        "d",
+        (0.2, 0.5, 0.8),
+        ("negligible", "small", "medium", "large"),
+        "Cohen (1988)",
+    ),
+    "cohen1988_r": Rule(
+        "cohen1988_r",
+        "r",
+        (0.1, 0.3, 0.5),
+        ("negligible", "small", "medium", "large"),
+        "Cohen (1988)",
+    ),
+    "funder_ozer2019_r": Rule(
+        "funder_ozer2019_r",
+        "r",
+        (0.05, 0.10, 0.20, 0.30, 0.40),
+        ("tiny", "very small", "small", "medium", "large", "very large"),
+        "Funder & Ozer (2019)",
+    ),
+    "gignac_szodorai2016_r": Rule(
+        "gignac_szodorai2016_r",
+        "r",
+        (0.10, 0.20, 0.30),
+        ("below typical-small", "small", "typical", "relatively large"),
+        "Gignac & Szodorai (2016)",
+    ),
+    "wwc_g": Rule(
+        "wwc_g",
+        "g",
+        (0.25,),
+        ("not substantively important", "substantively important"),
+        "What Works Clearinghouse Procedures Handbook v5.0 (2022): |g| >= 0.25",
+    ),
+    "higgins2003_i2": Rule(
+        "higgins2003_i2",
+        "I2 (%)",
+        (25.0, 50.0, 75.0),
+        ("very low", "low", "moderate", "high"),
+        "Higgins et al. (2003)",
+    ),
+}
+
+DEFAULT_RULE = {"d": "cohen1988_d", "g": "wwc_g", "r": "funder_ozer2019_r", "i2": "higgins2003_i2"}
+
+
+def label(value: float, rule: str | Rule = "funder_ozer2019_r") -> Interpretation:
+    """Label ``|value|`` by a named rule.
+
+    Examples
+    --------
+    >>> str(label(0.39, "funder_ozer2019_r"))
+    'large, following Funder & Ozer (2019)'
+    """
+    r = RULES[rule] if isinstance(rule, str) else rule
+    if isinstance(rule, str) and rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose one of {sorted(RULES)}.")
+    a = abs(float(value))
+    i = sum(a >= c for c in r.cutoffs)
+    return Interpretation(value=float(value), label=r.labels[i], rule=r.name, citation=r.citation)
+
+
+def improvement_index(g: float) -> float:
+    """WWC improvement index: expected percentile-rank change of the average comparison
+    member, ``100 * (Phi(g) - 0.5)``.
+
+    Examples
+    --------
+    >>> round(improvement_index(0.25), 1)
+    9.9
+    """
+    return float(100 * (stats.norm.cdf(g) - 0.5))

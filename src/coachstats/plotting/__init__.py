@@ -1,0 +1,1 @@
+"""Plots shared by several results (forest, funnel, event study, posterior, Kaplan-Meier)."""

@@ -1,0 +1,115 @@
+"""The shared shape of every result: a frozen dataclass of numbers with the same verbs.
+
+Subclasses define their fields and implement :meth:`Result.to_frame` (and usually
+:meth:`Result.plot`). ``summary()`` and ``_repr_html_`` are built from the frame, a title and
+notes, so a result reads the same in a terminal, a notebook and a report.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Leading columns of every ``to_frame()``; estimator-specific columns follow.
+FRAME_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "ci_low", "ci_high", "ci_level")
+
+
+def tidy_frame(rows: Iterable[Mapping[str, Any]], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Build a result table with the standard columns first, in a stable order.
+
+    Missing standard entries become NaN, so every frame has every standard column.
+
+    Examples
+    --------
+    >>> tidy_frame([{"term": "mu", "estimate": 0.3}]).columns[:3].tolist()
+    ['term', 'estimate', 'std_error']
+    """
+    df = pd.DataFrame(list(rows))
+    for c in FRAME_COLUMNS:
+        if c not in df.columns:
+            df[c] = np.nan
+    rest = [c for c in extra if c in df.columns and c not in FRAME_COLUMNS]
+    rest += [c for c in df.columns if c not in FRAME_COLUMNS and c not in rest]
+    return df.loc[:, list(FRAME_COLUMNS) + rest].reset_index(drop=True)
+
+
+def _fmt(v: object, digits: int) -> str:
+    if isinstance(v, bool | np.bool_):
+        return str(bool(v))
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if isinstance(v, float | np.floating):
+        if np.isnan(v):
+            return ""
+        a = abs(float(v))
+        if a != 0 and (a < 10 ** (-digits) or a >= 1e7):
+            return f"{float(v):.{digits}g}"
+        return f"{float(v):.{digits}f}"
+    return str(v)
+
+
+def format_frame(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Return a string copy of ``df`` with numbers rounded for display."""
+    return df.apply(lambda col: col.map(lambda v: _fmt(v, digits))).astype(str)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Base class of coachstats results.
+
+    Subclasses are frozen dataclasses holding numbers (no prose beyond short notes), and
+    implement ``to_frame``. ``title`` and ``notes`` give ``summary()`` its heading and its
+    caveats; override them as properties.
+    """
+
+    @property
+    def title(self) -> str:
+        return type(self).__name__
+
+    @property
+    def notes(self) -> list[str]:
+        """Short statements the reader needs (method, interval type, what was dropped)."""
+        return []
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        """Tidy table: ``term, estimate, std_error, ci_low, ci_high, ci_level, ...``."""
+        raise NotImplementedError
+
+    def summary(self, digits: int = 3) -> str:
+        """Readable text: title, table and notes."""
+        table = format_frame(self.to_frame(), digits).to_string(index=False)
+        lines = [self.title, "=" * len(self.title), table]
+        if self.notes:
+            lines.append("")
+            lines.extend(f"- {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        table = format_frame(self.to_frame()).to_html(index=False, border=0, escape=True)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (
+            f"<div class='coachstats-result'><strong>{html.escape(self.title)}</strong>"
+            f"{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
+        )
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result on ``ax`` (a new figure if None) and return the Axes."""
+        raise NotImplementedError(f"{type(self).__name__} has no plot.")
+
+
+def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
+    """Return ``ax`` or a fresh Axes; matplotlib is imported only when plotting."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
