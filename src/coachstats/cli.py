@@ -14,6 +14,7 @@ BUNDLED_SEEDS: dict[str, int] = {
     "roi_program": 189,
     "pre_post_360": 360,
     "retention": 42,
+    "hire_performance": 2009,
 }
 
 

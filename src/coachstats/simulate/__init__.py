@@ -18,6 +18,7 @@ GENERATORS: dict[str, str] = {
     "roi_program": ".roi",
     "pre_post_360": ".pre_post",
     "retention": ".retention",
+    "hire_performance": ".hires",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]
