@@ -23,6 +23,11 @@ find_python() {
   return 1
 }
 
+if [ "${1:-}" = "--find-python" ]; then
+  find_python || { echo "coachstats needs Python >= 3.12: none found on PATH or under pyenv (install one, e.g. 'pyenv install 3.12')." >&2; exit 1; }
+  exit 0
+fi
+
 if [ -f "$STAMP" ] && [ "$STAMP" -nt pyproject.toml ] && "$VENV/bin/python" -c 'import coachstats' >/dev/null 2>&1; then
   exit 0
 fi
