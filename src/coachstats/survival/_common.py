@@ -1,0 +1,147 @@
+"""Input checks shared by the survival estimators (durations, event codes, groups)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validate import _rows, check_choice, check_ci_level, require_range
+
+#: interval transforms for survival probabilities (R ``survfit(conf.type=)`` names)
+CI_TRANSFORMS = ("log", "log-log", "plain")
+
+
+def check_durations(frame: pd.DataFrame, column: str, arg: str = "duration") -> np.ndarray:
+    """Return durations as floats; raise if any is negative or not finite."""
+    x = frame[column].to_numpy(dtype=float)
+    if not np.all(np.isfinite(x)):
+        bad = frame.index[~np.isfinite(x)]
+        raise ValueError(
+            f"Column {column!r} (argument {arg}=) has non-finite values (rows {_rows(bad)}). "
+            "Durations must be finite numbers of time units since the start of follow-up."
+        )
+    require_range(
+        frame,
+        column,
+        0,
+        None,
+        arg=arg,
+        hint="Durations cannot be negative: check that start and end dates are not swapped.",
+    )
+    return x
+
+
+def binary_events(frame: pd.DataFrame, column: str, arg: str = "event") -> np.ndarray:
+    """Return a 0/1 event indicator; raise naming the codes that are not 0/1 (or bool)."""
+    s = frame[column]
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=float)
+    vals = pd.to_numeric(s, errors="coerce")
+    bad = ~vals.isin([0, 1])
+    if bad.any():
+        codes = sorted({repr(v) for v in s[bad].tolist()})[:5]
+        raise ValueError(
+            f"Column {column!r} (argument {arg}=) must code events as 1 and censoring as 0 "
+            f"(or True/False); found {', '.join(codes)} in rows {_rows(frame.index[bad])}. "
+            "For several event types (e.g. exit vs promotion) use survival.competing_risks, "
+            "or recode the type you want as 1 and every other outcome as 0."
+        )
+    return vals.to_numpy(dtype=float)
+
+
+def coded_events(
+    frame: pd.DataFrame,
+    column: str,
+    events: Sequence[Hashable] | None,
+    censor: Hashable,
+    arg: str = "event",
+) -> tuple[np.ndarray, list[Hashable]]:
+    """Map event codes to 0 (censored) and 1..K (declared event types).
+
+    Raises ValueError naming any code that is neither ``censor`` nor in ``events``.
+    """
+    s = frame[column]
+    observed = pd.unique(s)
+    if events is None:
+        declared = sorted((v for v in observed if v != censor), key=lambda v: (str(type(v)), v))
+    else:
+        declared = list(events)
+        if len(set(declared)) != len(declared):
+            raise ValueError(f"events={declared!r} repeats a code; list each event type once.")
+        if censor in declared:
+            raise ValueError(
+                f"censor={censor!r} also appears in events={declared!r}; the censoring code "
+                "cannot be an event type."
+            )
+    allowed = {censor, *declared}
+    bad = ~s.isin(list(allowed))
+    if bad.any():
+        codes = sorted({repr(v) for v in s[bad].tolist()})[:5]
+        raise ValueError(
+            f"Column {column!r} (argument {arg}=) has code(s) {', '.join(codes)} that are not "
+            f"declared: censor={censor!r}, events={declared!r} (rows {_rows(frame.index[bad])}). "
+            "Add the code to events=, set censor= to your censoring code, or recode the data."
+        )
+    if not declared:
+        raise ValueError(
+            f"Column {column!r} (argument {arg}=) holds only the censoring code {censor!r}: "
+            "there are no events to estimate."
+        )
+    code = np.zeros(len(s), dtype=int)
+    for k, v in enumerate(declared, start=1):
+        code[(s == v).to_numpy()] = k
+    return code, declared
+
+
+def check_ci(ci: str, ci_level: float) -> float:
+    """Validate the interval transform and level; return the normal quantile."""
+    check_choice(ci, "ci", CI_TRANSFORMS)
+    lvl = check_ci_level(ci_level)
+    return float(stats.norm.ppf(0.5 + lvl / 2))
+
+
+def check_min_at_risk(min_at_risk: int | None) -> int | None:
+    if min_at_risk is None:
+        return None
+    if isinstance(min_at_risk, bool) or not isinstance(min_at_risk, int | np.integer):
+        raise TypeError(
+            f"min_at_risk must be an integer or None, got {type(min_at_risk).__name__}."
+        )
+    if min_at_risk < 1:
+        raise ValueError(f"min_at_risk must be at least 1 (or None), got {min_at_risk}.")
+    return int(min_at_risk)
+
+
+def prob_interval(
+    p: np.ndarray, se_log: np.ndarray, z: float, ci: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise interval for a survival probability from the SE of log(p).
+
+    Mirrors R ``survival:::survfit_confint(logse=TRUE)``: "log" is exp(log p +/- z se) with
+    the upper end capped at 1; "log-log" works on log(-log p); "plain" is p +/- z p se
+    truncated to [0, 1]. Undefined ends (p = 0, or p = 1 for log-log) are NaN, and a zero
+    standard error gives the degenerate interval [p, p].
+    """
+    p = np.asarray(p, dtype=float)
+    se = np.asarray(se_log, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if ci == "log":
+            xx = np.where(p == 0, np.nan, p)
+            lo = np.exp(np.log(xx) - z * se)
+            hi = np.minimum(np.exp(np.log(xx) + z * se), 1.0)
+        elif ci == "log-log":
+            xx = np.where((p == 0) | (p == 1), np.nan, p)
+            t1 = np.log(-np.log(xx))
+            s2 = z * se / np.log(xx)
+            lo = np.exp(-np.exp(t1 - s2))
+            hi = np.exp(-np.exp(t1 + s2))
+        else:
+            lo = np.maximum(p - z * se * p, 0.0)
+            hi = np.minimum(p + z * se * p, 1.0)
+    # a zero standard error gives a degenerate interval at the estimate (as R does)
+    lo = np.where(se == 0, p, lo)
+    hi = np.where(se == 0, p, hi)
+    return lo, hi
