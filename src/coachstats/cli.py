@@ -72,7 +72,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .report import run_demo
 
-    return run_demo(Path(args.out))
+    return run_demo(Path(args.out), quick=args.quick)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,11 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="use FILE for the study's data entry NAME (repeatable)",
     )
     r.add_argument("--out", required=True, help="output HTML path")
-    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--seed", type=int, default=None, help="override the study's seed")
+    r.add_argument(
+        "--quick",
+        action="store_true",
+        help="use the study's quick_args (e.g. fewer posterior draws) to check rendering",
+    )
     r.set_defaults(func=_cmd_report)
 
     d = sub.add_parser("demo", help="run every study on the bundled synthetic data")
     d.add_argument("--out", default="reports")
+    d.add_argument("--quick", action="store_true", help="use each study's quick_args")
     d.set_defaults(func=_cmd_demo)
     return p
 

@@ -1,27 +1,172 @@
-"""Evidence reports (placeholder until the report renderer lands): the demo generates the
-bundled datasets and prints what each contains."""
+"""Evidence reports: a study spec (TOML) -> self-contained HTML report + JSON of every number.
+
+Examples
+--------
+>>> from coachstats import report
+>>> study = report.load_study("studies/eq-effectiveness/study.toml")      # doctest: +SKIP
+>>> run = report.run_study(study)                                          # doctest: +SKIP
+>>> report.write_report(run, "eq.html")        # writes eq.html and eq.json  # doctest: +SKIP
+
+Privacy helpers for code that aggregates people's data:
+
+>>> import pandas as pd
+>>> d = pd.DataFrame({"team": ["a"] * 6 + ["b"] * 6, "score": range(12)})
+>>> report.safe_group_means(d, "score", ["team"]).table["withheld"].any()
+np.False_
+"""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from .privacy import (
+    DEFAULT_MIN_SIZE,
+    GroupMeansResult,
+    PrivacyError,
+    Suppression,
+    safe_group_means,
+    scan_for_identifiers,
+)
+from .render import build_report, write_report
+from .runner import StudyRun, available_estimators, run_study
+from .spec import Study, StudySpecError, load_study
+
+__all__ = [
+    "DEFAULT_MIN_SIZE",
+    "GroupMeansResult",
+    "PrivacyError",
+    "Study",
+    "StudyRun",
+    "StudySpecError",
+    "Suppression",
+    "available_estimators",
+    "build_report",
+    "cli_report",
+    "find_studies",
+    "load_study",
+    "render",
+    "render_study",
+    "run_demo",
+    "run_study",
+    "safe_group_means",
+    "scan_for_identifiers",
+    "write_report",
+]
 
 
-def run_demo(out: Path) -> int:
-    from .. import simulate
-    from ..cli import BUNDLED_SEEDS
+def render_study(
+    spec: str | Path,
+    out: str | Path,
+    *,
+    data: dict[str, str | Path] | None = None,
+    seed: int | None = None,
+    quick: bool = False,
+    command: str | None = None,
+) -> tuple[Path, Path]:
+    """Run the study in ``spec`` and write ``out`` (HTML) and its ``.json`` twin.
 
-    out.mkdir(parents=True, exist_ok=True)
-    for kind in simulate.GENERATORS:
-        try:
-            sim = getattr(simulate, kind)(rng=BUNDLED_SEEDS[kind])
-        except ModuleNotFoundError:
-            print(f"{kind}: generator not available yet")
-            continue
-        csv, _ = sim.write(out / "data", kind)
-        print(f"{kind}: {len(sim.data):,} rows -> {csv}")
-    return 0
+    Parameters
+    ----------
+    spec : path
+        ``study.toml``.
+    out : path
+        HTML file to write; the JSON goes next to it with the suffix ``.json``.
+    data : dict, optional
+        Data entry name -> your own file (same columns as the spec expects, or remapped with
+        the entry's ``columns`` table).
+    seed : int, optional
+        Overrides the study's seed.
+    quick : bool
+        Use each analysis's ``quick_args`` (e.g. fewer draws) to check the report quickly.
+    """
+    run = run_study(load_study(spec, data=data), seed=seed, quick=quick)
+    return write_report(run, out, command=command)
+
+
+def render(
+    results: Sequence[Any],
+    out: str | Path,
+    *,
+    title: str = "Evidence report",
+    claim: str = "",
+    titles: Sequence[str] | None = None,
+) -> tuple[Path, Path]:
+    """Render result objects you already have (no study spec) into an HTML + JSON report.
+
+    Data provenance is limited to what the results carry; prefer a study spec for reports
+    you hand on.
+    """
+    from .runner import AnalysisRun
+    from .spec import AnalysisSpec
+
+    out = Path(out)
+    runs = []
+    for i, r in enumerate(results):
+        spec = AnalysisSpec(id=f"result-{i + 1}", estimator=type(r).__name__, data=None,
+                            title=titles[i] if titles else None)
+        runs.append(AnalysisRun(spec=spec, function=type(r), args={}, result=r))
+    study = Study(path=out, title=title, seed=0, claim=claim)
+    run = StudyRun(study=study, seed=0, quick=False, data={}, analyses=tuple(runs),
+                   manifest=(), id_columns={})
+    return write_report(run, out)
+
+
+def _parse_data(items: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        name, sep, file = it.partition("=")
+        if not sep or not name or not file:
+            raise StudySpecError(f"--data {it!r}: expected NAME=FILE, e.g. --data panel=my.csv.")
+        out[name] = file
+    return out
 
 
 def cli_report(args: argparse.Namespace) -> int:
-    raise SystemExit("coachstats report: the report renderer is not available yet.")
+    """``coachstats report``: render one study; errors are printed, exit status 2."""
+    try:
+        data = _parse_data(getattr(args, "data", []) or [])
+        cmd = "coachstats report " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(
+            sys.argv) > 2 and sys.argv[1] == "report" else None
+        html, js = render_study(args.study, args.out, data=data, seed=args.seed,
+                                quick=getattr(args, "quick", False), command=cmd)
+    except (StudySpecError, PrivacyError) as e:
+        print(f"coachstats report: {e}", file=sys.stderr)
+        return 2
+    print(f"report: {html}")
+    print(f"numbers: {js}")
+    return 0
+
+
+def find_studies(root: str | Path | None = None) -> list[Path]:
+    """``studies/*/study.toml`` under ``root`` (default: ./studies, else the source tree's)."""
+    if root is None:
+        here = Path("studies")
+        root = here if here.is_dir() else Path(__file__).resolve().parents[3] / "studies"
+    return sorted(Path(root).glob("*/study.toml"))
+
+
+def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None = None) -> int:
+    """Render every study in ``studies/`` into ``out`` and print the paths (``make demo``)."""
+    specs = list(studies) if studies is not None else find_studies()
+    if not specs:
+        print("no studies found (expected studies/<name>/study.toml)", file=sys.stderr)
+        return 1
+    failed = 0
+    for spec in specs:
+        name = spec.parent.name
+        try:
+            html, _ = render_study(spec, Path(out) / f"{name}.html", quick=quick,
+                                   command=f"coachstats report {spec} --out {name}.html")
+        except (StudySpecError, PrivacyError) as e:
+            failed += 1
+            print(f"{name}: FAILED: {e}", file=sys.stderr)
+            continue
+        print(f"{name}: {html}")
+    if failed:
+        print(f"{failed} of {len(specs)} studies failed", file=sys.stderr)
+    return 1 if failed else 0

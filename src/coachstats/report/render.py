@@ -1,0 +1,558 @@
+"""Turn a study run into a self-contained HTML report and a JSON file of every number in it.
+
+Numbers come from the result objects (``to_frame``, ``interpret``, ``diagnostics`` ...); the
+words around them live in the Jinja2 templates under ``templates/``. Figures are embedded as
+base64 PNG, styles are inline, and nothing refers to the network, so the file opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as _dt
+import inspect
+import io
+import json
+import math
+import platform
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..interpret import RULES, improvement_index, label
+from ..results import _fmt
+from .privacy import PrivacyError, Suppression, scan_for_identifiers
+from .runner import AnalysisRun, StudyRun
+from .spec import StudySpecError
+
+__all__ = ["build_report", "write_report"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+#: rows of a table shown in the HTML; the JSON always holds every row
+MAX_HTML_ROWS = 60
+_RISK_COLUMNS = ("n_risk", "at_risk", "n_at_risk", "risk_set")
+_DEPS = ("numpy", "scipy", "pandas", "statsmodels", "pymc", "arviz", "matplotlib")
+
+
+# --------------------------------------------------------------------------- helpers
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v, d=3: _fmt(v, d) if v is not None else ""
+    env.filters["pct"] = lambda v: f"{100 * float(v):g}%" if v is not None else ""
+    return env
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready Python value (NaN and infinities become None)."""
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, Path):
+        return v.name
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, pd.Timestamp | _dt.date):
+        return v.isoformat()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return str(v)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _call_if(obj: Any, name: str) -> Any:
+    v = getattr(obj, name, None)
+    if callable(v):
+        try:
+            return v()
+        except TypeError:
+            return None
+    return v
+
+
+def _strings(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return [str(x) for x in v]
+
+
+def _check_kwargs(fn: Any, kwargs: Mapping[str, Any], where: str) -> None:
+    try:
+        ps = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):
+        return
+    unknown = sorted(set(kwargs) - set(ps))
+    if unknown:
+        raise StudySpecError(
+            f"{where}: unknown option(s) {', '.join(map(repr, unknown))}; valid: "
+            f"{', '.join(p for p in ps if p != 'self') or '(none)'}."
+        )
+
+
+def _is_bayesian(result: Any, frame: pd.DataFrame | None) -> bool:
+    from ..bayes import Diagnostics
+
+    if isinstance(getattr(result, "diagnostics", None), Diagnostics):
+        return True
+    return getattr(result, "idata", None) is not None
+
+
+def _figure(obj: Any, plot: Mapping[str, Any] | bool, where: str) -> tuple[str | None, list[str],
+                                                                               str | None]:
+    """Draw ``obj.plot(ax=...)`` into a PNG; return (base64, texts in the figure, problem)."""
+    if plot is False or not callable(getattr(obj, "plot", None)) or isinstance(obj, pd.DataFrame):
+        return None, [], None
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    kwargs = dict(plot) if isinstance(plot, Mapping) else {}
+    _check_kwargs(obj.plot, {**kwargs, "ax": None}, f"{where} plot")
+    fig = Figure(figsize=(7.2, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    try:
+        out = obj.plot(ax=ax, **kwargs)
+    except NotImplementedError:
+        return None, [], None
+    except Exception as e:  # a broken figure must not hide the numbers
+        return None, [], f"the figure could not be drawn ({type(e).__name__}: {e})"
+    if hasattr(out, "savefig"):
+        fig = out
+    elif hasattr(out, "figure") and out.figure is not None:
+        fig = out.figure
+    elif isinstance(out, np.ndarray) and out.size and hasattr(out.flat[0], "figure"):
+        fig = out.flat[0].figure
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96)
+    if fig is not ax.figure:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii"), texts, None
+
+
+def _interpretations(obj: Any) -> list[dict[str, Any]]:
+    raw = _call_if(obj, "interpret") if hasattr(obj, "interpret") else None
+    items: list[tuple[str | None, Any]] = []
+    if raw is None:
+        return []
+    if isinstance(raw, Mapping):
+        for k, v in raw.items():
+            for x in v if isinstance(v, list | tuple) else [v]:
+                items.append((str(k), x))
+    elif isinstance(raw, list | tuple):
+        items = [(None, x) for x in raw]
+    elif isinstance(raw, pd.DataFrame):
+        items = [(r.get("term"), r) for r in raw.to_dict(orient="records")]
+    else:
+        items = [(None, raw)]
+    out = []
+    for name, x in items:
+        get = x.get if isinstance(x, Mapping) else (lambda k, x=x: getattr(x, k, None))
+        lab, cit = get("label"), get("citation")
+        if lab is None:
+            continue
+        entry = {"term": name or get("term"), "value": _plain(get("value")), "label": str(lab),
+                 "rule": get("rule"), "citation": cit, "text": f"{lab}, following {cit}"
+                 if cit else str(lab)}
+        if entry["rule"] == "wwc_g" and entry["value"] is not None:
+            entry["improvement_index"] = improvement_index(float(entry["value"]))
+        out.append(entry)
+    return out
+
+
+def _rule_label(term: str, value: float, rule: str) -> dict[str, Any]:
+    it = label(value, rule)
+    e = {"term": term, "value": it.value, "label": it.label, "rule": it.rule,
+         "citation": it.citation, "text": str(it)}
+    if rule == "wwc_g":
+        e["improvement_index"] = improvement_index(value)
+    return e
+
+
+# --------------------------------------------------------------------------- blocks
+class _Ctx:
+    """Collects what the privacy checks need while blocks are built."""
+
+    def __init__(self, min_size: int, id_columns: set[str]) -> None:
+        self.min_size = min_size
+        self.id_columns = id_columns
+        self.texts: list[str] = []
+        self.manifest: list[Suppression] = []
+        self.problems: list[str] = []
+
+
+def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
+    clash = sorted(set(map(str, frame.columns)) & ctx.id_columns)
+    if clash:
+        raise PrivacyError(
+            f"analysis {analysis!r} ({what}): the table has identifier column(s) {clash}; "
+            "reports never show individual rows. Aggregate first (e.g. report.group_means)."
+        )
+    for c in _RISK_COLUMNS:
+        if c in frame.columns:
+            n = pd.to_numeric(frame[c], errors="coerce")
+            small = (n > 0) & (n < ctx.min_size)
+            if small.any():
+                ctx.manifest.append(Suppression(
+                    analysis, f"{int(small.sum())} row(s) of {what}",
+                    f"{c} below {ctx.min_size}", "minimum risk-set size",
+                ))
+                frame = frame.loc[~small].reset_index(drop=True)
+    return frame
+
+
+_COUNT = re.compile(r"^(n|k|df|count|events?|n_.*|.*_n|.*_count)$")
+
+
+def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown in HTML: empty columns left out, whole-number counts as integers."""
+    keep = [c for c in frame.columns if not frame[c].isna().all()] or list(frame.columns)
+    shown = frame.loc[:, keep].head(MAX_HTML_ROWS).copy()
+    for c in shown.columns:
+        col = shown[c]
+        if _COUNT.match(str(c)) and pd.api.types.is_float_dtype(col):
+            vals = col.dropna()
+            if len(vals) and np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
+                shown[c] = col.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
+    return shown
+
+
+def _table_block(frame: pd.DataFrame) -> dict[str, Any]:
+    from ..results import format_frame
+
+    shown = _display_frame(frame)
+    cells = format_frame(shown).values.tolist() if len(shown) else []
+    cells = [["" if v in ("None", "nan", "<NA>") else v for v in row] for row in cells]
+    return {"columns": [str(c) for c in shown.columns], "rows": cells,
+            "n_rows": len(frame), "n_hidden": max(0, len(frame) - MAX_HTML_ROWS)}
+
+
+def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analysis: str,
+              title: str, interps: list[dict], rules: Mapping[str, str], bayes: bool
+              ) -> list[dict[str, Any]]:
+    if frame is None or "term" not in frame or "estimate" not in frame or spec is False:
+        return []
+    terms = [str(t) for t in frame["term"]]
+    names: dict[str, str] = {}
+    if spec is None or spec is True:
+        if spec is None and not default_first:
+            return []
+        ok = frame.index[pd.to_numeric(frame["estimate"], errors="coerce").notna()]
+        chosen = [terms[ok[0]]] if len(ok) else []
+    elif isinstance(spec, str):
+        chosen = [spec]
+    elif isinstance(spec, Mapping):
+        chosen, names = list(spec), {str(k): str(v) for k, v in spec.items()}
+    else:
+        chosen = [str(t) for t in spec]
+    missing = [t for t in chosen if t not in terms]
+    if missing:
+        raise StudySpecError(
+            f"analysis {analysis!r}: headline term(s) {missing} not in the result table; its "
+            f"terms are: {', '.join(terms[:40])}."
+        )
+    out = []
+    for t in chosen:
+        row = frame.loc[frame["term"].astype(str) == t].iloc[0]
+        labels = [i for i in interps if i["term"] in (None, t)] if len(chosen) == 1 else [
+            i for i in interps if i["term"] == t]
+        if t in rules:
+            labels.append(_rule_label(t, float(row["estimate"]), rules[t]))
+        lvl = row.get("ci_level")
+        out.append({
+            "analysis": analysis, "analysis_title": title, "term": t,
+            "name": names.get(t, t),
+            "estimate": _plain(row["estimate"]), "std_error": _plain(row.get("std_error")),
+            "ci_low": _plain(row.get("ci_low")), "ci_high": _plain(row.get("ci_high")),
+            "ci_level": _plain(lvl),
+            "interval": "credible" if bayes or str(row.get("ci_kind", "")) in (
+                "equal-tailed", "hdi") else "confidence",
+            "labels": labels,
+        })
+    return out
+
+
+def _dropped(result: Any, n_input: int | None) -> dict[str, Any] | None:
+    n = getattr(result, "n_dropped", None)
+    miss = getattr(result, "missing", None)
+    by_col = getattr(miss, "by_column", None)
+    if n is None and miss is not None:
+        n = getattr(miss, "n_dropped", None)
+    if n is None:
+        return None
+    why = ("rows with a missing value in " + ", ".join(f"{c} ({k})" for c, k in by_col.items())
+           if by_col else "rows with a missing value in a column the analysis uses")
+    return {"n_input": n_input, "n_dropped": int(n), "reason": why if n else ""}
+
+
+def _diagnostics(result: Any, ctx: _Ctx, analysis: str) -> dict[str, Any] | None:
+    d = getattr(result, "diagnostics", None)
+    if callable(d) and not hasattr(d, "to_frame") and not isinstance(d, pd.DataFrame):
+        d = _call_if(result, "diagnostics")
+    if d is None:
+        return None
+    block: dict[str, Any] = {"notes": [], "ok": None, "table": None, "records": None}
+    if hasattr(d, "to_frame"):
+        f = d.to_frame()
+        block["notes"] = _strings(getattr(d, "notes", []))
+        block["ok"] = getattr(d, "ok", None)
+        block["title"] = getattr(d, "title", "Diagnostics")
+    elif isinstance(d, pd.DataFrame):
+        f, block["title"] = d, "Diagnostics"
+    elif isinstance(d, Mapping):
+        f = pd.DataFrame({"diagnostic": list(d), "value": list(d.values())})
+        block["title"] = "Diagnostics"
+    else:
+        block["notes"], block["title"] = _strings(d), "Diagnostics"
+        return block
+    f = _guard_frame(f, ctx, analysis, "diagnostics")
+    block["table"], block["records"] = _table_block(f), _records(f)
+    return block
+
+
+def _scalar_frame(value: Any) -> pd.DataFrame | None:
+    if isinstance(value, bool | int | float | np.integer | np.floating):
+        return pd.DataFrame({"value": [value]})
+    if isinstance(value, Mapping):
+        return pd.DataFrame({"quantity": [str(k) for k in value], "value": list(value.values())})
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.repr}
+        nums = {k: v for k, v in fields.items()
+                if isinstance(v, bool | int | float | np.integer | np.floating | str)}
+        if nums:
+            return pd.DataFrame({"quantity": list(nums), "value": [_plain(v) for v in
+                                                                   nums.values()]})
+    if isinstance(value, list | tuple) and value and all(
+            isinstance(v, int | float | np.integer | np.floating) for v in value):
+        return pd.DataFrame({"value": list(value)})
+    return None
+
+
+def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mapping[str, Any],
+           plot: Mapping[str, Any] | bool, headline: Any, default_headline: bool,
+           rules: Mapping[str, str], n_input: int | None) -> dict[str, Any]:
+    """Everything the template shows for one result (or follow-up value)."""
+    where = f"analysis {analysis!r} ({title})"
+    block: dict[str, Any] = {
+        "title": title, "notes": [], "assumptions": [], "limitations": [], "figure": None,
+        "table": None, "records": None, "diagnostics": None, "interpretations": [],
+        "headline": [], "dropped": None, "kind": type(obj).__name__, "summary_text": None,
+    }
+    frame: pd.DataFrame | None = None
+    if isinstance(obj, pd.DataFrame):
+        frame = obj
+    elif hasattr(obj, "to_frame") and callable(obj.to_frame):
+        _check_kwargs(obj.to_frame, frame_args, f"{where} frame")
+        frame = obj.to_frame(**frame_args)
+        block["notes"] = _strings(getattr(obj, "notes", []))
+        block["assumptions"] = _strings(_call_if(obj, "assumptions"))
+        block["limitations"] = _strings(_call_if(obj, "limitations"))
+        block["result_title"] = getattr(obj, "title", None)
+    else:
+        frame = _scalar_frame(obj)
+        if frame is None:
+            block["summary_text"] = str(obj)
+            ctx.texts.append(block["summary_text"])
+    if frame is not None:
+        frame = _guard_frame(frame, ctx, analysis, title)
+        block["table"], block["records"] = _table_block(frame), _records(frame)
+    block["interpretations"] = _interpretations(obj)
+    block["headline"] = _headline(frame, headline, default_headline, analysis, title,
+                                  block["interpretations"], rules,
+                                  _is_bayesian(obj, frame))
+    block["diagnostics"] = _diagnostics(obj, ctx, analysis)
+    block["dropped"] = _dropped(obj, n_input)
+    png, texts, problem = _figure(obj, plot, where)
+    block["figure"] = png
+    ctx.texts.extend(texts)
+    if problem:
+        block["notes"].append(problem)
+        ctx.problems.append(f"{where}: {problem}")
+    return block
+
+
+def _method_html(run: AnalysisRun) -> tuple[str | None, str]:
+    """(template name, fallback text): a template under templates/methods/ wins over the
+    spec's ``method`` text, which wins over the estimator's docstring summary."""
+    name = f"methods/{run.spec.estimator}.html"
+    if (_TEMPLATES / name).is_file() and not run.spec.method:
+        return name, ""
+    if run.spec.method:
+        return None, run.spec.method
+    doc = inspect.getdoc(run.function) or ""
+    para = doc.split("\n\n")[0].replace("\n", " ").strip()
+    return None, para
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+    import sys
+
+    out = {"coachstats": __version__, "python": platform.python_version()}
+    for d in _DEPS:
+        if d in sys.modules or d in ("numpy", "pandas", "scipy"):
+            try:
+                out[d] = md.version(d)
+            except md.PackageNotFoundError:  # pragma: no cover
+                pass
+    return out
+
+
+# --------------------------------------------------------------------------- public
+def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Render ``run`` to (HTML text, JSON-ready dict), applying the privacy checks.
+
+    Raises :class:`~coachstats.report.privacy.PrivacyError` if an identifier from the input
+    data would appear in the output.
+    """
+    study = run.study
+    id_cols = {c for cols in run.id_columns.values() for c in cols}
+    ctx = _Ctx(study.min_group_size, id_cols)
+    ctx.manifest.extend(run.manifest)
+    sections = []
+    for a in run.analyses:
+        title = a.spec.title or getattr(a.result, "title", None) or a.spec.id
+        main = _block(a.result, analysis=a.spec.id, title=title, ctx=ctx, frame_args=a.spec.frame,
+                      plot=a.spec.plot, headline=a.spec.headline, default_headline=True,
+                      rules=a.spec.rules, n_input=a.n_input)
+        follow = [
+            {**_block(f.value, analysis=a.spec.id, title=f.title, ctx=ctx,
+                      frame_args=f.frame_args, plot=f.plot, headline=f.headline,
+                      default_headline=False, rules=f.rules, n_input=a.n_input),
+             "method": f.method, "args": _plain(f.args)}
+            for f in a.followups
+        ]
+        tmpl, text = _method_html(a)
+        shown_args = {k: v for k, v in a.args.items() if not k.startswith("_")}
+        sections.append({
+            "id": a.spec.id, "title": title, "estimator": a.spec.estimator,
+            "data": a.spec.data, "source": a.spec.source, "args": _plain(shown_args),
+            "method_template": tmpl, "method_text": text, "main": main, "followups": follow,
+        })
+    summary = [h for s in sections for b in (s["main"], *s["followups"]) for h in b["headline"]]
+    warnings_ = [
+        f"{s['title']}: {'; '.join(s['main']['diagnostics']['notes'])}"
+        for s in sections
+        if s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
+    ]
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    versions = _versions()
+    used_rules = sorted({lab["rule"] for h in summary for lab in h["labels"] if lab["rule"]})
+    provenance = {
+        "data": [d.provenance for d in run.data.values()],
+        "dropped": [
+            {"analysis": s["id"], **s["main"]["dropped"]} for s in sections
+            if s["main"]["dropped"] is not None
+        ],
+        "versions": versions, "seed": run.seed, "quick": run.quick,
+        "spec": study.path.name, "study": study.name, "generated": now,
+        "command": command or f"coachstats report {study.path} --out <file>.html",
+    }
+    id_values = run.id_values()
+    payload = {
+        "study": {"title": study.title, "claim": study.claim, "name": study.name,
+                  "seed": run.seed, "description": study.description, "source": study.source},
+        "summary": summary,
+        "analyses": [
+            {
+                "id": s["id"], "title": s["title"], "estimator": s["estimator"],
+                "data": s["data"], "from": s["source"], "args": s["args"],
+                **{k: s["main"][k] for k in ("records", "notes", "assumptions", "limitations",
+                                              "interpretations", "dropped")},
+                "table": s["main"]["records"],
+                "diagnostics": (s["main"]["diagnostics"] or {}).get("records"),
+                "followups": [
+                    {"method": f["method"], "args": f["args"], "title": f["title"],
+                     "table": f["records"], "notes": f["notes"],
+                     "interpretations": f["interpretations"], "text": f["summary_text"]}
+                    for f in s["followups"]
+                ],
+            }
+            for s in sections
+        ],
+        "provenance": provenance,
+        "privacy": {
+            "min_group_size": study.min_group_size,
+            "identifier_columns": {k: list(v) for k, v in run.id_columns.items()},
+            "manifest": [m.as_dict() for m in ctx.manifest],
+        },
+        "problems": ctx.problems,
+    }
+    for a in payload["analyses"]:
+        a.pop("records")
+    payload = _plain(payload)
+    # scan before rendering the final HTML so the scan result can be reported in it
+    env = _env()
+    template = env.get_template("report.html")
+    context = {
+        "study": study, "sections": sections, "summary": summary, "warnings": warnings_,
+        "provenance": provenance, "manifest": ctx.manifest, "payload": payload,
+        "rules": {r: RULES[r] for r in used_rules}, "quick": run.quick,
+        "min_size": study.min_group_size, "id_columns": run.id_columns, "problems": ctx.problems,
+        "scan": {"n_values": len(set(map(str, id_values))), "n_skipped": 0},
+    }
+    html = template.render(**context)
+    js = json.dumps(payload, indent=2, allow_nan=False)
+    texts = [_strip_images(html), js, *ctx.texts]
+    texts += [re.sub(r"(?<=\d),(?=\d{3})", "", t) for t in texts[:1]]
+    found, skipped = scan_for_identifiers(texts, id_values)
+    if found:
+        shown = ", ".join(repr(f) for f in found[:5])
+        raise PrivacyError(
+            f"{len(found)} identifier value(s) from the input data (e.g. {shown}) would appear "
+            "in the report; it was not written. Remove identifiers from result tables, "
+            "figures and labels (aggregate first)."
+        )
+    payload["privacy"]["scan"] = {
+        "identifier_values": context["scan"]["n_values"],
+        "too_short_to_scan": skipped, "found": 0,
+    }
+    context["scan"]["n_skipped"] = skipped
+    html = template.render(**context)
+    return html, payload
+
+
+def _strip_images(html: str) -> str:
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "data:image", html)
+
+
+def write_report(run: StudyRun, out: str | Path, *, command: str | None = None
+                 ) -> tuple[Path, Path]:
+    """Write ``out`` (HTML) and the same name with ``.json``; return both paths."""
+    out = Path(out)
+    html, payload = build_report(run, command=command)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    js = out.with_suffix(".json")
+    out.write_text(html, encoding="utf-8")
+    js.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return out, js
+

@@ -1,0 +1,363 @@
+"""Run a study spec: load its data, call each estimator, and collect results with provenance.
+
+Nothing here formats numbers or writes prose; :mod:`coachstats.report.render` does that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .privacy import Suppression, guess_id_columns
+from .spec import AnalysisSpec, DataSpec, Study, StudySpecError
+
+__all__ = [
+    "ESTIMATOR_PACKAGES",
+    "PRIVACY_PARAMS",
+    "AnalysisRun",
+    "FollowUpRun",
+    "LoadedData",
+    "StudyRun",
+    "available_estimators",
+    "resolve_estimator",
+    "run_study",
+]
+
+#: subpackages whose public functions a spec may name as ``estimator``
+ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "report")
+
+#: estimator parameters that set a minimum group / risk-set size; the study's privacy
+#: threshold is passed to them, and a spec may not set them lower.
+PRIVACY_PARAMS = ("min_at_risk", "min_group_size", "min_size", "min_raters", "min_cell_size")
+
+#: names a spec may use for helpers defined in this package
+_ALIASES = {"report.group_means": "report.privacy.safe_group_means"}
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    """A data entry after loading: the frame and where it came from."""
+
+    name: str
+    frame: pd.DataFrame = field(repr=False)
+    provenance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FollowUpRun:
+    method: str
+    title: str
+    value: Any = field(repr=False)
+    frame_args: dict[str, Any] = field(default_factory=dict)
+    plot: dict[str, Any] | bool = True
+    headline: Any = None
+    rules: dict[str, str] = field(default_factory=dict)
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    spec: AnalysisSpec
+    function: Any = field(repr=False)
+    args: dict[str, Any]
+    result: Any = field(repr=False)
+    followups: tuple[FollowUpRun, ...] = ()
+    n_input: int | None = None
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    study: Study
+    seed: int
+    quick: bool
+    data: dict[str, LoadedData]
+    analyses: tuple[AnalysisRun, ...]
+    manifest: tuple[Suppression, ...]
+    id_columns: dict[str, tuple[str, ...]]
+
+    def id_values(self) -> list[Any]:
+        """Every value of every identifier column in the input data (for the output scan)."""
+        out: list[Any] = []
+        for name, cols in self.id_columns.items():
+            df = self.data[name].frame
+            for c in cols:
+                out.extend(df[c].dropna().unique().tolist())
+        return out
+
+
+# --------------------------------------------------------------------------- estimators
+def _public_callables(module: Any) -> list[str]:
+    names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+    out = []
+    for n in names:
+        obj = getattr(module, n, None)
+        if inspect.isfunction(obj) or (callable(obj) and not inspect.ismodule(obj)
+                                       and not inspect.isclass(obj)):
+            out.append(n)
+    return sorted(out)
+
+
+def available_estimators() -> list[str]:
+    """Dotted names a study may use as ``estimator`` (for error messages and docs)."""
+    out = []
+    for pkg in ESTIMATOR_PACKAGES:
+        try:
+            mod = importlib.import_module(f"coachstats.{pkg}")
+        except ImportError:
+            continue
+        if pkg == "report":
+            out.append("report.group_means")
+            continue
+        out.extend(f"{pkg}.{n}" for n in _public_callables(mod))
+    return sorted(out)
+
+
+def resolve_estimator(name: str) -> Any:
+    """Return the function a dotted estimator name refers to, or raise listing valid names."""
+    dotted = _ALIASES.get(name, name)
+    mod_name, _, attr = dotted.rpartition(".")
+    if mod_name and mod_name.split(".")[0] in ESTIMATOR_PACKAGES:
+        try:
+            mod = importlib.import_module(f"coachstats.{mod_name}")
+        except ImportError:
+            mod = None
+        fn = getattr(mod, attr, None) if mod is not None else None
+        if callable(fn) and not attr.startswith("_"):
+            return fn
+    valid = available_estimators()
+    raise StudySpecError(
+        f"unknown estimator {name!r}. Valid estimators: {', '.join(valid) or '(none installed)'}."
+    )
+
+
+def _check_args(fn: Any, args: dict[str, Any], where: str, skip_first: bool = True) -> None:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
+        return
+    params = list(sig.parameters.values())
+    if skip_first and params and params[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ):
+        params = params[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    valid = [p.name for p in params if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    unknown = sorted(set(args) - set(valid))
+    if unknown:
+        raise StudySpecError(
+            f"{where}: unknown option(s) {', '.join(map(repr, unknown))}; valid options: "
+            f"{', '.join(valid) or '(none)'}."
+        )
+
+
+# --------------------------------------------------------------------------- data
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_file(path: Path, entry: DataSpec, study: Study) -> pd.DataFrame:
+    if not path.is_file():
+        hint = (f" Pass --data {entry.name}=FILE to use your own file" if not entry.overridden
+                else "")
+        bundled = "data/synthetic" in path.as_posix()
+        extra = " (regenerate the bundled data with `make data`)" if bundled else ""
+        raise StudySpecError(
+            f"{study.path}: data entry {entry.name!r}: file {path} does not exist{extra}.{hint}."
+            .replace("..", ".")
+        )
+    suf = path.suffix.lower()
+    try:
+        if suf in (".csv", ".txt"):
+            return pd.read_csv(path)
+        if suf == ".tsv":
+            return pd.read_csv(path, sep="\t")
+        if suf in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except (ValueError, OSError, ImportError) as e:
+        raise StudySpecError(f"data entry {entry.name!r}: could not read {path}: {e}") from None
+    raise StudySpecError(
+        f"data entry {entry.name!r}: cannot read {path.name}: use a .csv, .tsv or .parquet file."
+    )
+
+
+def _load(entry: DataSpec, study: Study, seed: int) -> LoadedData:
+    if entry.file is not None:
+        df = _read_file(entry.file, entry, study)
+        prov: dict[str, Any] = {
+            "name": entry.name,
+            "source": "file",
+            "file": entry.file.name,
+            "sha256": _sha256(entry.file),
+            "supplied_on_command_line": entry.overridden,
+        }
+    else:
+        from .. import simulate
+
+        gen = dict(entry.generate or {})
+        kind = gen.pop("kind")
+        if kind not in simulate.GENERATORS:
+            raise StudySpecError(
+                f"{study.path}: data entry {entry.name!r}: unknown generator {kind!r}; choose "
+                f"one of {', '.join(simulate.GENERATORS)}."
+            )
+        try:
+            fn = getattr(simulate, kind)
+        except (ImportError, AttributeError) as e:
+            raise StudySpecError(
+                f"data entry {entry.name!r}: generator {kind!r} is not available: {e}"
+            ) from None
+        _check_args(fn, gen, f"data entry {entry.name!r} generate", skip_first=False)
+        df = fn(**gen, rng=seed).data
+        prov = {"name": entry.name, "source": "generated", "generator": kind,
+                "arguments": gen, "seed": seed}
+    if entry.columns:
+        missing = [src for src in entry.columns.values() if src not in df.columns]
+        if missing:
+            raise StudySpecError(
+                f"{study.path}: data entry {entry.name!r}: column(s) "
+                f"{', '.join(map(repr, missing))} named in columns = {{...}} not found in the "
+                f"data. Available columns: {', '.join(map(repr, df.columns))}."
+            )
+        df = df.rename(columns={src: dst for dst, src in entry.columns.items()})
+        prov["column_mapping"] = dict(entry.columns)
+    prov["rows"] = len(df)
+    prov["columns"] = len(df.columns)
+    if entry.description:
+        prov["description"] = entry.description
+    return LoadedData(entry.name, df, prov)
+
+
+# --------------------------------------------------------------------------- running
+def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> dict[str, Any]:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return args
+    out = dict(args)
+    for p in PRIVACY_PARAMS:
+        if p not in params:
+            continue
+        v = out.get(p)
+        if v is None:
+            out[p] = threshold
+        elif isinstance(v, int) and v < threshold:
+            raise StudySpecError(
+                f"{where}: {p} = {v} is below the study's privacy threshold "
+                f"(min_group_size = {threshold}); remove it or raise it."
+            )
+    return out
+
+
+def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
+    try:
+        return fn(first, **args)
+    except (ValueError, TypeError, KeyError) as e:
+        raise StudySpecError(f"{where}: {e}") from e
+
+
+def _followups(a: AnalysisSpec, result: Any) -> tuple[FollowUpRun, ...]:
+    out = []
+    for f in a.then:
+        where = f"analysis {a.id!r} then {f.method!r}"
+        if f.method.startswith("_") or not hasattr(result, f.method):
+            public = sorted(n for n in dir(result) if not n.startswith("_"))
+            raise StudySpecError(
+                f"{where}: the {type(result).__name__} result has no method or attribute "
+                f"{f.method!r}; available: {', '.join(public)}."
+            )
+        obj = getattr(result, f.method)
+        if callable(obj):
+            _check_args(obj, f.args, where, skip_first=False)
+            try:
+                value = obj(**f.args)
+            except (ValueError, TypeError, KeyError) as e:
+                raise StudySpecError(f"{where}: {e}") from e
+        else:
+            if f.args:
+                raise StudySpecError(f"{where}: {f.method!r} is an attribute; it takes no args.")
+            value = obj
+        out.append(FollowUpRun(
+            method=f.method, title=f.title or f.method.replace("_", " ").capitalize(),
+            value=value, frame_args=f.frame, plot=f.plot, headline=f.headline, rules=f.rules,
+            args=f.args,
+        ))
+    return tuple(out)
+
+
+def run_study(
+    study: Study, *, seed: int | None = None, quick: bool = False
+) -> StudyRun:
+    """Load every data entry and run every analysis of ``study``.
+
+    Parameters
+    ----------
+    study : Study
+        From :func:`coachstats.report.spec.load_study`.
+    seed : int, optional
+        Overrides the study's seed (passed as ``rng`` to generators and estimators).
+    quick : bool
+        Merge each analysis's ``quick_args`` over its ``args`` (e.g. fewer posterior draws)
+        for fast checks; reports say that they were made in quick mode.
+    """
+    seed = study.seed if seed is None else int(seed)
+    data = {name: _load(entry, study, seed) for name, entry in study.data.items()}
+    id_columns: dict[str, tuple[str, ...]] = {}
+    for name, d in data.items():
+        if study.id_columns is None:
+            id_columns[name] = tuple(guess_id_columns(d.frame))
+        else:
+            id_columns[name] = tuple(c for c in study.id_columns if c in d.frame.columns)
+
+    runs: dict[str, AnalysisRun] = {}
+    manifest: list[Suppression] = []
+    for a in study.analyses:
+        where = f"analysis {a.id!r} ({a.estimator})"
+        fn = resolve_estimator(a.estimator)
+        args = {**a.args, **(a.quick_args if quick else {})}
+        _check_args(fn, args, where)
+        args = _privacy_args(fn, args, study.min_group_size, where)
+        try:
+            takes_rng = "rng" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):  # pragma: no cover
+            takes_rng = False
+        if takes_rng and "rng" not in args:
+            args["rng"] = seed
+        if a.data is not None:
+            first = data[a.data].frame
+            n_input: int | None = len(first)
+            where += f" on data {a.data!r}"
+        else:
+            first = runs[a.source].result  # type: ignore[index]
+            n_input = runs[a.source].n_input  # type: ignore[index]
+        result = _call(fn, first, args, where)
+        runs[a.id] = AnalysisRun(
+            spec=a, function=fn, args=args, result=result,
+            followups=_followups(a, result), n_input=n_input,
+        )
+        for obj in (result, *(f.value for f in runs[a.id].followups)):
+            sup = getattr(obj, "suppressions", None)
+            if callable(sup):
+                manifest.extend(sup(a.id))
+        for p in PRIVACY_PARAMS:
+            if p in args:
+                manifest.append(Suppression(
+                    a.id, "estimates resting on fewer than "
+                    f"{args[p]} people", f"{p}={args[p]} passed to {a.estimator}",
+                    "minimum group size",
+                ))
+    return StudyRun(
+        study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),
+        manifest=tuple(manifest), id_columns=id_columns,
+    )
+

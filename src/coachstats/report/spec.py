@@ -1,0 +1,275 @@
+"""Read and check a study spec (``study.toml``): its data entries, analyses and privacy rules.
+
+The schema is described in ``studies/README.md``. Every problem is reported as a
+:class:`StudySpecError` naming the file, the entry and the valid choices.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .privacy import DEFAULT_MIN_SIZE, check_min_size
+
+__all__ = ["AnalysisSpec", "DataSpec", "FollowUp", "Study", "StudySpecError", "load_study"]
+
+
+class StudySpecError(ValueError):
+    """A study spec is malformed or names something that does not exist."""
+
+
+_STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
+_PRIVACY_KEYS = {"min_group_size", "id_columns"}
+_DATA_KEYS = {"file", "generate", "columns", "description"}
+_ANALYSIS_KEYS = {
+    "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
+    "then", "headline", "rules", "method",
+}
+_THEN_KEYS = {"method", "args", "title", "frame", "plot", "headline", "rules"}
+_TOP_KEYS = {"study", "privacy", "data", "analysis"}
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """One named data entry: a file (relative to the spec) or a generator call."""
+
+    name: str
+    file: Path | None = None
+    generate: dict[str, Any] | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A method called on (or attribute read from) an analysis result."""
+
+    method: str
+    args: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    frame: dict[str, Any] = field(default_factory=dict)
+    plot: dict[str, Any] | bool = True
+    headline: Any = None
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """One ``[[analysis]]`` entry."""
+
+    id: str
+    estimator: str
+    data: str | None = None
+    source: str | None = None  # the ``from`` key: another analysis's result
+    title: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    quick_args: dict[str, Any] = field(default_factory=dict)
+    frame: dict[str, Any] = field(default_factory=dict)
+    plot: dict[str, Any] | bool = True
+    then: tuple[FollowUp, ...] = ()
+    headline: Any = None
+    rules: dict[str, str] = field(default_factory=dict)
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    """A parsed study spec."""
+
+    path: Path
+    title: str
+    seed: int
+    claim: str = ""
+    description: str = ""
+    source: str = ""
+    min_group_size: int = DEFAULT_MIN_SIZE
+    id_columns: tuple[str, ...] | None = None
+    data: dict[str, DataSpec] = field(default_factory=dict)
+    analyses: tuple[AnalysisSpec, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.path.parent.name
+
+
+def _err(path: Path, where: str, msg: str) -> StudySpecError:
+    return StudySpecError(f"{path}: {where}: {msg}")
+
+
+def _check_keys(path: Path, where: str, table: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise _err(
+            path, where,
+            f"unknown key(s) {', '.join(map(repr, unknown))}; valid keys: "
+            f"{', '.join(sorted(allowed))}.",
+        )
+
+
+def _table(path: Path, where: str, value: Any, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _err(path, where, f"{key} must be a table (e.g. {key} = {{ ... }}), "
+                   f"got {type(value).__name__}.")
+    return dict(value)
+
+
+def _plot(path: Path, where: str, value: Any) -> dict[str, Any] | bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return value
+    return _table(path, where, value, "plot")
+
+
+def _rules(path: Path, where: str, value: Any) -> dict[str, str]:
+    from ..interpret import RULES
+
+    rules = _table(path, where, value, "rules")
+    for term, rule in rules.items():
+        if rule not in RULES:
+            raise _err(path, where, f"rules: unknown rule {rule!r} for term {term!r}; "
+                       f"choose one of {', '.join(sorted(RULES))}.")
+    return rules
+
+
+def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> Study:
+    """Parse ``study.toml`` and check its structure.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec file.
+    data : dict, optional
+        Data entry name -> file to use instead of the spec's own source (``--data NAME=FILE``).
+
+    Examples
+    --------
+    >>> load_study("studies/eq-effectiveness/study.toml").title  # doctest: +SKIP
+    'Does leader EQ relate to effectiveness?'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudySpecError(f"study spec {path} does not exist (expected a study.toml file).")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise StudySpecError(f"{path}: not valid TOML: {e}") from None
+    _check_keys(path, "top level", raw, _TOP_KEYS)
+
+    st = raw.get("study")
+    if not isinstance(st, dict) or "title" not in st:
+        raise _err(path, "[study]", "a [study] table with at least title = \"...\" is required.")
+    _check_keys(path, "[study]", st, _STUDY_KEYS)
+    seed = st.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise _err(path, "[study]", f"seed must be a non-negative integer, got {seed!r}.")
+
+    pv = _table(path, "[privacy]", raw.get("privacy"), "privacy")
+    _check_keys(path, "[privacy]", pv, _PRIVACY_KEYS)
+    try:
+        min_size = check_min_size(pv.get("min_group_size", DEFAULT_MIN_SIZE))
+    except (TypeError, ValueError) as e:
+        raise _err(path, "[privacy] min_group_size", str(e)) from None
+    ids = pv.get("id_columns")
+    if ids is not None and (not isinstance(ids, list) or not all(isinstance(c, str) for c in ids)):
+        raise _err(path, "[privacy]", "id_columns must be a list of column names.")
+
+    overrides = {k: Path(v) for k, v in (data or {}).items()}
+    entries: dict[str, DataSpec] = {}
+    for name, d in _table(path, "[data]", raw.get("data"), "data").items():
+        where = f"[data.{name}]"
+        d = _table(path, where, d, f"data.{name}")
+        _check_keys(path, where, d, _DATA_KEYS)
+        cols = _table(path, where, d.get("columns"), "columns")
+        if name in overrides:
+            entries[name] = DataSpec(name, file=overrides[name], columns=cols,
+                                     description=d.get("description", ""), overridden=True)
+            continue
+        if ("file" in d) == ("generate" in d):
+            raise _err(path, where, "give exactly one of file = \"...\" or generate = { kind = "
+                       "\"...\", ... }.")
+        if "file" in d:
+            f = Path(d["file"])
+            entries[name] = DataSpec(name, file=f if f.is_absolute() else path.parent / f,
+                                     columns=cols, description=d.get("description", ""))
+        else:
+            gen = _table(path, where, d["generate"], "generate")
+            if "kind" not in gen:
+                raise _err(path, where, "generate needs kind = \"<generator name>\".")
+            entries[name] = DataSpec(name, generate=gen, columns=cols,
+                                     description=d.get("description", ""))
+    unknown_over = sorted(set(overrides) - set(entries))
+    if unknown_over:
+        raise StudySpecError(
+            f"--data {unknown_over[0]}=...: the study has no data entry {unknown_over[0]!r}; "
+            f"its entries are: {', '.join(sorted(entries)) or '(none)'}."
+        )
+
+    analyses: list[AnalysisSpec] = []
+    seen: set[str] = set()
+    raw_an = raw.get("analysis", [])
+    if not isinstance(raw_an, list) or not raw_an:
+        raise _err(path, "[[analysis]]", "the study needs at least one [[analysis]] entry.")
+    for i, a in enumerate(raw_an):
+        where = f"[[analysis]] #{i + 1}"
+        if not isinstance(a, dict):
+            raise _err(path, where, "each analysis must be a table.")
+        _check_keys(path, where, a, _ANALYSIS_KEYS)
+        aid = a.get("id")
+        if not isinstance(aid, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", aid):
+            raise _err(path, where, f"id must be a short name (letters, digits, _ . -), "
+                       f"got {aid!r}.")
+        where = f"analysis {aid!r}"
+        if aid in seen:
+            raise _err(path, where, "id is used twice; ids must be unique within a study.")
+        if not isinstance(a.get("estimator"), str):
+            raise _err(path, where, "estimator = \"<module>.<function>\" is required, e.g. "
+                       "\"meta.correlations\".")
+        src = a.get("from")
+        if ("data" in a) == (src is not None):
+            raise _err(path, where, "give exactly one of data = \"<data entry>\" or from = "
+                       "\"<earlier analysis id>\".")
+        if "data" in a and a["data"] not in entries:
+            raise _err(path, where, f"data {a['data']!r} is not a data entry; entries: "
+                       f"{', '.join(sorted(entries)) or '(none)'}.")
+        if src is not None and src not in seen:
+            raise _err(path, where, f"from {src!r} must name an earlier analysis; earlier: "
+                       f"{', '.join(sorted(seen)) or '(none)'}.")
+        then = []
+        raw_then = a.get("then", [])
+        if not isinstance(raw_then, list):
+            raise _err(path, where, "then must be a list of { method = \"...\", args = {...} }.")
+        for j, t in enumerate(raw_then):
+            tw = f"{where} then[{j}]"
+            if not isinstance(t, dict) or not isinstance(t.get("method"), str):
+                raise _err(path, tw, "each follow-up needs method = \"<name>\".")
+            _check_keys(path, tw, t, _THEN_KEYS)
+            then.append(FollowUp(
+                method=t["method"], args=_table(path, tw, t.get("args"), "args"),
+                title=t.get("title"), frame=_table(path, tw, t.get("frame"), "frame"),
+                plot=_plot(path, tw, t.get("plot")), headline=t.get("headline"),
+                rules=_rules(path, tw, t.get("rules")),
+            ))
+        analyses.append(AnalysisSpec(
+            id=aid, estimator=a["estimator"], data=a.get("data"), source=src,
+            title=a.get("title"), args=_table(path, where, a.get("args"), "args"),
+            quick_args=_table(path, where, a.get("quick_args"), "quick_args"),
+            frame=_table(path, where, a.get("frame"), "frame"),
+            plot=_plot(path, where, a.get("plot")), then=tuple(then),
+            headline=a.get("headline"), rules=_rules(path, where, a.get("rules")),
+            method=a.get("method"),
+        ))
+        seen.add(aid)
+
+    return Study(
+        path=path, title=str(st["title"]), seed=int(seed), claim=str(st.get("claim", "")),
+        description=str(st.get("description", "")), source=str(st.get("source", "")),
+        min_group_size=min_size, id_columns=tuple(ids) if ids is not None else None,
+        data=entries, analyses=tuple(analyses),
+    )
