@@ -1,0 +1,347 @@
+"""Multilevel Bayesian DiD: exact likelihood, recovery of a simulated truth, errors, API.
+
+Sampling is real (nutpie) with small draws on a tiny panel; the full-size recovery study is
+marked slow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from coachstats.bayes import ConvergenceWarning, Diagnostics, posterior_table
+from coachstats.did.bayesian import BayesianDiDResult, bayesian
+
+# the module, not the function of the same name that coachstats.did exposes
+bmod = importlib.import_module("coachstats.did.bayesian")
+
+COLS = dict(outcome="engagement", unit="team", time="quarter", cohort="coached_from")
+FAST = dict(draws=300, tune=300, chains=2)
+
+
+def _panel(
+    n_managers=24,
+    teams=2,
+    team_size=6,
+    periods=6,
+    cohorts=(3, 5),
+    effect=0.3,
+    growth=0.08,
+    sd_manager=0.25,
+    sd_team=0.2,
+    sd_cell=0.08,
+    sigma=0.7,
+    attrition=0.15,
+    rng=0,
+):
+    """Employees in teams under managers; managers coached in cohorts; true effect
+    ``effect + growth * e`` at event time ``e >= 0``; cohort 1 starts 0.1 higher.
+
+    Returns the rows and the truth: the CS-'simple' ATT (cohort-size weighted over treated
+    post cells) and event-time effects.
+    """
+    r = np.random.default_rng(rng)
+    share = [1 / 3] + [2 / 3 / len(cohorts)] * len(cohorts)
+    mgr_g = r.choice([0, *cohorts], size=n_managers, p=share)
+    mgr_g[: len(cohorts) + 1] = [0, *cohorts]  # every cohort present
+    period = 0.05 * np.arange(periods) + r.normal(0, 0.05, periods)
+    rows = []
+    for m in range(n_managers):
+        um, g = r.normal(0, sd_manager), int(mgr_g[m])
+        for k in range(teams):
+            ut = r.normal(0, sd_team)
+            for t in range(1, periods + 1):
+                e = t - g
+                eff = effect + growth * e if g > 0 and e >= 0 else 0.0
+                mu = 3.5 + 0.1 * (g == cohorts[0]) + period[t - 1] + um + ut + eff
+                y = mu + r.normal(0, sd_cell) + r.normal(0, sigma, team_size)
+                keep = r.random(team_size) >= attrition
+                keep[0] = True
+                rows += [(f"m{m}", f"m{m}-t{k}", t, g, v) for v in y[keep]]
+    df = pd.DataFrame(rows, columns=["manager", "team", "quarter", "coached_from", "engagement"])
+    n_g = df.drop_duplicates("team").query("coached_from > 0").groupby("coached_from").size()
+    post = [(g, t - g) for g in n_g.index for t in range(g, periods + 1)]
+    w = np.array([n_g[g] for g, _ in post], float)
+    att = float(np.sum(w * [effect + growth * e for _, e in post]) / w.sum())
+    truth = {"att": att}
+    truth |= {f"event_time[{e}]": effect + growth * e for e in range(periods - min(cohorts) + 1)}
+    return df, truth
+
+
+def _means(df):
+    out = df.groupby(["manager", "team", "quarter", "coached_from"], as_index=False).agg(
+        engagement=("engagement", "mean"),
+        sd=("engagement", "std"),
+        n=("engagement", "size"),
+    )
+    out["sd"] = out["sd"].fillna(0.0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return _panel(rng=4)
+
+
+@pytest.fixture(scope="module")
+def fit(panel):
+    df, _ = panel
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return bayesian(df, **COLS, ci_level=0.9, **FAST, rng=11)
+
+
+# --- import hygiene --------------------------------------------------------------------
+
+
+def test_import_does_not_load_pymc():
+    code = (
+        "import sys, coachstats, coachstats.did, coachstats.did.bayesian;"
+        "bad=[m for m in ('pymc','pytensor','arviz','matplotlib') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+# --- the likelihood on cell summaries equals the row-level likelihood -------------------
+
+
+def test_cell_likelihood_equals_row_likelihood_up_to_a_constant():
+    """Means + within sums of squares reproduce the multivariate-normal likelihood of the
+    rows (cell shock integrated out) at any parameter value, differing by a constant."""
+    df, _ = _panel(n_managers=6, periods=4, cohorts=(3,), team_size=4, rng=2)
+    lev = bmod._as_levels(("manager", "team"), "team")
+    cells = bmod._prepare(df, **COLS, levels=lev, n=None, sd=None, never_treated=0,
+                          anticipation=0, dropna=False)
+    d = bmod._design(cells)
+    model = bmod._build_model(cells, d)
+    obs = model["cell_mean"]
+    mean = model.replace_rvs_by_values([obs.owner.inputs[2]])[0]  # mean of cell_mean
+    pot = model.replace_rvs_by_values([model.potentials[0]])[0]
+    f = model.compile_fn([model.logp(vars=[obs], jacobian=False), pot, mean],
+                         inputs=model.value_vars, on_unused_input="ignore")
+    ys = (df.sort_values(["team", "quarter"]).groupby(["team", "quarter"])["engagement"]
+          .apply(np.asarray).tolist())
+    r = np.random.default_rng(0)
+    diffs = []
+    for _ in range(3):
+        point = {k: r.normal(0, 0.5, np.shape(val)) for k, val in model.initial_point().items()}
+        sigma = float(np.exp(point["sigma_log__"]))
+        sd_cell = float(np.exp(point["sd_cell_log__"]))
+        lp_obs, lp_pot, mu = f(point)
+        # rows on the standardised scale, cell by cell
+        ll = 0.0
+        for y, m in zip(ys, mu, strict=True):
+            z = (y - d.center) / d.scale
+            cov = sigma**2 * np.eye(len(z)) + sd_cell**2
+            ll += stats.multivariate_normal(np.full(len(z), m), cov).logpdf(z)
+        diffs.append(float(lp_obs) + float(lp_pot) - ll)
+    assert np.ptp(diffs) < 1e-8, diffs
+
+
+# --- sampling: recovery, reproducibility, data shapes -----------------------------------
+
+
+def test_recovers_simulated_truth_within_intervals(fit, panel):
+    _, truth = panel
+    assert fit.ci_low < truth["att"] < fit.ci_high
+    tab = posterior_table(fit.idata, ["event_time_effect"], ci_level=0.99)
+    for (_, row), e in zip(tab.iterrows(), fit.event_time["event_time"], strict=True):
+        assert row["ci_low"] < truth[f"event_time[{e}]"] < row["ci_high"], e
+    # and the interval is informative: it excludes zero
+    assert fit.ci_low > 0
+
+
+def test_bias_over_a_few_seeds_is_within_monte_carlo_error(fit, panel):
+    """Average error over three panels, judged against the posterior SDs (|z| < 3)."""
+    errs, var = [fit.estimate - panel[1]["att"]], [fit.std_error**2]
+    for seed in (21, 22):
+        df, truth = _panel(rng=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = bayesian(df, **COLS, **FAST, rng=seed)
+        errs.append(res.estimate - truth["att"])
+        var.append(res.std_error**2)
+    z = np.mean(errs) / np.sqrt(np.mean(var) / len(errs))
+    assert abs(z) < 3, (errs, z)
+
+
+def test_same_rng_same_draws_and_means_with_sd_equal_rows(fit, panel):
+    df, _ = panel
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        again = bayesian(df, **COLS, ci_level=0.9, **FAST, rng=11)
+        means = bayesian(_means(df), **COLS, n="n", sd="sd", ci_level=0.9, **FAST, rng=11)
+    a = fit.idata["posterior"]["att"].values
+    np.testing.assert_array_equal(a, again.idata["posterior"]["att"].values)
+    assert again == fit
+    assert means.data_shape == "means_sd" and fit.data_shape == "individual"
+    assert means.n_obs == fit.n_obs == len(df)
+    # same sufficient statistics -> same posterior (up to floating-point drift in NUTS paths)
+    assert means.estimate == pytest.approx(fit.estimate, abs=0.2 * fit.std_error)
+    assert means.std_error == pytest.approx(fit.std_error, rel=0.2)
+
+
+def test_input_frame_is_not_modified(panel, fit):
+    df, _ = panel
+    assert list(df.columns) == ["manager", "team", "quarter", "coached_from", "engagement"]
+    assert "_u" not in df.columns
+
+
+# --- the result ---------------------------------------------------------------------------
+
+
+def test_result_frame_terms_and_named_interval(fit):
+    assert isinstance(fit, BayesianDiDResult)
+    tab = fit.to_frame()
+    assert list(tab.columns[:6]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
+                                     "ci_level"]
+    assert tab["term"].tolist() == ["att"] + [f"event_time[{e}]" for e in range(4)]
+    assert (tab["ci_level"] == 0.9).all() and (tab["ci_kind"] == "equal-tailed").all()
+    assert {"rhat", "ess_bulk", "ess_tail"} <= set(tab.columns)
+    assert tab.loc[0, "estimate"] == fit.estimate
+    full = fit.to_frame("all")
+    assert "att_gt[3, 3]" in full["term"].tolist() and "sd_manager" in full["term"].tolist()
+    gt = fit.group_time
+    assert {"cohort", "time", "event_time", "estimate", "ci_low", "ci_high"} <= set(gt.columns)
+    # the ATT is the cohort-size weighted mean of the post-period cohort x period effects
+    w = gt["n_units"].where(gt["event_time"] >= 0, 0.0)
+    att_from_cells = np.average(
+        fit.idata["posterior"]["att_gt"].values.reshape(-1, len(gt)), axis=1, weights=w
+    )
+    np.testing.assert_allclose(att_from_cells, fit.idata["posterior"]["att"].values.ravel())
+    with pytest.raises(ValueError, match="include="):
+        fit.to_frame("everything")
+
+
+def test_result_text_diagnostics_plot_interpret(fit):
+    assert isinstance(fit.diagnostics, Diagnostics)
+    assert fit.diagnostics.chains == 2 and fit.diagnostics.draws == 300
+    text = fit.summary()
+    assert "90% equal-tailed" in text and "event_time[0]" in text
+    assert any("Parallel trends" in a for a in fit.assumptions)
+    assert any("anticipation" in a for a in fit.assumptions)
+    assert fit.limitations
+    assert "<table" in fit._repr_html_()
+    assert 0.99 < fit.prob_positive <= 1
+    labels = fit.interpret()
+    assert labels[0].citation == "Cohen (1988)"
+    ax = fit.plot()
+    assert ax.get_xlabel().startswith("periods since")
+    assert len(ax.collections) >= len(fit.event_time)  # one violin per event time
+    # privacy: no unit identifiers in the result's tables
+    full = fit.to_frame("all").astype(str)
+    assert not full.apply(lambda c: c.str.contains("m1-t")).any().any()
+
+
+def test_short_chains_warn():
+    df, _ = _panel(n_managers=10, periods=4, cohorts=(3,), rng=5)
+    with pytest.warns(ConvergenceWarning):
+        res = bayesian(df, **COLS, draws=30, tune=30, chains=2, rng=1)
+    assert not res.diagnostics.ok
+    assert "DIAGNOSTICS POOR" in res.summary()
+
+
+# --- preparation (no sampling) --------------------------------------------------------------
+
+
+def _cells(df, **kw):
+    args = dict(COLS, levels=bmod._as_levels(kw.pop("levels", ("manager", "team")), "team"),
+                n=None, sd=None, never_treated=0, anticipation=0, dropna=False)
+    args.update(kw)
+    return bmod._prepare(df, **args)
+
+
+def test_without_never_treated_the_all_treated_periods_are_dropped():
+    df, _ = _panel(n_managers=12, periods=6, cohorts=(3, 5), rng=1)
+    df = df[df["coached_from"] > 0]
+    cells = _cells(df)
+    assert cells.dropped_periods == (5.0, 6.0)
+    assert cells.frame["_t"].max() == 4
+    assert cells.cohorts.tolist() == [3.0]  # cohort 5 is a pure comparison group
+
+
+def test_anticipation_moves_effects_earlier():
+    df, _ = _panel(n_managers=12, periods=6, cohorts=(3, 5), rng=1)
+    c0, c1 = _cells(df), _cells(df, anticipation=1)
+    assert c1.frame["_treated"].sum() > c0.frame["_treated"].sum()
+    d1 = bmod._design(c1)
+    assert d1.event_times.min() == -1
+    assert d1.att_weights[d1.ge["event_time"].to_numpy() < 0].sum() == 0
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small():
+    return _panel(n_managers=8, periods=4, cohorts=(3,), team_size=3, rng=3)[0]
+
+
+def test_bad_input_errors(small):
+    df = small
+    with pytest.raises(TypeError, match="DataFrame"):
+        bayesian(df.to_numpy(), **COLS)
+    with pytest.raises(ValueError, match=r"'score'.*outcome="):
+        bayesian(df, **{**COLS, "outcome": "score"})
+    with pytest.raises(ValueError, match=r"'manager'.*not found"):
+        bayesian(df.drop(columns="manager"), **COLS)
+    bad = df.assign(engagement=df["engagement"].astype(str).where(df.index > 0, "high"))
+    with pytest.raises(TypeError, match="must be numeric"):
+        bayesian(bad, **COLS)
+    with pytest.raises(ValueError, match="must hold the first treated period"):
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 9)), **COLS)
+    rev = df.copy()
+    rev.loc[(rev["team"] == rev["team"].iloc[0]) & (rev["quarter"] == 4), "coached_from"] = 3
+    with pytest.raises(ValueError, match="never reverse"):
+        bayesian(rev, **COLS)
+    with pytest.raises(ValueError, match=r"no untreated\s+pre-period"):
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 1)), **COLS)
+    with pytest.raises(ValueError, match="anticipation=1"):
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 2)), **COLS,
+                 anticipation=1)
+    with pytest.raises(ValueError, match="no comparison group"):
+        bayesian(df[df["coached_from"] == 3], **COLS)
+    with pytest.raises(ValueError, match="whole-number periods"):
+        bayesian(df.assign(quarter=df["quarter"] + 0.5), **COLS)
+    moved = df.copy()
+    moved.loc[moved.index[-1], "manager"] = "m0"
+    with pytest.raises(ValueError, match="more than one 'manager'"):
+        bayesian(moved, **COLS)
+    with pytest.raises(ValueError, match="missing value"):
+        bayesian(df.assign(engagement=df["engagement"].where(df.index != 5)), **COLS)
+    with pytest.raises(ValueError, match=r"Did you mean 0\.95"):
+        bayesian(df, **COLS, ci_level=95)
+    with pytest.raises(ValueError, match="draws must be at least 1"):
+        bayesian(df, **COLS, draws=0)
+    with pytest.raises(TypeError, match="chains: expected an integer"):
+        bayesian(df, **COLS, chains=2.0)
+    with pytest.raises(TypeError, match="levels: expected a list"):
+        bayesian(df, **COLS, levels=3)
+
+
+def test_bad_means_input_errors(small):
+    m = _means(small)
+    with pytest.raises(ValueError, match="sd= was given without n="):
+        bayesian(m, **COLS, sd="sd")
+    with pytest.raises(ValueError, match=r"share a .*team, quarter"):
+        bayesian(pd.concat([m, m.head(2)]), **COLS, n="n")
+    with pytest.raises(ValueError, match=r"'n'.*must lie in \[1, inf\]"):
+        bayesian(m.assign(n=0), **COLS, n="n")
+    with pytest.raises(ValueError, match=r"'sd'.*must lie in"):
+        bayesian(m.assign(sd=-1.0), **COLS, n="n", sd="sd")
+
+
+def test_dropna_counts_dropped_rows(small):
+    df = small.assign(engagement=small["engagement"].where(small.index % 50 != 0))
+    cells = _cells(df, dropna=True)
+    assert cells.n_dropped_missing == int(df["engagement"].isna().sum()) > 0
+    assert cells.n_obs == len(df) - cells.n_dropped_missing
