@@ -65,6 +65,13 @@ def coded_events(
     """
     s = frame[column]
     observed = pd.unique(s)
+    if events is None and not (s == censor).any():
+        codes = ", ".join(repr(v) for v in observed[:6])
+        raise ValueError(
+            f"censor={censor!r} does not occur in column {column!r} (argument {arg}=), whose "
+            f"codes are {codes}. Pass censor= with your censoring code, or, if nobody was "
+            "censored, declare the event types with events=[...]."
+        )
     if events is None:
         declared = sorted((v for v in observed if v != censor), key=lambda v: (str(type(v)), v))
     else:

@@ -125,7 +125,7 @@ class CompetingRisksResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
-        for _, r in self.at_times.iterrows():
+        for r in self.at_times.to_dict("records"):
             if self.event_of_interest is not None and r["event"] != self.event_of_interest:
                 continue
             suffix = f" ({self.group}={r['group']})" if self.group else ""

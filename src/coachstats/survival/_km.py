@@ -155,7 +155,7 @@ class KaplanMeierResult(Result):
     def to_frame(self) -> pd.DataFrame:
         """Median survival per group, then S(t) at the requested ``times``."""
         rows: list[dict[str, Any]] = []
-        for _, r in self.medians.iterrows():
+        for r in self.medians.to_dict("records"):
             rows.append(
                 {
                     "term": "median" + _suffix(self.group, r["group"]),
@@ -168,7 +168,7 @@ class KaplanMeierResult(Result):
                     "n_risk": np.nan,
                 }
             )
-        for _, r in self.at_times.iterrows():
+        for r in self.at_times.to_dict("records"):
             rows.append(
                 {
                     "term": f"S({r['time']:g})" + _suffix(self.group, r["group"]),
