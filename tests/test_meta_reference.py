@@ -89,3 +89,71 @@ def test_moderator_terms_are_named_and_dummy_coded():
     )
     assert res.data.missing.n_dropped == 3 and res.k == 157
     assert res.coefficients["term"].tolist() == ["intercept", "type=p", "type=s"]
+
+
+KEYS = sorted(REF["egger"])
+
+
+def _model(key):
+    name, test = key.split("/")
+    return cs.meta.correlations(DATA[name], r="ri", n="ni", method="REML", test=test)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_egger_regression_test_matches_metafor(key):
+    eg = cs.meta.egger_test(_model(key))
+    ref = REF["egger"][key]
+    close([eg.statistic, eg.pvalue, eg.limit_estimate, eg.limit_ci_low, eg.limit_ci_high],
+          [ref["zval"], ref["pval"], ref["est"], ref["ci_lb"], ref["ci_ub"]])
+    lm = cs.meta.egger_test(_model(key), model="lm")
+    ref = REF["egger_lm"][key]
+    close([lm.statistic, lm.pvalue, lm.limit_estimate], [ref["zval"], ref["pval"], ref["est"]])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_trim_and_fill_matches_metafor(key):
+    tf = cs.meta.trim_and_fill(_model(key))
+    ref = REF["trimfill"][key]
+    assert tf.k0 == ref["k0"] and tf.side == ref["side"]
+    close([tf.adjusted.estimate, tf.adjusted.tau2, tf.se_k0],
+          [ref["beta"], ref["tau2"], ref["se_k0"]])
+    if key.endswith("/z"):  # metafor refits the filled data with z-tests whatever the model
+        close(tf.adjusted.std_error, ref["se"])
+
+
+@pytest.mark.parametrize("name", sorted(REF["trimfill_r0"]))
+def test_trim_and_fill_r0_forced_side_matches_metafor(name):
+    tf = cs.meta.trim_and_fill(_model(f"{name}/z"), estimator="R0", side="left")
+    ref = REF["trimfill_r0"][name]
+    assert tf.k0 == ref["k0"]
+    close([tf.adjusted.estimate, tf.adjusted.std_error, tf.adjusted.tau2],
+          [ref["beta"], ref["se"], ref["tau2"]])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_leave_one_out_matches_metafor(key):
+    t = cs.meta.leave_one_out(_model(key)).to_frame()
+    ref = REF["leave1out"][key]
+    for col, rk in [("estimate", "estimate"), ("std_error", "se"), ("tau2", "tau2"),
+                    ("i2", "I2"), ("q", "QE"), ("ci_low", "ci_lb"), ("ci_high", "ci_ub")]:
+        close(t[col], ref[rk], atol=1e-10)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_influence_matches_metafor(key):
+    t = cs.meta.influence(_model(key)).to_frame()
+    ref = REF["influence"][key]
+    for col, rk in [("rstudent", "rstudent"), ("dffits", "dffits"), ("cook_d", "cook_d"),
+                    ("cov_r", "cov_r"), ("tau2_del", "tau2_del"), ("q_del", "QE_del"),
+                    ("hat", "hat"), ("weight", "weight"), ("dfbetas_intercept", "dfbetas")]:
+        close(t[col], ref[rk], atol=1e-10)
+    assert t["influential"].tolist() == ref["is_infl"]
+
+
+@pytest.mark.parametrize("name", sorted(REF["pet_peese"]))
+def test_pet_peese_matches_weighted_lm(name):
+    pp = cs.meta.pet_peese(_model(f"{name}/z"))
+    ref = REF["pet_peese"][name]
+    close(pp.pet.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet"])
+    close(pp.pet.loc[1, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet_slope"])
+    close(pp.peese.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["peese"])

@@ -11,6 +11,28 @@ Examples
 40
 """
 
+from .bias import (
+    EggerResult,
+    PetPeeseResult,
+    TrimFillResult,
+    egger_test,
+    pet_peese,
+    trim_and_fill,
+)
 from .correlations import MetaResult, correlations
+from .influence import InfluenceResult, LeaveOneOutResult, influence, leave_one_out
 
-__all__ = ["MetaResult", "correlations"]
+__all__ = [
+    "EggerResult",
+    "InfluenceResult",
+    "LeaveOneOutResult",
+    "MetaResult",
+    "PetPeeseResult",
+    "TrimFillResult",
+    "correlations",
+    "egger_test",
+    "influence",
+    "leave_one_out",
+    "pet_peese",
+    "trim_and_fill",
+]
