@@ -1,0 +1,174 @@
+"""The classic Phillips ROI calculation from participant-level data.
+
+Adjusted benefit per participant = annual monetary benefit x attribution x confidence
+(the share of the improvement due to coaching, and the participant's confidence in their
+estimate, both as error adjustments in the conservative direction). Then::
+
+    BCR  = sum(adjusted benefits) x horizon_years / (sum(costs) + extra_costs)
+    ROI% = (benefits - costs) / costs x 100 = (BCR - 1) x 100
+
+A "7x return" is a BCR of 7, i.e. ROI = 600%, not 700%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..results import Result, new_axes, tidy_frame
+from ._inputs import prepare_roi
+
+__all__ = ["PhillipsResult", "phillips"]
+
+
+@dataclass(frozen=True)
+class PhillipsResult(Result):
+    """Totals, benefit-cost ratio and ROI of the Phillips calculation (point values)."""
+
+    n: int
+    n_with_benefit: int
+    total_benefit_claimed: float
+    total_after_attribution: float
+    total_benefit_adjusted: float
+    total_cost: float
+    bcr: float
+    roi_pct: float
+    horizon_years: float
+    extra_costs: float
+    n_dropped: int = 0
+    n_zeroed: int = 0
+
+    @property
+    def title(self) -> str:
+        return "Phillips ROI (conservative point calculation)"
+
+    @property
+    def notes(self) -> list[str]:
+        out = [
+            "Adjusted benefit = benefit x attribution x confidence; BCR = adjusted benefits / "
+            "fully loaded costs; ROI% = (BCR - 1) x 100 (a BCR of 7 is ROI 600%).",
+            f"Benefits counted for {self.horizon_years:g} year(s)"
+            + (" (Phillips: first-year benefits only for short programs)."
+               if self.horizon_years == 1 else "; Phillips counts one year for short programs."),
+            "Point values only: no sampling uncertainty (see roi.bayesian for intervals).",
+        ]
+        if self.n_zeroed:
+            out.append(
+                f"{self.n_zeroed} participant(s) with missing answers counted as no benefit "
+                "(costs kept)."
+            )
+        if self.n_dropped:
+            out.append(f"{self.n_dropped} incomplete row(s) dropped.")
+        return out
+
+    @property
+    def assumptions(self) -> list[str]:
+        return [
+            "Costs are fully loaded (fees, participants' time, administration, evaluation).",
+            "Participants' estimates of benefit, attribution and confidence are credible.",
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"term": "roi_pct", "estimate": self.roi_pct},
+            {"term": "bcr", "estimate": self.bcr},
+            {"term": "total_benefit_adjusted", "estimate": self.total_benefit_adjusted},
+            {"term": "total_cost", "estimate": self.total_cost},
+            {"term": "total_after_attribution", "estimate": self.total_after_attribution},
+            {"term": "total_benefit_claimed", "estimate": self.total_benefit_claimed},
+            {"term": "n_participants", "estimate": float(self.n)},
+            {"term": "n_with_benefit", "estimate": float(self.n_with_benefit)},
+        ]
+        return tidy_frame(rows)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Bars: claimed benefits, after attribution, after confidence, and costs."""
+        ax = new_axes(ax)
+        labels = ["claimed", "x attribution", "x confidence", "fully loaded cost"]
+        vals = [
+            self.total_benefit_claimed * self.horizon_years,
+            self.total_after_attribution * self.horizon_years,
+            self.total_benefit_adjusted,
+            self.total_cost,
+        ]
+        ax.bar(labels, vals, color=["0.75", "0.6", "C0", "C3"])
+        ax.set_ylabel("total (currency units)")
+        ax.set_title(f"Phillips: BCR {self.bcr:.2f}, ROI {self.roi_pct:.0f}%")
+        return ax
+
+
+def phillips(
+    data: pd.DataFrame,
+    *,
+    benefit: str,
+    cost: str,
+    attribution: str | None = None,
+    confidence: str | None = None,
+    horizon_years: float = 1.0,
+    extra_costs: float = 0.0,
+    missing: str = "raise",
+) -> PhillipsResult:
+    """Phillips ROI: conservative point values of the benefit-cost ratio and ROI%.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant (never modified).
+    benefit : str
+        Column of annual monetary benefit the participant reports (0 = none).
+    cost : str
+        Column of fully loaded cost per participant (>= 0).
+    attribution, confidence : str, optional
+        Columns of shares in [0, 1]: the part of the benefit due to coaching, and the
+        participant's confidence in the estimate. Omit only if benefits are already adjusted.
+    horizon_years : float
+        Years of annual benefit counted (1: the Phillips rule for short programs).
+    extra_costs : float
+        Program-level costs not in the per-participant column (design, evaluation).
+    missing : {"raise", "zero", "drop"}
+        What to do with missing answers (see :func:`coachstats.roi.bayesian`).
+
+    Returns
+    -------
+    PhillipsResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"b": [321_000.0], "c": [100_000.0]})
+    >>> res = phillips(df, benefit="b", cost="c")
+    >>> round(res.bcr, 2), round(res.roi_pct)
+    (3.21, 221)
+    """
+    if not np.isfinite(horizon_years) or horizon_years <= 0:
+        raise ValueError(f"horizon_years must be positive, got {horizon_years!r}.")
+    if not np.isfinite(extra_costs) or extra_costs < 0:
+        raise ValueError(f"extra_costs must be a non-negative amount, got {extra_costs!r}.")
+    x = prepare_roi(
+        data, benefit=benefit, cost=cost, attribution=attribution, confidence=confidence,
+        missing=missing,
+    )
+    a = x.attribution if x.attribution is not None else np.ones_like(x.benefit)
+    k = x.confidence if x.confidence is not None else np.ones_like(x.benefit)
+    claimed = float(np.sum(x.benefit))
+    after_a = float(np.sum(x.benefit * a))
+    adjusted = float(np.sum(x.benefit * a * k)) * horizon_years
+    total_cost = float(np.sum(x.cost)) + extra_costs
+    bcr = adjusted / total_cost
+    return PhillipsResult(
+        n=int(x.benefit.size),
+        n_with_benefit=int(np.sum(x.benefit > 0)),
+        total_benefit_claimed=claimed,
+        total_after_attribution=after_a,
+        total_benefit_adjusted=adjusted,
+        total_cost=total_cost,
+        bcr=bcr,
+        roi_pct=(adjusted - total_cost) / total_cost * 100,
+        horizon_years=float(horizon_years),
+        extra_costs=float(extra_costs),
+        n_dropped=x.n_dropped,
+        n_zeroed=x.n_zeroed,
+    )
