@@ -231,6 +231,27 @@ def _load(entry: DataSpec, study: Study, seed: int) -> LoadedData:
             )
         df = df.rename(columns={src: dst for dst, src in entry.columns.items()})
         prov["column_mapping"] = dict(entry.columns)
+    for col, expr in entry.derive.items():
+        try:
+            df[col] = df.eval(expr)
+        except Exception as e:  # pandas raises many types for a bad expression
+            raise StudySpecError(
+                f"{study.path}: data entry {entry.name!r}: derive {col} = {expr!r} failed "
+                f"({type(e).__name__}: {e}). Columns: {', '.join(map(repr, df.columns))}."
+            ) from None
+    if entry.derive:
+        prov["derived"] = dict(entry.derive)
+    if entry.query:
+        before = len(df)
+        try:
+            df = df.query(entry.query).reset_index(drop=True)
+        except Exception as e:
+            raise StudySpecError(
+                f"{study.path}: data entry {entry.name!r}: query {entry.query!r} failed "
+                f"({type(e).__name__}: {e}). Columns: {', '.join(map(repr, df.columns))}."
+            ) from None
+        prov["query"] = entry.query
+        prov["rows_before_query"] = before
     prov["rows"] = len(df)
     prov["columns"] = len(df.columns)
     if entry.description:
@@ -351,10 +372,12 @@ def run_study(
                 manifest.extend(sup(a.id))
         for p in PRIVACY_PARAMS:
             if p in args:
+                what = (f"curve steps and numbers at risk where fewer than {args[p]} remain at "
+                        "risk" if p == "min_at_risk" else
+                        f"estimates for groups of fewer than {args[p]} people")
                 manifest.append(Suppression(
-                    a.id, "estimates resting on fewer than "
-                    f"{args[p]} people", f"{p}={args[p]} passed to {a.estimator}",
-                    "minimum group size",
+                    a.id, what, f"{p}={args[p]} passed to {a.estimator}",
+                    "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
                 ))
     return StudyRun(
         study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),

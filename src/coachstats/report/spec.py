@@ -23,7 +23,7 @@ class StudySpecError(ValueError):
 
 _STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
 _PRIVACY_KEYS = {"min_group_size", "id_columns"}
-_DATA_KEYS = {"file", "generate", "columns", "description"}
+_DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description"}
 _ANALYSIS_KEYS = {
     "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
     "then", "headline", "rules", "method",
@@ -40,6 +40,8 @@ class DataSpec:
     file: Path | None = None
     generate: dict[str, Any] | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    derive: dict[str, str] = field(default_factory=dict)
+    query: str | None = None
     description: str = ""
     overridden: bool = False
 
@@ -187,9 +189,16 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         d = _table(path, where, d, f"data.{name}")
         _check_keys(path, where, d, _DATA_KEYS)
         cols = _table(path, where, d.get("columns"), "columns")
+        derive = _table(path, where, d.get("derive"), "derive")
+        query = d.get("query")
+        if query is not None and not isinstance(query, str):
+            raise _err(path, where, "query must be a string, e.g. query = \"tenure >= 6\".")
+        if not all(isinstance(v, str) for v in [*cols.values(), *derive.values()]):
+            raise _err(path, where, "columns and derive map names to strings.")
+        common = {"columns": cols, "derive": derive, "query": query,
+                  "description": d.get("description", "")}
         if name in overrides:
-            entries[name] = DataSpec(name, file=overrides[name], columns=cols,
-                                     description=d.get("description", ""), overridden=True)
+            entries[name] = DataSpec(name, file=overrides[name], overridden=True, **common)
             continue
         if ("file" in d) == ("generate" in d):
             raise _err(path, where, "give exactly one of file = \"...\" or generate = { kind = "
@@ -197,13 +206,12 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         if "file" in d:
             f = Path(d["file"])
             entries[name] = DataSpec(name, file=f if f.is_absolute() else path.parent / f,
-                                     columns=cols, description=d.get("description", ""))
+                                     **common)
         else:
             gen = _table(path, where, d["generate"], "generate")
             if "kind" not in gen:
                 raise _err(path, where, "generate needs kind = \"<generator name>\".")
-            entries[name] = DataSpec(name, generate=gen, columns=cols,
-                                     description=d.get("description", ""))
+            entries[name] = DataSpec(name, generate=gen, **common)
     unknown_over = sorted(set(overrides) - set(entries))
     if unknown_over:
         raise StudySpecError(
