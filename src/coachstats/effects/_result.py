@@ -1,0 +1,93 @@
+"""The result shared by the standardized-difference estimators (paired, two-group, PPC)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..interpret import Interpretation, label
+from ..results import Result, new_axes
+
+
+@dataclass(frozen=True)
+class EffectSizeResult(Result):
+    """One or more standardized mean differences with their intervals.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``to_frame()``: ``term, estimate, std_error, ci_low, ci_high, ci_level`` then
+        estimator-specific columns (``ci_method`` always names how the interval was made).
+    name : str
+        What was estimated, used as the title.
+    method_notes : tuple of str
+        Formula, correction and interval notes.
+    assumptions : tuple of str
+        What the estimate assumes.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    """
+
+    table: pd.DataFrame = field(repr=False, compare=False)
+    name: str = "Standardized mean difference"
+    method_notes: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    limitations: tuple[str, ...] = ()
+    n_dropped: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    @property
+    def notes(self) -> list[str]:
+        out = list(self.method_notes)
+        if self.n_dropped:
+            out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def _first(self, column: str) -> float:
+        if len(self.table) != 1:
+            raise AttributeError(
+                f"this result has {len(self.table)} rows; use to_frame()['{column}'] instead."
+            )
+        return float(self.table[column].iloc[0])
+
+    @property
+    def estimate(self) -> float:
+        """The estimate (single-row results only)."""
+        return self._first("estimate")
+
+    @property
+    def ci_low(self) -> float:
+        return self._first("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        return self._first("ci_high")
+
+    def interpret(self, rule: str = "cohen1988_d") -> list[Interpretation]:
+        """Label each estimate by a named rule (default Cohen 1988 for d)."""
+        return [label(v, rule) for v in self.table["estimate"] if np.isfinite(v)]
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Point estimates with their intervals, one row per term."""
+        ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
+        f = self.table
+        y = np.arange(len(f))[::-1]
+        est = f["estimate"].to_numpy(float)
+        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
+        ax.errorbar(est, y, xerr=err, fmt="o", color=kwargs.get("color", "C0"), capsize=3)
+        ax.axvline(0, color="0.5", lw=1, ls="--")
+        ax.set_yticks(y, f["term"].astype(str))
+        lvl = f["ci_level"].dropna()
+        pct = f"{100 * lvl.iloc[0]:g}% CI" if len(lvl) else "CI"
+        ax.set_xlabel(f"standardized difference ({pct})")
+        ax.set_title(self.name)
+        return ax

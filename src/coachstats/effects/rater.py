@@ -1,0 +1,360 @@
+"""360-degree feedback: change per rater group and overall, and agreement across groups.
+
+Ratings arrive one row per rater x leader x occasion. Each leader's score from a rater group
+is the mean of that group's ratings; change per group (and for the "overall" others score:
+the equal-weight mean of the included groups) is a paired standardized change on those
+leader scores (see :func:`repeated_measures_d`). Agreement across rater groups is the
+correlation of leader scores between two groups (Conway & Huffcutt 1997), at each occasion
+and for change, with Fisher-z intervals and, where the within-group reliabilities are
+estimable, Spearman's disattenuated value. Within-group reliability uses the one-way ANOVA
+ICC(1) and the reliability of the group mean ICC(2) = (MSB - MSW) / MSB (Bliese 2000) over
+leaders with at least two raters in the group.
+
+Privacy (the rule 360 vendors apply): a rater group with fewer than ``min_raters`` distinct
+raters at either occasion is suppressed everywhere (no numbers, and it is left out of the
+overall score); groups named in ``exempt_groups`` (typically self and manager, whose
+identity is known anyway) are exempt. No result holds a row per leader or rater.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
+from ..interpret import Interpretation, label
+from ..results import Result, new_axes, tidy_frame
+from .repeated import KINDS, paired_rows
+
+
+def icc_oneway(values: np.ndarray, groups: np.ndarray) -> tuple[float, float, int]:
+    """ICC(1) and ICC(2) of a one-way random-effects ANOVA with unequal group sizes.
+
+    Only groups with at least two members are used. Returns ``(icc1, icc2, n_groups)``;
+    NaN when fewer than two such groups exist.
+    """
+    s = pd.DataFrame({"y": values, "g": groups})
+    k = s.groupby("g")["y"].transform("size")
+    s = s.loc[k >= 2]
+    n_groups = int(s["g"].nunique())
+    if n_groups < 2:
+        return math.nan, math.nan, n_groups
+    stats_g = s.groupby("g")["y"].agg(["mean", "size"])
+    grand = s["y"].mean()
+    n_total = len(s)
+    ssb = float((stats_g["size"] * (stats_g["mean"] - grand) ** 2).sum())
+    ssw = float(((s["y"] - s.groupby("g")["y"].transform("mean")) ** 2).sum())
+    msb = ssb / (n_groups - 1)
+    msw = ssw / (n_total - n_groups)
+    k0 = (n_total - float((stats_g["size"] ** 2).sum()) / n_total) / (n_groups - 1)
+    if msb <= 0:
+        return math.nan, math.nan, n_groups
+    icc1 = (msb - msw) / (msb + (k0 - 1) * msw)
+    icc2 = (msb - msw) / msb
+    return float(icc1), float(icc2), n_groups
+
+
+def _fisher_ci(r: float, n: int, ci_level: float) -> tuple[float, float]:
+    if n < 4 or not np.isfinite(r) or abs(r) >= 1:
+        return math.nan, math.nan
+    z = math.atanh(r)
+    h = float(stats.norm.ppf(0.5 + ci_level / 2)) / math.sqrt(n - 3)
+    return math.tanh(z - h), math.tanh(z + h)
+
+
+@dataclass(frozen=True)
+class RaterAgreementResult(Result):
+    """Change per rater group and overall, agreement across groups, within-group reliability.
+
+    ``to_frame()`` is the change table (``term`` = rater group or ``"overall"``);
+    :meth:`agreement_frame` and :meth:`reliability_frame` give the other two tables.
+    """
+
+    change: pd.DataFrame = field(repr=False, compare=False)
+    agreement: pd.DataFrame = field(repr=False, compare=False)
+    reliability: pd.DataFrame = field(repr=False, compare=False)
+    suppressed: tuple[str, ...] = ()
+    overall_groups: tuple[str, ...] = ()
+    min_raters: int = 5
+    kind: str = "av"
+    hedges: bool = True
+    ci_level: float = 0.95
+    n_leaders: int = 0
+    n_dropped: int = 0
+    n_other_occasions: int = 0
+
+    @property
+    def title(self) -> str:
+        return "360 feedback: change per rater group and agreement across groups"
+
+    @property
+    def notes(self) -> list[str]:
+        g = "g" if self.hedges else "d"
+        out = [
+            f"Change = post - pre on leader-level group means, as {g}_{self.kind} "
+            "(see repeated_measures_d for the formula and interval).",
+            "Overall = equal-weight mean of " + (", ".join(self.overall_groups) or "no groups")
+            + " per leader (leaders rated by all of them at both occasions).",
+        ]
+        if self.suppressed:
+            out.append(f"Suppressed (fewer than {self.min_raters} raters): "
+                       + ", ".join(self.suppressed) + ".")
+        if self.n_dropped:
+            out.append(f"{self.n_dropped} rating row(s) with missing values were dropped.")
+        if self.n_other_occasions:
+            out.append(f"{self.n_other_occasions} rating row(s) at other occasions were "
+                       "ignored.")
+        return out
+
+    @property
+    def assumptions(self) -> list[str]:
+        return [
+            "Leaders are independent; raters within a group are exchangeable.",
+            "The rating scale means the same at both occasions (no response shift).",
+        ]
+
+    @property
+    def limitations(self) -> list[str]:
+        return [
+            "Without a comparison group, change includes retest effects and regression to "
+            "the mean.",
+            "Raters can differ between occasions; their own leniency then adds noise to change.",
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.change.copy()
+
+    def agreement_frame(self) -> pd.DataFrame:
+        """Correlations of leader scores between rater groups (pre, post and change)."""
+        return self.agreement.copy()
+
+    def reliability_frame(self) -> pd.DataFrame:
+        """ICC(1) and ICC(2) of each rater group at each occasion."""
+        return self.reliability.copy()
+
+    def interpret(self, rule: str = "cohen1988_d") -> list[Interpretation]:
+        f = self.change
+        return [label(v, rule) for v in f["estimate"] if np.isfinite(v)]
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Change per rater group and overall with intervals (suppressed groups omitted)."""
+        f = self.change.loc[~self.change["suppressed"].astype(bool)]
+        ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * max(len(f), 1)))
+        y = np.arange(len(f))[::-1]
+        est = f["estimate"].to_numpy(float)
+        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
+        colors = ["C1" if t == "overall" else "C0" for t in f["term"]]
+        for yi, e, lo, hi, c in zip(y, est, err[0], err[1], colors, strict=True):
+            ax.errorbar(e, yi, xerr=[[lo], [hi]], fmt="o", color=c, capsize=3)
+        ax.axvline(0, color="0.5", lw=1, ls="--")
+        ax.set_yticks(y, f["term"].astype(str))
+        ax.set_xlabel(f"standardized change ({'g' if self.hedges else 'd'}_{self.kind}, "
+                      f"{100 * self.ci_level:g}% CI)")
+        ax.set_title("Change by rater group")
+        return ax
+
+
+def rater_agreement(
+    df: pd.DataFrame,
+    leader: str,
+    rater_group: str,
+    rating: str,
+    time: str,
+    *,
+    rater: str | None = None,
+    pre: Any = "pre",
+    post: Any = "post",
+    kind: str = "av",
+    hedges: bool = True,
+    ci_level: float = 0.95,
+    min_raters: int = 5,
+    exempt_groups: Sequence[str] = (),
+    overall_exclude: Sequence[str] = ("self",),
+    dropna: bool = False,
+) -> RaterAgreementResult:
+    """Change per rater group and overall, and agreement across rater groups, for 360 data.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per rating: leader, rater group, occasion, rating (and optionally rater id).
+    leader, rater_group, rating, time : str
+        Column names.
+    rater : str, optional
+        Rater id column; distinct raters are counted for the privacy threshold (without it,
+        each row counts as one rater).
+    pre, post : labels
+        Values of ``time`` marking the two occasions; rows at other occasions are ignored
+        (and counted in the notes).
+    kind : {"av", "z", "rm"}
+        Standardizer of change (default d_av, comparable with between-leader differences).
+    hedges : bool
+        Hedges' small-sample correction.
+    ci_level : float
+        Level of every interval.
+    min_raters : int
+        Privacy threshold (default 5): a group with fewer distinct raters at either occasion
+        is suppressed everywhere.
+    exempt_groups : sequence of str
+        Groups exempt from the threshold (e.g. ``("self", "manager")``).
+    overall_exclude : sequence of str
+        Groups left out of the overall score (default self: "all others" as 360 vendors
+        report it).
+    dropna : bool
+        Drop rating rows with missing values (counted) instead of raising.
+
+    Returns
+    -------
+    RaterAgreementResult
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.pre_post_360(n_leaders=40, rng=1)
+    >>> res = rater_agreement(sim.data, leader="leader", rater_group="rater_group",
+    ...                       rating="rating", time="time", rater="rater")
+    >>> res.to_frame()["term"].tolist()
+    ['self', 'manager', 'peer', 'direct_report', 'overall']
+    """
+    ci_level = check_ci_level(ci_level)
+    check_choice(kind, "kind", KINDS)
+    if isinstance(min_raters, bool) or not isinstance(min_raters, int) or min_raters < 1:
+        raise ValueError(f"min_raters must be a positive integer, got {min_raters!r}.")
+    frame, miss = prepare(
+        df, {"leader": leader, "rater_group": rater_group, "rating": rating, "time": time,
+             "rater": rater}, numeric=["rating"], dropna=dropna)
+    if not np.isfinite(frame[rating].to_numpy(float)).all():
+        raise ValueError(f"column {rating!r} (argument rating=) has infinite values.")
+    times = set(frame[time].unique().tolist())
+    for arg, lvl in (("pre", pre), ("post", post)):
+        if lvl not in times:
+            raise ValueError(f"{arg}={lvl!r} is not a value of column {time!r}; it has "
+                             f"{sorted(times, key=str)[:10]}. Pass pre=/post= labels.")
+    keep = frame[time].isin([pre, post])
+    n_other = int((~keep).sum())
+    frame = frame.loc[keep]
+    if rater is not None:
+        require_unique_keys(frame, [leader, rater_group, time, rater],
+                            "A rater should rate a leader once per occasion.")
+    groups = list(dict.fromkeys(frame[rater_group].tolist()))
+    exempt = set(exempt_groups)
+
+    # privacy: distinct raters per group and occasion
+    if rater is not None:
+        n_raters = frame.groupby([rater_group, time], sort=False)[rater].nunique()
+    else:
+        n_raters = frame.groupby([rater_group, time], sort=False).size()
+    counts = {g: (int(n_raters.get((g, pre), 0)), int(n_raters.get((g, post), 0)))
+              for g in groups}
+    suppressed = [g for g in groups if g not in exempt and min(counts[g]) < min_raters]
+    shown = [g for g in groups if g not in suppressed]
+
+    means = frame.groupby([leader, rater_group, time], sort=False)[rating].mean()
+    wide = means.unstack([rater_group, time])
+
+    def pair(g: str) -> tuple[np.ndarray, np.ndarray]:
+        if (g, pre) not in wide.columns or (g, post) not in wide.columns:
+            return np.array([]), np.array([])
+        sub = wide[[(g, pre), (g, post)]].dropna()
+        return sub[(g, pre)].to_numpy(float), sub[(g, post)].to_numpy(float)
+
+    rows: list[dict[str, Any]] = []
+    for g in groups:
+        base = {"term": g, "ci_level": ci_level}
+        if g in suppressed:
+            rows.append({**base, "suppressed": True,
+                         "reason": f"fewer than {min_raters} raters"})
+            continue
+        a, b = pair(g)
+        if len(a) < 3:
+            rows.append({**base, "suppressed": True,
+                         "reason": "fewer than 3 leaders rated at both occasions"})
+            continue
+        (r,) = paired_rows(a, b, [kind], hedges=hedges, ci_level=ci_level)
+        rows.append({**r, "term": g, "n_leaders": len(a), "n_raters_pre": counts[g][0],
+                     "n_raters_post": counts[g][1], "suppressed": False, "reason": ""})
+    overall = tuple(g for g in shown if g not in set(overall_exclude)
+                    and not rows[groups.index(g)]["suppressed"])
+    if overall:
+        cols = [(g, t) for g in overall for t in (pre, post)]
+        sub = wide.reindex(columns=pd.MultiIndex.from_tuples(cols)).dropna()
+        a = np.mean([sub[(g, pre)].to_numpy(float) for g in overall], axis=0)
+        b = np.mean([sub[(g, post)].to_numpy(float) for g in overall], axis=0)
+        if len(sub) >= 3:
+            (r,) = paired_rows(a, b, [kind], hedges=hedges, ci_level=ci_level)
+            rows.append({**r, "term": "overall", "n_leaders": len(sub),
+                         "n_raters_pre": sum(counts[g][0] for g in overall),
+                         "n_raters_post": sum(counts[g][1] for g in overall),
+                         "suppressed": False, "reason": ""})
+        else:
+            rows.append({"term": "overall", "ci_level": ci_level, "suppressed": True,
+                         "reason": "fewer than 3 leaders rated by every included group"})
+    change = tidy_frame(rows)
+    for c in ("n_leaders", "n_raters_pre", "n_raters_post"):
+        if c in change:
+            change[c] = change[c].astype("Int64")
+
+    # within-group reliability
+    rel_rows = []
+    rel: dict[tuple[str, Any], float] = {}
+    for g in shown:
+        for t in (pre, post):
+            s = frame.loc[(frame[rater_group] == g) & (frame[time] == t)]
+            icc1, icc2, k = icc_oneway(s[rating].to_numpy(float), s[leader].to_numpy())
+            rel[(g, t)] = icc2
+            sizes = s.groupby(leader).size()
+            rel_rows.append({"term": f"{g}:{t}", "estimate": icc1, "ci_level": ci_level,
+                             "rater_group": g, "time": t, "icc1": icc1, "icc2": icc2,
+                             "n_leaders": k,
+                             "mean_raters_per_leader": float(sizes.mean()) if len(sizes)
+                             else math.nan})
+    reliability = tidy_frame(rel_rows)
+
+    # agreement across groups
+    agr_rows = []
+    for g1, g2 in itertools.combinations(shown, 2):
+        for t in (pre, post, "change"):
+            if t == "change":
+                need = [(g1, pre), (g1, post), (g2, pre), (g2, post)]
+            else:
+                need = [(g1, t), (g2, t)]
+            if not all(c in wide.columns for c in need):
+                continue
+            sub = wide[need].dropna()
+            n = len(sub)
+            if t == "change":
+                x = (sub[(g1, post)] - sub[(g1, pre)]).to_numpy(float)
+                y = (sub[(g2, post)] - sub[(g2, pre)]).to_numpy(float)
+            else:
+                x, y = sub[(g1, t)].to_numpy(float), sub[(g2, t)].to_numpy(float)
+            if n < 4 or x.std() == 0 or y.std() == 0:
+                r = math.nan
+            else:
+                r = float(np.corrcoef(x, y)[0, 1])
+            lo, hi = _fisher_ci(r, n, ci_level)
+            r_dis = math.nan
+            if t != "change":
+                ra, rb = rel.get((g1, t), math.nan), rel.get((g2, t), math.nan)
+                if np.isfinite(ra) and np.isfinite(rb) and ra > 0 and rb > 0:
+                    r_dis = r / math.sqrt(ra * rb)
+            se = 1 / math.sqrt(n - 3) if n > 3 else math.nan
+            agr_rows.append({"term": f"{g1}~{g2}:{t}", "estimate": r, "std_error": se,
+                             "ci_low": lo, "ci_high": hi, "ci_level": ci_level,
+                             "group_a": g1, "group_b": g2, "time": t, "n_leaders": n,
+                             "r_disattenuated": r_dis,
+                             "ci_method": "Fisher z (std_error on the z scale)"})
+    agreement = tidy_frame(agr_rows)
+    return RaterAgreementResult(
+        change=change, agreement=agreement, reliability=reliability,
+        suppressed=tuple(suppressed), overall_groups=overall, min_raters=min_raters,
+        kind=kind, hedges=hedges, ci_level=ci_level,
+        n_leaders=int(frame[leader].nunique()), n_dropped=miss.n_dropped,
+        n_other_occasions=n_other,
+    )
