@@ -162,24 +162,35 @@ class CoxResult(Result):
             )
         return out
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, scale: str = "log") -> pd.DataFrame:
+        """One row per term.
+
+        ``scale="log"`` (default): ``estimate``/``ci_*`` are log hazard ratios with their SE.
+        ``scale="hr"``: ``estimate``/``ci_*`` are hazard ratios (``std_error`` stays the SE of
+        the log ratio). Both add ``hazard_ratio, hr_ci_low, hr_ci_high, z, p_value,
+        naive_std_error``.
+        """
+        check_choice(scale, "scale", ("log", "hr"))
         z = stats.norm.ppf(0.5 + self.ci_level / 2)
         se = self.std_error
         naive = np.sqrt(np.diag(self.cov))
         rows = []
         for j, term in enumerate(self.terms):
             b, s = float(self.coef[j]), float(se[j])
+            lo, hi = b - z * s, b + z * s
+            est = (b, lo, hi) if scale == "log" else (np.exp(b), np.exp(lo), np.exp(hi))
             rows.append(
                 {
                     "term": term,
-                    "estimate": b,
+                    "estimate": est[0],
                     "std_error": s,
-                    "ci_low": b - z * s,
-                    "ci_high": b + z * s,
+                    "ci_low": est[1],
+                    "ci_high": est[2],
                     "ci_level": self.ci_level,
+                    "scale": "log hazard ratio" if scale == "log" else "hazard ratio",
                     "hazard_ratio": np.exp(b),
-                    "hr_ci_low": np.exp(b - z * s),
-                    "hr_ci_high": np.exp(b + z * s),
+                    "hr_ci_low": np.exp(lo),
+                    "hr_ci_high": np.exp(hi),
                     "z": b / s,
                     "p_value": float(2 * stats.norm.sf(abs(b / s))),
                     "naive_std_error": float(naive[j]),
@@ -195,6 +206,18 @@ class CoxResult(Result):
             return res
         return PHCheckResult(res.table.assign(advice=_advice(res.table, alpha)), res.binned,
                              transform, alpha)
+
+    def turnover_cost(self, salary: float, replacement_cost_share: float, *,
+                      n_employees: float, horizon: float | None = None,
+                      baseline_risk: float | None = None, term: str | None = None,
+                      program_cost: float | None = None) -> Any:
+        """Exits avoided and replacement cost implied by this model (see
+        :func:`coachstats.survival.turnover_cost`)."""
+        from ._cost import turnover_cost
+
+        return turnover_cost(self, salary, replacement_cost_share, n_employees=n_employees,
+                             horizon=horizon, baseline_risk=baseline_risk, term=term,
+                             program_cost=program_cost)
 
     def baseline_risk(self, horizon: float) -> float:
         """1 - exp(-H0(horizon)): event probability by ``horizon`` at covariates = 0."""

@@ -132,6 +132,8 @@ class KaplanMeierResult(Result):
             "Median CI: times where the interval band crosses 0.5 (Brookmeyer-Crowley "
             "style, as R quantile.survfit).",
         ]
+        if self.medians["median"].isna().any():
+            out.append("A blank median means the curve never fell to 0.5 (median not reached).")
         if self.min_at_risk:
             out.append(
                 f"Curve steps with fewer than {self.min_at_risk} at risk are hidden (privacy)."
