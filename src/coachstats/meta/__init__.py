@@ -11,6 +11,7 @@ Examples
 40
 """
 
+from .bayesian import BayesMetaResult, bayesian
 from .bias import (
     EggerResult,
     PetPeeseResult,
@@ -20,17 +21,22 @@ from .bias import (
     trim_and_fill,
 )
 from .correlations import MetaResult, correlations
+from .hunter_schmidt import HunterSchmidtResult, hunter_schmidt
 from .influence import InfluenceResult, LeaveOneOutResult, influence, leave_one_out
 
 __all__ = [
+    "BayesMetaResult",
     "EggerResult",
+    "HunterSchmidtResult",
     "InfluenceResult",
     "LeaveOneOutResult",
     "MetaResult",
     "PetPeeseResult",
     "TrimFillResult",
+    "bayesian",
     "correlations",
     "egger_test",
+    "hunter_schmidt",
     "influence",
     "leave_one_out",
     "pet_peese",
