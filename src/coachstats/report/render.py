@@ -26,7 +26,7 @@ import pandas as pd
 from .. import __version__
 from ..interpret import RULES, improvement_index, label
 from ..results import _fmt
-from .privacy import PrivacyError, Suppression, scan_for_identifiers
+from .privacy import PrivacyError, Suppression, _scannable, scan_for_identifiers
 from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
 
@@ -518,7 +518,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
         "provenance": provenance, "manifest": ctx.manifest, "payload": payload,
         "rules": {r: RULES[r] for r in used_rules}, "quick": run.quick,
         "min_size": study.min_group_size, "id_columns": run.id_columns, "problems": ctx.problems,
-        "scan": {"n_values": len(set(map(str, id_values))), "n_skipped": 0},
+        "scan": {"n_values": len(_scannable(id_values)[0]), "n_skipped": 0},
     }
     html = template.render(**context)
     js = json.dumps(payload, indent=2, allow_nan=False)

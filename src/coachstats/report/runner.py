@@ -34,7 +34,9 @@ ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "
 
 #: estimator parameters that set a minimum group / risk-set size; the study's privacy
 #: threshold is passed to them, and a spec may not set them lower.
-PRIVACY_PARAMS = ("min_at_risk", "min_group_size", "min_size", "min_raters", "min_cell_size")
+PRIVACY_PARAMS = (
+    "min_at_risk", "min_group_size", "min_size", "min_raters", "min_cell_size", "min_n",
+)
 
 #: names a spec may use for helpers defined in this package
 _ALIASES = {"report.group_means": "report.privacy.safe_group_means"}
