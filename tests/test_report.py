@@ -26,7 +26,7 @@ from coachstats.report import (
     render_study,
     run_study,
 )
-from coachstats.report.render import MAX_HTML_ROWS
+from coachstats.report.render import MAX_HTML_ROWS, nice_number
 from coachstats.results import Result, format_frame, new_axes, tidy_frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,9 +128,7 @@ def check_numbers(run, html: str, payload: dict) -> int:
                     for v in shown[c]:
                         assert v == "" or v in text, (a.spec.id, c, v)
     for h in payload["summary"]:
-        from coachstats.results import _fmt
-
-        assert _fmt(h["estimate"], 3) in text
+        assert nice_number(h["estimate"]) in text
     return checked
 
 

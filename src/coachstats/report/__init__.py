@@ -137,9 +137,21 @@ def cli_report(args: argparse.Namespace) -> int:
     except (StudySpecError, PrivacyError) as e:
         print(f"coachstats report: {e}", file=sys.stderr)
         return 2
+    for w in _problems(js):
+        print(f"coachstats report: warning: {w}", file=sys.stderr)
     print(f"report: {html}")
     print(f"numbers: {js}")
     return 0
+
+
+def _problems(js: Path) -> list[str]:
+    import json
+
+    payload = json.loads(js.read_text(encoding="utf-8"))
+    out = list(payload.get("problems", []))
+    out += [f"analysis {a['id']!r}: {w}" for a in payload["analyses"]
+            for w in a.get("warnings", [])]
+    return out
 
 
 def find_studies(root: str | Path | None = None) -> list[Path]:
@@ -160,12 +172,18 @@ def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None =
     for spec in specs:
         name = spec.parent.name
         try:
-            html, _ = render_study(spec, Path(out) / f"{name}.html", quick=quick,
-                                   command=f"coachstats report {spec} --out {name}.html")
+            html, js = render_study(spec, Path(out) / f"{name}.html", quick=quick,
+                                    command=f"coachstats report {spec} --out {name}.html")
         except (StudySpecError, PrivacyError) as e:
             failed += 1
             print(f"{name}: FAILED: {e}", file=sys.stderr)
             continue
+        except Exception as e:  # one broken study must not stop the others
+            failed += 1
+            print(f"{name}: FAILED ({type(e).__name__}): {e}", file=sys.stderr)
+            continue
+        for w in _problems(js):
+            print(f"{name}: warning: {w}", file=sys.stderr)
         print(f"{name}: {html}")
     if failed:
         print(f"{failed} of {len(specs)} studies failed", file=sys.stderr)

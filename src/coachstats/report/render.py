@@ -30,7 +30,7 @@ from .privacy import PrivacyError, Suppression, _scannable, scan_for_identifiers
 from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["build_report", "nice_number", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 #: rows of a table shown in the HTML; the JSON always holds every row
@@ -50,8 +50,25 @@ def _env() -> Any:
         lstrip_blocks=True,
     )
     env.filters["num"] = lambda v, d=3: _fmt(v, d) if v is not None else ""
+    env.filters["nice"] = nice_number
     env.filters["pct"] = lambda v: f"{100 * float(v):g}%" if v is not None else ""
     return env
+
+
+def nice_number(v: Any) -> str:
+    """A number as the executive summary shows it: 3 decimals for small values, fewer for
+    large ones, thousands separated (``571464.6`` -> ``571,465``)."""
+    if v is None:
+        return ""
+    f = float(v)
+    if not math.isfinite(f):
+        return ""
+    a = abs(f)
+    if a >= 1000:
+        return f"{f:,.0f}"
+    if a >= 100:
+        return f"{f:,.1f}"
+    return _fmt(f, 3)
 
 
 def _plain(v: Any) -> Any:
@@ -454,6 +471,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
         tmpl, text = _method_html(a)
         shown_args = {k: v for k, v in a.args.items() if not k.startswith("_")}
         sections.append({
+            "warnings": list(a.warnings),
             "id": a.spec.id, "title": title, "estimator": a.spec.estimator,
             "data": a.spec.data, "source": a.spec.source, "args": _plain(shown_args),
             "method_template": tmpl, "method_text": text, "main": main, "followups": follow,
@@ -464,6 +482,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
         for s in sections
         if s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
     ]
+    warnings_ += [f"{s['title']}: {w}" for s in sections for w in s["warnings"]]
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = _versions()
     used_rules = sorted({lab["rule"] for h in summary for lab in h["labels"] if lab["rule"]})
@@ -486,6 +505,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
             {
                 "id": s["id"], "title": s["title"], "estimator": s["estimator"],
                 "data": s["data"], "from": s["source"], "args": s["args"],
+                "warnings": s["warnings"],
                 **{k: s["main"][k] for k in ("records", "notes", "assumptions", "limitations",
                                               "interpretations", "dropped")},
                 "table": s["main"]["records"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ class AnalysisRun:
     result: Any = field(repr=False)
     followups: tuple[FollowUpRun, ...] = ()
     n_input: int | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,7 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
 def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
     try:
         return fn(first, **args)
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, RuntimeError, ArithmeticError) as e:
         raise StudySpecError(f"{where}: {e}") from e
 
 
@@ -363,10 +365,17 @@ def run_study(
         else:
             first = runs[a.source].result  # type: ignore[index]
             n_input = runs[a.source].n_input  # type: ignore[index]
-        result = _call(fn, first, args, where)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _call(fn, first, args, where)
+            follow = _followups(a, result)
+        msgs = tuple(dict.fromkeys(
+            f"{w.category.__name__}: {w.message}" for w in caught
+            if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)
+        ))
         runs[a.id] = AnalysisRun(
             spec=a, function=fn, args=args, result=result,
-            followups=_followups(a, result), n_input=n_input,
+            followups=follow, n_input=n_input, warnings=msgs,
         )
         for obj in (result, *(f.value for f in runs[a.id].followups)):
             sup = getattr(obj, "suppressions", None)
