@@ -197,9 +197,10 @@ def _interpretations(obj: Any) -> list[dict[str, Any]]:
         lab, cit = get("label"), get("citation")
         if lab is None:
             continue
+        rule = get("rule")
         entry = {"term": name or get("term"), "value": _plain(get("value")), "label": str(lab),
-                 "rule": get("rule"), "citation": cit, "text": f"{lab}, following {cit}"
-                 if cit else str(lab)}
+                 "rule": rule, "metric": RULES[rule].metric if rule in RULES else None,
+                 "citation": cit, "text": f"{lab}, following {cit}" if cit else str(lab)}
         if entry["rule"] == "wwc_g" and entry["value"] is not None:
             entry["improvement_index"] = improvement_index(float(entry["value"]))
         out.append(entry)
@@ -209,7 +210,7 @@ def _interpretations(obj: Any) -> list[dict[str, Any]]:
 def _rule_label(term: str, value: float, rule: str) -> dict[str, Any]:
     it = label(value, rule)
     e = {"term": term, "value": it.value, "label": it.label, "rule": it.rule,
-         "citation": it.citation, "text": str(it)}
+         "metric": RULES[rule].metric, "citation": it.citation, "text": str(it)}
     if rule == "wwc_g":
         e["improvement_index"] = improvement_index(value)
     return e
@@ -300,8 +301,12 @@ def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analys
     out = []
     for t in chosen:
         row = frame.loc[frame["term"].astype(str) == t].iloc[0]
-        labels = [i for i in interps if i["term"] in (None, t)] if len(chosen) == 1 else [
-            i for i in interps if i["term"] == t]
+        est = pd.to_numeric(pd.Series([row["estimate"]]), errors="coerce").iloc[0]
+        labels = [i for i in interps if i["term"] == t or (
+            i["term"] is None and i["value"] is not None and np.isfinite(est)
+            and math.isclose(i["value"], float(est), rel_tol=1e-9, abs_tol=1e-12))]
+        if len(chosen) == 1:  # labels not tied to a term describe this one result
+            labels += [i for i in interps if i["term"] is None and i not in labels]
         if t in rules:
             labels.append(_rule_label(t, float(row["estimate"]), rules[t]))
         lvl = row.get("ci_level")
