@@ -306,6 +306,26 @@ def test_risk_set_rows_below_threshold_are_withheld_and_listed(tmp_path):
     assert "S(4)" not in html_path.read_text()
 
 
+@dataclass(frozen=True)
+class PlottedCurve(Curve):
+    def plot(self, ax=None):
+        ax = new_axes(ax)
+        ax.step(self.steps["n_risk"], self.steps["estimate"])
+        return ax
+
+
+def test_figure_of_a_curve_with_small_risk_sets_is_withheld(tmp_path):
+    steps = pd.DataFrame({"term": ["a", "b", "c"], "estimate": [1, .8, .6], "n_risk": [30, 9, 3]})
+    html_path, js = render([PlottedCurve(steps)], tmp_path / "r.html")
+    html = html_path.read_text()
+    assert "data:image/png" not in html and "Figure withheld" in html
+    items = [m["item"] for m in json.loads(js.read_text())["privacy"]["manifest"]]
+    assert any(i.startswith("figure of") for i in items)
+    steps["n_risk"] = [30, 9, 6]
+    html_path, _ = render([PlottedCurve(steps)], tmp_path / "r2.html")
+    assert "data:image/png" in html_path.read_text()
+
+
 def test_long_tables_are_cut_in_html_but_complete_in_json(tmp_path):
     steps = pd.DataFrame({"term": [f"t{i}" for i in range(150)], "estimate": np.arange(150.0)})
     html_path, js = render([Curve(steps)], tmp_path / "r.html")
@@ -381,6 +401,8 @@ def test_clear_errors_from_analyses(tmp_path, people_csv, est, args, err, match)
         (lambda s: s + 'rules = { overall = "my_rule" }\n',
          r"unknown rule 'my_rule'.*cohen1988_d"),
         (lambda s: s.replace("[study]", "[studdy]"), r"unknown key\(s\) 'studdy'"),
+        (lambda s: s.replace("seed = 1", "seed = 1\n[privacy]\nid_columns = ['person']"),
+         r"id_columns \['person'\] are not columns of any data entry"),
         (lambda s: s.replace('title = "t"', 'title = "t'), r"not valid TOML"),
     ],
 )

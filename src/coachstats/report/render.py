@@ -404,8 +404,11 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         if frame is None:
             block["summary_text"] = str(obj)
             ctx.texts.append(block["summary_text"])
+    risky = False
     if frame is not None:
+        n_before = len(frame)
         frame = _guard_frame(frame, ctx, analysis, title)
+        risky = len(frame) < n_before
         block["table"], block["records"] = _table_block(frame), _records(frame)
     block["interpretations"] = _interpretations(obj)
     block["headline"] = _headline(frame, headline, default_headline, analysis, title,
@@ -413,6 +416,15 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
                                   _is_bayesian(obj, frame))
     block["diagnostics"] = _diagnostics(obj, ctx, analysis)
     block["dropped"] = _dropped(obj, n_input)
+    if risky and plot is not False:
+        # the result's own figure would still draw the withheld steps
+        plot = False
+        block["notes"].append(
+            f"Figure withheld: it would show steps with fewer than {ctx.min_size} at risk."
+        )
+        ctx.manifest.append(Suppression(analysis, f"figure of {title}",
+                                        f"it shows risk sets below {ctx.min_size}",
+                                        "minimum risk-set size"))
     png, texts, problem = _figure(obj, plot, where)
     block["figure"] = png
     ctx.texts.extend(texts)

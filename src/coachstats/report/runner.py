@@ -337,6 +337,14 @@ def run_study(
     """
     seed = study.seed if seed is None else int(seed)
     data = {name: _load(entry, study, seed) for name, entry in study.data.items()}
+    if study.id_columns:
+        absent = [c for c in study.id_columns
+                  if not any(c in d.frame.columns for d in data.values())]
+        if absent:
+            raise StudySpecError(
+                f"{study.path}: [privacy] id_columns {absent} are not columns of any data entry "
+                f"({'; '.join(f'{n}: {list(d.frame.columns)}' for n, d in data.items())})."
+            )
     id_columns: dict[str, tuple[str, ...]] = {}
     for name, d in data.items():
         if study.id_columns is None:
