@@ -312,7 +312,7 @@ def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analys
         lvl = row.get("ci_level")
         out.append({
             "analysis": analysis, "analysis_title": title, "term": t,
-            "name": names.get(t, t),
+            "name": names.get(t, t), "named": t in names,
             "estimate": _plain(row["estimate"]), "std_error": _plain(row.get("std_error")),
             "ci_low": _plain(row.get("ci_low")), "ci_high": _plain(row.get("ci_high")),
             "ci_level": _plain(lvl),
@@ -500,6 +500,8 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
         if s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
     ]
     warnings_ += [f"{s['title']}: {w}" for s in sections for w in s["warnings"]]
+    caveats = list(dict.fromkeys(
+        s["main"]["limitations"][0] for s in sections if s["main"]["limitations"]))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = _versions()
     used_rules = sorted({lab["rule"] for h in summary for lab in h["labels"] if lab["rule"]})
@@ -552,6 +554,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
     template = env.get_template("report.html")
     context = {
         "study": study, "sections": sections, "summary": summary, "warnings": warnings_,
+        "caveats": caveats,
         "provenance": provenance, "manifest": ctx.manifest, "payload": payload,
         "rules": {r: RULES[r] for r in used_rules}, "quick": run.quick,
         "min_size": study.min_group_size, "id_columns": run.id_columns, "problems": ctx.problems,
