@@ -50,7 +50,9 @@ def test_report_command_writes_html_and_json(spec, tmp_path, capsys):
 def test_report_command_data_override_and_errors(spec, tmp_path, capsys):
     out = tmp_path / "r.html"
     assert main(["report", str(spec), "--data", f"people={RETENTION}", "--out", str(out)]) == 0
-    assert main(["report", str(spec), "--data", "people", "--out", str(out)]) == 2
+    assert main(["report", str(spec), "--data", str(RETENTION), "--out", str(out)]) == 0
+    assert "supplied_on_command_line\": true" in out.with_suffix(".json").read_text()
+    assert main(["report", str(spec), "--data", "=x.csv", "--out", str(out)]) == 2
     assert "expected NAME=FILE" in capsys.readouterr().err
     assert main(["report", str(spec), "--data", "staff=x.csv", "--out", str(out)]) == 2
     assert "no data entry 'staff'" in capsys.readouterr().err

@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=FILE",
-        help="use FILE for the study's data entry NAME (repeatable)",
+        help="use FILE for the study's data entry NAME (repeatable; just FILE when the study "
+        "has one data entry)",
     )
     r.add_argument("--out", required=True, help="output HTML path")
     r.add_argument("--seed", type=int, default=None, help="override the study's seed")

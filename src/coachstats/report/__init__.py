@@ -120,7 +120,9 @@ def _parse_data(items: Sequence[str]) -> dict[str, str]:
     out = {}
     for it in items:
         name, sep, file = it.partition("=")
-        if not sep or not name or not file:
+        if not sep:
+            name, file = "", it
+        if not file or (sep and not name):
             raise StudySpecError(f"--data {it!r}: expected NAME=FILE, e.g. --data panel=my.csv.")
         out[name] = file
     return out

@@ -148,7 +148,8 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
     path : str or Path
         The spec file.
     data : dict, optional
-        Data entry name -> file to use instead of the spec's own source (``--data NAME=FILE``).
+        Data entry name -> file to use instead of the spec's own source (``--data NAME=FILE``);
+        the name may be ``""`` when the study has a single data entry (``--data FILE``).
 
     Examples
     --------
@@ -183,6 +184,14 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         raise _err(path, "[privacy]", "id_columns must be a list of column names.")
 
     overrides = {k: Path(v) for k, v in (data or {}).items()}
+    if "" in overrides:  # --data FILE without a name: only when there is one data entry
+        names = list(_table(path, "[data]", raw.get("data"), "data"))
+        if len(names) != 1:
+            raise StudySpecError(
+                f"--data {overrides['']}: the study has {len(names)} data entries "
+                f"({', '.join(names) or 'none'}); say which with --data NAME=FILE."
+            )
+        overrides[names[0]] = overrides.pop("")
     entries: dict[str, DataSpec] = {}
     for name, d in _table(path, "[data]", raw.get("data"), "data").items():
         where = f"[data.{name}]"
