@@ -127,8 +127,14 @@ def check_numbers(run, html: str, payload: dict) -> int:
                 if c in shown:
                     for v in shown[c]:
                         assert v == "" or v in text, (a.spec.id, c, v)
+    by_id = {a["id"]: a for a in payload["analyses"]}
     for h in payload["summary"]:
         assert nice_number(h["estimate"]) in text
+        a = by_id[h["analysis"]]
+        rows = [r for t in [a["table"], *(f["table"] for f in a["followups"])] if t
+                for r in t if str(r.get("term")) == h["term"]]
+        assert any(r["estimate"] == h["estimate"] and r.get("ci_low") == h["ci_low"]
+                   for r in rows), h
     return checked
 
 

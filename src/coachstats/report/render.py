@@ -532,7 +532,9 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
                 "followups": [
                     {"method": f["method"], "args": f["args"], "title": f["title"],
                      "table": f["records"], "notes": f["notes"],
-                     "interpretations": f["interpretations"], "text": f["summary_text"]}
+                     "assumptions": f["assumptions"], "limitations": f["limitations"],
+                     "interpretations": f["interpretations"], "text": f["summary_text"],
+                     "diagnostics": (f["diagnostics"] or {}).get("records")}
                     for f in s["followups"]
                 ],
             }
