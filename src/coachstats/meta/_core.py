@@ -163,6 +163,46 @@ def _q_root(y, v, X, mask, target, tol, maxiter, name):
     return np.where(todo, t, 0.0), it
 
 
+def _score(y, v, X, mask, t2, method):
+    """Fisher-scoring step (score / information) and the raw score for ML or REML."""
+    g = _gls(y, v, X, mask, t2)
+    ypp = np.sum(g.w**2 * g.e**2, axis=1)
+    if method == "REML":
+        score, info = ypp - _trP(g, X), _trPP(g, X)
+    else:
+        score, info = ypp - g.w.sum(1), (g.w**2).sum(1)
+    return score / info, score
+
+
+def _score_root(y, v, X, mask, start, method, tol, maxiter) -> float:
+    """Root of the ML/REML score in tau2 >= 0 by Brent's method on a bracket."""
+    from scipy.optimize import brentq
+
+    def f(t: float) -> float:
+        return float(_score(y, v, X, mask, np.array([t]), method)[1][0])
+
+    if f(0.0) <= 0:
+        return 0.0
+    hi = max(start, 1e-8) * 2
+    for _ in range(200):
+        if f(hi) < 0:
+            break
+        hi *= 2
+    else:
+        raise NonConvergenceError(
+            f"{method}: could not bracket the maximum of the likelihood; try method='PM' "
+            "or method='DL'."
+        )
+    try:
+        return float(brentq(f, 0.0, hi, xtol=1e-300, rtol=max(tol, 4 * np.finfo(float).eps),
+                            maxiter=maxiter))  # fmt: skip
+    except RuntimeError as exc:
+        raise NonConvergenceError(
+            f"Fisher scoring and root-finding for {method} did not converge; try "
+            "method='PM' or method='DL' (non-iterative)."
+        ) from exc
+
+
 @dataclass
 class Fit:
     """Numbers of a fitted (batch of) random-effects model(s); arrays have a batch axis."""
@@ -249,20 +289,11 @@ def fit(
     elif method in ("ML", "REML"):
         t2 = np.maximum(0, _he(y, v, X, mask)[0])
         active = np.ones(B, dtype=bool)
-        while active.any():
+        # Fisher scoring from the HE estimate (as metafor); members whose iterations
+        # oscillate are finished by bracketed root-finding on the score
+        while active.any() and iters < min(maxiter, 40):
             iters += 1
-            if iters > maxiter:
-                raise NonConvergenceError(
-                    f"Fisher scoring for {method} did not converge in {maxiter} iterations; "
-                    "try method='PM' or method='DL' (non-iterative), or check for a dominant "
-                    "study."
-                )
-            g = _gls(y, v, X, mask, t2)
-            ypp = np.sum(g.w**2 * g.e**2, axis=1)
-            if method == "REML":
-                adj = (ypp - _trP(g, X)) / _trPP(g, X)
-            else:
-                adj = (ypp - g.w.sum(1)) / (g.w**2).sum(1)
+            adj = _score(y, v, X, mask, t2, method)[0]
             adj = np.where(np.isfinite(adj), adj, 0.0)
             for _ in range(60):  # step halving keeps tau2 >= 0
                 neg = t2 + adj < 0
@@ -273,6 +304,8 @@ def fit(
             new = np.where(active, t2 + adj, t2)
             active = active & (np.abs(new - t2) > tol * (1 + new))
             t2 = new
+        for b in np.flatnonzero(active):
+            t2[b] = _score_root(y, v, X, mask[b : b + 1], float(t2[b]), method, tol, maxiter)
         # a boundary check as metafor does: the likelihood at tau2 = 0 must not be higher
         reml = method == "REML"
         ll0 = loglik(y, v, X, mask, np.zeros(B), reml)

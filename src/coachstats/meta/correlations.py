@@ -467,8 +467,6 @@ def correlations(
     sd = study_data(
         data, r, n, measure=measure, moderators=moderators, study=study, dropna=dropna
     )
-    if method in ("SJ", "HE", "PM", "EB") and sd.X.shape[1] + 1 > len(sd.yi):
-        raise ValueError(f"method={method!r} needs at least {sd.X.shape[1] + 1} studies.")
     if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
         raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}.")
     return _result(sd, method, test, ci_level, tau2=tau2)
