@@ -7,6 +7,7 @@ import json
 import math
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -465,3 +466,10 @@ def test_report_renders_in_headless_chromium(study, tmp_path):
     assert img.shape[0] >= 1000
     dark = (img < 128).mean()
     assert img.std() > 10 and 0.005 < dark < 0.5  # text and figures, not a blank page
+
+
+def test_importing_report_loads_no_sampler_or_plotting():
+    code = ("import sys, coachstats.report;"
+            "bad=[m for m in ('pymc','pytensor','arviz','matplotlib') if m in sys.modules];"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
