@@ -309,3 +309,25 @@ def test_import_survival_does_not_load_heavy_modules():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_km_curve_that_reaches_zero_matches_r():
+    # R 4.2.2, survival 3.5.3:
+    #   f <- survfit(Surv(c(1,2,2,3,4), c(1,1,0,1,1)) ~ 1)       # conf.type = "log"
+    #   f$std.err -> 0.2236068 0.3651484 0.7958224 Inf; f$lower -> 0.51612576 0.29331643
+    #   0.06305448 NA; quantile(f, .5) -> 3 [2, NA]
+    #   survfit(..., conf.type = "log-log")$lower -> 0.20380926 0.12573018 0.01230153 NA
+    d = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 1, 0, 1, 1]})
+    km = kaplan_meier(d, "t", "e")
+    s = km.steps
+    np.testing.assert_allclose(s["std_error"] / s["survival"],
+                               [0.2236068, 0.3651484, 0.7958224, np.nan], rtol=1e-6)
+    assert np.isnan(s["std_error"].iloc[-1])  # 0 x Inf, as R's summary() shows
+    np.testing.assert_allclose(s["ci_low"], [0.51612576, 0.29331643, 0.06305448, np.nan],
+                               rtol=1e-6)
+    assert s["ci_high"].iloc[:3].eq(1).all() and np.isnan(s["ci_high"].iloc[3])
+    m = km.medians.iloc[0]
+    assert m["median"] == 3 and m["ci_low"] == 2 and np.isnan(m["ci_high"])
+    ll = kaplan_meier(d, "t", "e", ci="log-log").steps
+    np.testing.assert_allclose(ll["ci_low"], [0.20380926, 0.12573018, 0.01230153, np.nan],
+                               rtol=1e-6)

@@ -48,7 +48,7 @@ def plot_km(result: Any, ax: Any = None, *, band: bool = True, min_at_risk: int 
         lines = []
         for g, row in tab.iterrows():
             vals = "  ".join("–" if np.isnan(v) else f"{int(v)}" for v in row.to_numpy(float))
-            lines.append(f"{g}: {vals}")
+            lines.append(f"{result.group}={g}: {vals}" if result.group else f"{vals}")
         ax.text(0.0, -0.22, "at risk at " + ", ".join(f"{t:g}" for t in at_risk_times) + "\n"
                 + "\n".join(lines), transform=ax.transAxes, va="top", fontsize=8)
     return ax

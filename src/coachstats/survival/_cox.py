@@ -64,7 +64,7 @@ class PHCheckResult(Result):
                         color=f"C{i}", label=term, capsize=2)
             ax.axhline(b["beta"].iloc[0], color=f"C{i}", ls="--", lw=1)
         ax.set_xlabel("time (median of bin)")
-        ax.set_ylabel("beta(t): mean scaled Schoenfeld residual ± 1.96 SE")
+        ax.set_ylabel("beta(t), binned (± 1.96 SE)")
         ax.legend(frameon=False)
         return ax
 
