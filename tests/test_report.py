@@ -473,3 +473,29 @@ def test_importing_report_loads_no_sampler_or_plotting():
             "bad=[m for m in ('pymc','pytensor','arviz','matplotlib') if m in sys.modules];"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_analysis_without_data_gets_only_args_and_tables_become_dataclasses(tmp_path):
+    pytest.importorskip("coachstats.roi")
+    import coachstats as cs
+    from coachstats.report.runner import _typed_args
+
+    spec = write(tmp_path, """
+[study]
+title = "Published ROI bands"
+seed = 189
+[[analysis]]
+id = "survey"
+estimator = "roi.from_summary"
+args = { bins = [[0, 1, 0.14], [1, 10, 0.39], [10, 50, 0.28], [50, inf, 0.19]], """
+                 """n = 189, median_multiple = 7, n_draws = 2000 }
+""")
+    run = run_study(load_study(spec))
+    html, payload = build_report(run)
+    assert check_numbers(run, html, payload) > 0
+    assert payload["summary"][0]["interval"] == "credible"
+    assert payload["provenance"]["data"] == []
+    prior = _typed_args(cs.roi.bayesian, {"prior": {"tail_shape": [2.0, 4.0]}}, "w")["prior"]
+    assert type(prior).__name__ == "RoiPrior" and prior.tail_shape == (2.0, 4.0)
+    with pytest.raises(StudySpecError, match=r"does not fit RoiPrior.*fields: share_with_benefit"):
+        _typed_args(cs.roi.bayesian, {"prior": {"colour": 1}}, "w")

@@ -284,9 +284,43 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
     return out
 
 
+_NO_INPUT = object()
+
+
+def _typed_args(fn: Any, args: dict[str, Any], where: str) -> dict[str, Any]:
+    """Turn TOML tables into the dataclass a parameter is annotated with (e.g. a prior)."""
+    import dataclasses
+    import typing
+
+    if not any(isinstance(v, dict) for v in args.values()):
+        return args
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # unresolvable annotations: pass the tables on unchanged
+        return args
+    out = dict(args)
+    for k, v in args.items():
+        if not isinstance(v, dict) or k not in hints:
+            continue
+        h = hints[k]
+        for cls in (typing.get_args(h) or (h,)):
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+                try:
+                    out[k] = cls(**{f: tuple(x) if isinstance(x, list) else x
+                                    for f, x in v.items()})
+                except TypeError as e:
+                    names = [f.name for f in dataclasses.fields(cls)]
+                    raise StudySpecError(
+                        f"{where}: {k} = {{...}} does not fit {cls.__name__} ({e}); its "
+                        f"fields: {', '.join(names)}."
+                    ) from None
+                break
+    return out
+
+
 def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
     try:
-        return fn(first, **args)
+        return fn(**args) if first is _NO_INPUT else fn(first, **args)
     except (ValueError, TypeError, KeyError, RuntimeError, ArithmeticError) as e:
         raise StudySpecError(f"{where}: {e}") from e
 
@@ -358,7 +392,9 @@ def run_study(
         where = f"analysis {a.id!r} ({a.estimator})"
         fn = resolve_estimator(a.estimator)
         args = {**a.args, **(a.quick_args if quick else {})}
-        _check_args(fn, args, where)
+        no_input = a.data is None and a.source is None
+        _check_args(fn, args, where, skip_first=not no_input)
+        args = _typed_args(fn, args, where)
         args = _privacy_args(fn, args, study.min_group_size, where)
         try:
             takes_rng = "rng" in inspect.signature(fn).parameters
@@ -366,11 +402,13 @@ def run_study(
             takes_rng = False
         if takes_rng and "rng" not in args:
             args["rng"] = seed
+        first: Any = _NO_INPUT
+        n_input: int | None = None
         if a.data is not None:
             first = data[a.data].frame
-            n_input: int | None = len(first)
+            n_input = len(first)
             where += f" on data {a.data!r}"
-        else:
+        elif a.source is not None:
             first = runs[a.source].result  # type: ignore[index]
             n_input = runs[a.source].n_input  # type: ignore[index]
         with warnings.catch_warnings(record=True) as caught:

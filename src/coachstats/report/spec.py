@@ -249,9 +249,9 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
             raise _err(path, where, "estimator = \"<module>.<function>\" is required, e.g. "
                        "\"meta.correlations\".")
         src = a.get("from")
-        if ("data" in a) == (src is not None):
-            raise _err(path, where, "give exactly one of data = \"<data entry>\" or from = "
-                       "\"<earlier analysis id>\".")
+        if "data" in a and src is not None:
+            raise _err(path, where, "give data = \"<data entry>\" or from = \"<earlier "
+                       "analysis id>\", not both (or neither: the estimator gets only args).")
         if "data" in a and a["data"] not in entries:
             raise _err(path, where, f"data {a['data']!r} is not a data entry; entries: "
                        f"{', '.join(sorted(entries)) or '(none)'}.")
