@@ -30,8 +30,27 @@ class NonConvergenceError(ValueError):
     """An iterative tau^2 estimator did not converge."""
 
 
+class _Ones(np.ndarray):
+    """Marks the intercept-only design so cross-products reduce to plain sums."""
+
+
+def ones_design(k: int) -> np.ndarray:
+    return np.ones((k, 1)).view(_Ones)
+
+
+def _as_design(X, k: int) -> np.ndarray:
+    if X is None:
+        return ones_design(k)
+    X = np.asarray(X, float)
+    if X.shape[1] == 1 and np.all(X == 1):
+        return ones_design(k)
+    return X
+
+
 def _M(f: np.ndarray, X: np.ndarray) -> np.ndarray:
     """X' diag(f_b) X for each batch row of f: (B, k) -> (B, p, p)."""
+    if isinstance(X, _Ones):
+        return f.sum(1)[:, None, None]
     if X.shape[1] == 1:
         return (f @ (X[:, 0] ** 2))[:, None, None]
     return np.einsum("bk,kp,kq->bpq", f, X, X, optimize=True)
@@ -62,9 +81,13 @@ class _GLS:
 def _gls(y, v, X, mask, tau2) -> _GLS:
     w = mask / (v[None, :] + np.asarray(tau2, float)[:, None])
     A = _inv(_M(w, X))
-    xwy = (w * y[None, :]) @ X  # (B, p)
-    beta = np.einsum("bpq,bq->bp", A, xwy)
-    e = y[None, :] - beta @ X.T
+    if isinstance(X, _Ones):
+        beta = (w @ y)[:, None] * A[:, :, 0]
+        e = y[None, :] - beta
+    else:
+        xwy = (w * y[None, :]) @ X  # (B, p)
+        beta = np.einsum("bpq,bq->bp", A, xwy)
+        e = y[None, :] - beta @ X.T
     return _GLS(w, A, beta, e)
 
 
@@ -95,9 +118,9 @@ def _trPDPD(g: _GLS, X, d) -> np.ndarray:
     return (g.w**2 * d**2).sum(1) - 2 * _tr(g.A, _M(g.w**3 * d**2, X)) + _tr(amd, amd)
 
 
-def loglik(y, v, X, mask, tau2, reml: bool) -> np.ndarray:
+def loglik(y, v, X, mask, tau2, reml: bool, g: _GLS | None = None) -> np.ndarray:
     """ML or REML log-likelihood at ``tau2`` (metafor's definition, REMLf = TRUE)."""
-    g = _gls(y, v, X, mask, tau2)
+    g = _gls(y, v, X, mask, tau2) if g is None else g
     k = mask.sum(1)
     p = X.shape[1]
     ldv = np.sum(mask * np.log(v[None, :] + tau2[:, None]), axis=1)
@@ -111,8 +134,8 @@ def loglik(y, v, X, mask, tau2, reml: bool) -> np.ndarray:
 def _he(y, v, X, mask):
     m = mask.astype(float)
     A = _inv(_M(m, X))
-    beta = np.einsum("bpq,bq->bp", A, (m * y[None, :]) @ X)
-    e = y[None, :] - beta @ X.T
+    beta = np.einsum("bpq,bq->bp", A, (m * y[None, :]) @ np.asarray(X))
+    e = y[None, :] - beta @ np.asarray(X).T
     g = _GLS(m, A, beta, e)
     k = m.sum(1)
     p = X.shape[1]
@@ -244,7 +267,7 @@ def fit(
     y = np.asarray(y, float)
     v = np.asarray(v, float)
     k_all = y.shape[0]
-    X = np.ones((k_all, 1)) if X is None else np.asarray(X, float)
+    X = _as_design(X, k_all)
     mask = np.ones((1, k_all)) if mask is None else np.asarray(mask, float)
     B = mask.shape[0]
     p = X.shape[1]
@@ -369,8 +392,8 @@ def fit(
         h2=h2,
         w=g.w,
         iterations=iters,
-        ll_ml=loglik(y, v, X, mask, t2, reml=False),
-        ll_reml=loglik(y, v, X, mask, t2, reml=True),
+        ll_ml=loglik(y, v, X, mask, t2, reml=False, g=g),
+        ll_reml=loglik(y, v, X, mask, t2, reml=True, g=g),
     )
 
 
@@ -385,6 +408,7 @@ def q_profile(y, v, X, ci_level: float, tol: float = 1e-12) -> tuple[float, floa
     """Q-profile CI for tau^2 (Viechtbauer 2007): tau^2 where the generalised Q statistic
     equals the chi^2_{k-p} quantiles; bounds truncated at 0 as metafor does."""
     mask = np.ones((1, len(y)))
+    X = _as_design(X, len(y))
     df = len(y) - X.shape[1]
     a = (1 - ci_level) / 2
     crit_u = stats.chi2.isf(a, df)  # lower bound of tau2

@@ -23,9 +23,16 @@ class StudyData:
     ni: np.ndarray
     X: np.ndarray
     terms: tuple[str, ...]
-    labels: tuple[str, ...]
+    given_labels: tuple[str, ...] | None
     measure: str
     missing: MissingReport
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Study labels (the ``study`` column, or "Study 1", "Study 2", ...)."""
+        if self.given_labels is not None:
+            return self.given_labels
+        return tuple(f"Study {i + 1}" for i in range(len(self.yi)))
 
 
 def effect_sizes(r: np.ndarray, n: np.ndarray, measure: str) -> tuple[np.ndarray, np.ndarray]:
@@ -60,10 +67,11 @@ def _design(df: pd.DataFrame, moderators: Sequence[str]) -> tuple[np.ndarray, tu
             cols.append(x)
             names.append(m)
     X = np.column_stack(cols)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    rank = np.linalg.matrix_rank(X.T @ X) if X.shape[1] > 1 else 1
+    if rank < X.shape[1]:
         raise ValueError(
             f"the moderators {list(moderators)} are collinear (the design has rank "
-            f"{np.linalg.matrix_rank(X)} < {X.shape[1]} columns); drop one of them."
+            f"{rank} < {X.shape[1]} columns); drop one of them."
         )
     return X, tuple(names)
 
@@ -106,8 +114,5 @@ def study_data(
         raise ValueError(
             f"{len(df)} studies cannot support {X.shape[1]} coefficients; use fewer moderators."
         )
-    if study:
-        labels = tuple(str(s) for s in df[study])
-    else:
-        labels = tuple(f"Study {i + 1}" for i in range(len(df)))
+    labels = tuple(str(s) for s in df[study]) if study else None
     return StudyData(yi, vi, ri, ni, X, terms, labels, measure, missing)

@@ -252,7 +252,7 @@ def trim_and_fill(
         back = np.tanh(yf) if sd.measure == "z" else yf
         sdf = replace(
             sd, yi=yf, vi=vf, ri=back, ni=nf, X=np.ones((len(yf), 1)),
-            labels=(*sd.labels, *(f"Filled {i + 1}" for i in range(k0))),
+            given_labels=(*sd.labels, *(f"Filled {i + 1}" for i in range(k0))),
         )  # fmt: skip
         adjusted = _result(sdf, res.method, res.test, res.ci_level)
     else:

@@ -401,7 +401,7 @@ def _subset(sd: StudyData, keep: np.ndarray) -> StudyData:
         ri=sd.ri[keep],
         ni=sd.ni[keep],
         X=sd.X[keep],
-        labels=tuple(np.asarray(sd.labels, dtype=object)[keep]),
+        given_labels=tuple(np.asarray(sd.labels, dtype=object)[keep]),
     )
 
 
