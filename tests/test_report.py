@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -73,7 +74,8 @@ def check_html(html: str) -> _Balance:
     p.close()
     assert not p.errors, p.errors[:5]
     assert not p.stack, f"unclosed: {p.stack}"
-    assert "http" not in html.lower()
+    # base64 image data may contain the letters "http" by chance
+    assert "http" not in re.sub(r"base64,[A-Za-z0-9+/=]+", "", html).lower()
     for tag, attrs in p.tags:
         for a in ("src", "href"):
             v = attrs.get(a)
