@@ -316,6 +316,8 @@ def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analys
             "estimate": _plain(row["estimate"]), "std_error": _plain(row.get("std_error")),
             "ci_low": _plain(row.get("ci_low")), "ci_high": _plain(row.get("ci_high")),
             "ci_level": _plain(lvl),
+            "p_value": _plain(next((row[c] for c in ("p_value", "pvalue", "p") if c in row
+                                    and pd.notna(row[c])), None)),
             "interval": "credible" if bayes or str(row.get("ci_kind", "")) in (
                 "equal-tailed", "hdi") else "confidence",
             "labels": labels,
@@ -462,7 +464,8 @@ def _versions() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- public
-def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dict[str, Any]]:
+def build_report(run: StudyRun, *, command: str | None = None, json_name: str | None = None
+                 ) -> tuple[str, dict[str, Any]]:
     """Render ``run`` to (HTML text, JSON-ready dict), applying the privacy checks.
 
     Raises :class:`~coachstats.report.privacy.PrivacyError` if an identifier from the input
@@ -513,6 +516,7 @@ def build_report(run: StudyRun, *, command: str | None = None) -> tuple[str, dic
         ],
         "versions": versions, "seed": run.seed, "quick": run.quick,
         "spec": study.path.name, "study": study.name, "generated": now,
+        "json": json_name,
         "command": command or f"coachstats report {study.path} --out <file>.html",
     }
     id_values = run.id_values()
@@ -591,9 +595,9 @@ def write_report(run: StudyRun, out: str | Path, *, command: str | None = None
                  ) -> tuple[Path, Path]:
     """Write ``out`` (HTML) and the same name with ``.json``; return both paths."""
     out = Path(out)
-    html, payload = build_report(run, command=command)
-    out.parent.mkdir(parents=True, exist_ok=True)
     js = out.with_suffix(".json")
+    html, payload = build_report(run, command=command, json_name=js.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     js.write_text(json.dumps(payload, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return out, js
