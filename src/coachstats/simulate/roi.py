@@ -40,7 +40,7 @@ Participant level, with ``E[...]`` over the population of participants (responde
   participant (Monte Carlo, 400,000 draws with a fixed seed; MC SE < 0.001).
 * ``p_program_roi_positive``: probability that the Phillips ROI of a freshly run program of
   ``n`` participants (all responding) exceeds 0 (Monte Carlo over 10,000 programs; MC SE
-  < 0.005).
+  < 0.005). ``None`` when ``n > 5000`` (it is then close to ``roi_positive``).
 * ``share_with_benefit = p_benefit``, ``mean_attribution``, ``mean_confidence``,
   ``mean_positive_benefit = E[B | B > 0]``, ``mean_cost = E[C]``.
 
@@ -149,11 +149,13 @@ def _beta(rng: np.random.Generator, n: int, mean: float, conc: float) -> np.ndar
 def _participant_probabilities(
     n: int, cost_mean: float, cost_cv: float, p: float, med: float, s: float,
     am: float, ac: float, km: float, kc: float,
-) -> tuple[float, float]:
+) -> tuple[float, float | None]:
     rng = np.random.default_rng(20090101)
     m = 400_000
     adj = _draw_benefits(rng, m, p, med, s) * _beta(rng, m, am, ac) * _beta(rng, m, km, kc)
     p_unit = float(np.mean(adj > _draw_costs(rng, m, cost_mean, cost_cv)))
+    if n > 5_000:
+        return p_unit, None
     reps, wins = 10_000, 0
     chunk = max(1, 200_000 // n)
     done = 0
