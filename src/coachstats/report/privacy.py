@@ -255,10 +255,22 @@ class GroupMeansResult(Result):
         last = self.groups[-1]
         t = self.table.loc[(self.table["level"] == last) & ~self.table["withheld"]]
         labels = [" / ".join(str(r[g]) for g in self.groups) for _, r in t.iterrows()]
-        ax.barh(range(len(t)), t["mean"].to_numpy(), color="#4c72b0", **kwargs)
-        ax.set_yticks(range(len(t)), labels)
-        ax.set_xlabel(f"mean {self.value}")
-        ax.set_title(f"Published {last} means (n >= {self.min_size})")
+        y = np.arange(len(t))
+        est = t["mean"].to_numpy(float)
+        err = np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
+        ax.errorbar(est, y, xerr=np.nan_to_num(err), fmt="o", color=kwargs.pop("color", "C0"),
+                    capsize=2, **kwargs)
+        overall = self.table.loc[self.table["level"] == "overall", "mean"]
+        if len(overall) and np.isfinite(overall.iloc[0]):
+            ax.axvline(float(overall.iloc[0]), color="0.5", ls="--", lw=1, label="overall")
+            ax.legend(loc="best", frameon=False)
+        if len(t) <= 30:
+            ax.set_yticks(y, labels)
+        else:  # too many to label legibly
+            ax.set_yticks([])
+            ax.set_ylabel(f"{len(t)} {last} groups")
+        ax.set_xlabel(f"mean {self.value} ({100 * self.ci_level:g}% t interval)")
+        ax.set_title(f"Published {last} means (groups of {self.min_size} or more)")
         ax.invert_yaxis()
         return ax
 
