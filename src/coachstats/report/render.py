@@ -576,7 +576,9 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         raise PrivacyError(
             f"{len(found)} identifier value(s) from the input data (e.g. {shown}) would appear "
             "in the report; it was not written. Remove identifiers from result tables, "
-            "figures and labels (aggregate first)."
+            "figures and labels (aggregate first). Identifier columns: "
+            f"{ {k: list(v) for k, v in run.id_columns.items()} }; if a column there does not "
+            "identify people, set [privacy] id_columns in the study spec to the ones that do."
         )
     payload["privacy"]["scan"] = {
         "identifier_values": context["scan"]["n_values"],
