@@ -95,7 +95,7 @@ def fit(panel):
     df, _ = panel
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return bayesian(df, **COLS, ci_level=0.9, **FAST, rng=11)
+        return bayesian(df, **COLS, placebo=True, ci_level=0.9, **FAST, rng=11)
 
 
 # --- import hygiene --------------------------------------------------------------------
@@ -154,8 +154,12 @@ def test_recovers_simulated_truth_within_intervals(fit, panel):
     _, truth = panel
     assert fit.ci_low < truth["att"] < fit.ci_high
     tab = posterior_table(fit.idata, ["event_time_effect"], ci_level=0.99)
-    for (_, row), e in zip(tab.iterrows(), fit.event_time["event_time"], strict=True):
+    post = fit.event_time[fit.event_time["kind"] == "effect"]
+    for (_, row), e in zip(tab.iterrows(), post["event_time"], strict=True):
         assert row["ci_low"] < truth[f"event_time[{e}]"] < row["ci_high"], e
+    # no pre-trend in the simulation: placebo effects cover zero
+    pl = posterior_table(fit.idata, ["placebo_effect"], ci_level=0.99)
+    assert len(pl) == 3 and ((pl["ci_low"] < 0) & (pl["ci_high"] > 0)).all()
     # and the interval is informative: it excludes zero
     assert fit.ci_low > 0
 
@@ -178,8 +182,9 @@ def test_same_rng_same_draws_and_means_with_sd_equal_rows(fit, panel):
     df, _ = panel
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        again = bayesian(df, **COLS, ci_level=0.9, **FAST, rng=11)
-        means = bayesian(_means(df), **COLS, n="n", sd="sd", ci_level=0.9, **FAST, rng=11)
+        again = bayesian(df, **COLS, placebo=True, ci_level=0.9, **FAST, rng=11)
+        means = bayesian(_means(df), **COLS, n="n", sd="sd", placebo=True, ci_level=0.9,
+                         **FAST, rng=11)
     a = fit.idata["posterior"]["att"].values
     np.testing.assert_array_equal(a, again.idata["posterior"]["att"].values)
     assert again == fit
@@ -204,13 +209,16 @@ def test_result_frame_terms_and_named_interval(fit):
     tab = fit.to_frame()
     assert list(tab.columns[:6]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
                                      "ci_level"]
-    assert tab["term"].tolist() == ["att"] + [f"event_time[{e}]" for e in range(4)]
+    assert tab["term"].tolist() == ["att"] + [f"event_time[{e}]" for e in (-4, -3, -2, 0, 1,
+                                                                            2, 3)]
+    assert tab["kind"].tolist()[1:] == ["placebo"] * 3 + ["effect"] * 4
     assert (tab["ci_level"] == 0.9).all() and (tab["ci_kind"] == "equal-tailed").all()
     assert {"rhat", "ess_bulk", "ess_tail"} <= set(tab.columns)
     assert tab.loc[0, "estimate"] == fit.estimate
     full = fit.to_frame("all")
-    assert "att_gt[3, 3]" in full["term"].tolist() and "sd_manager" in full["term"].tolist()
-    gt = fit.group_time
+    terms = full["term"].tolist()
+    assert {"att_gt[3, 3]", "placebo_gt[5, 1]", "sd_manager", "sigma"} <= set(terms)
+    gt = fit.group_time[fit.group_time["kind"] != "placebo"]
     assert {"cohort", "time", "event_time", "estimate", "ci_low", "ci_high"} <= set(gt.columns)
     # the ATT is the cohort-size weighted mean of the post-period cohort x period effects
     w = gt["n_units"].where(gt["event_time"] >= 0, 0.0)
@@ -227,6 +235,7 @@ def test_result_text_diagnostics_plot_interpret(fit):
     assert fit.diagnostics.chains == 2 and fit.diagnostics.draws == 300
     text = fit.summary()
     assert "90% equal-tailed" in text and "event_time[0]" in text
+    assert "Pre-trend check: " in text
     assert any("Parallel trends" in a for a in fit.assumptions)
     assert any("anticipation" in a for a in fit.assumptions)
     assert fit.limitations
@@ -236,6 +245,8 @@ def test_result_text_diagnostics_plot_interpret(fit):
     assert labels[0].citation == "Cohen (1988)"
     ax = fit.plot()
     assert ax.get_xlabel().startswith("periods since")
+    assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == ["placebo",
+                                                                                "effect"]
     assert len(ax.collections) >= len(fit.event_time)  # one violin per event time
     # privacy: no unit identifiers in the result's tables
     full = fit.to_frame("all").astype(str)
@@ -267,6 +278,16 @@ def test_without_never_treated_the_all_treated_periods_are_dropped():
     assert cells.dropped_periods == (5.0, 6.0)
     assert cells.frame["_t"].max() == 4
     assert cells.cohorts.tolist() == [3.0]  # cohort 5 is a pure comparison group
+
+
+def test_placebo_leads_need_comparison_cells_in_their_periods():
+    df, _ = _panel(n_managers=12, periods=6, cohorts=(3, 5), rng=1)
+    cells = _cells(df, placebo=True)  # with never-treated units every period is kept
+    assert cells.dropped_periods == ()
+    assert cells.frame.loc[cells.frame["_lead"], "_e"].max() == -2
+    cells = _cells(df[df["coached_from"] > 0], placebo=True)
+    # periods 1 and 3 hold only leads or treated cells, 5 and 6 only treated cells
+    assert cells.dropped_periods == (1.0, 3.0, 5.0, 6.0)
 
 
 def test_anticipation_moves_effects_earlier():

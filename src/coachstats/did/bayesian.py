@@ -108,6 +108,7 @@ def _prepare(
     never_treated: Any,
     anticipation: int,
     dropna: bool,
+    placebo: bool = False,
 ) -> _Cells:
     cols: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time,
                                    "cohort": cohort, "n": n, "sd": sd}
@@ -222,18 +223,21 @@ def _prepare(
     cells["_tpos"] = tpos
     cells["_e"] = np.where(cells["_never"], np.iinfo(np.int64).min // 2, tpos - gpos)
     cells["_treated"] = ~cells["_never"] & (cells["_e"] >= -anticipation)
+    # placebo leads: pre-periods before the reference period e = -anticipation - 1
+    cells["_lead"] = placebo & ~cells["_never"] & (cells["_e"] <= -anticipation - 2)
 
-    # periods with no untreated cell cannot separate period effects from treatment effects
-    untreated_t = set(cells.loc[~cells["_treated"], "_t"].tolist())
-    drop_t = tuple(t for t in times if t not in untreated_t)
+    # a period without a comparison cell (never or not yet treated, and not a placebo lead)
+    # cannot separate its period effect from the effects estimated in it
+    clean_t = set(cells.loc[~cells["_treated"] & ~cells["_lead"], "_t"].tolist())
+    drop_t = tuple(t for t in times if t not in clean_t)
     if drop_t:
-        cells = cells[cells["_t"].isin(untreated_t)].reset_index(drop=True)
-        times = np.array([t for t in times if t in untreated_t])
+        cells = cells[cells["_t"].isin(clean_t)].reset_index(drop=True)
+        times = np.array([t for t in times if t in clean_t])
     treated_g = np.sort(cells.loc[cells["_treated"], "_g"].unique())
     if treated_g.size == 0:
         raise ValueError(
             "No treated unit-period remains"
-            + (f" after dropping periods {list(drop_t)} (every unit treated)" if drop_t else "")
+            + (f" after dropping periods {list(drop_t)} (no comparison units)" if drop_t else "")
             + ": nothing to estimate. Check cohort= and never_treated=."
         )
     v.require_min_groups(cells.rename(columns={"_t": time}), time, 2, arg="time")
@@ -270,6 +274,9 @@ class _Design:
     att_weights: np.ndarray  # over ge rows (post only), sums to 1
     event_weights: np.ndarray  # (E, K)
     cohort_sizes: dict[float, int]
+    leads: pd.DataFrame  # placebo (cohort, event_time) combos, same columns as ge
+    lead_times: np.ndarray
+    lead_weights: np.ndarray  # (L, number of lead combos)
 
 
 def _design(cells: _Cells) -> _Design:
@@ -284,23 +291,30 @@ def _design(cells: _Cells) -> _Design:
         raise ValueError("The outcome does not vary; nothing can be compared.")
     units = c.drop_duplicates("_u")
     sizes = units[~units["_never"]].groupby("_g").size()
-    tr = c[c["_treated"]]
-    ge = (
-        tr.groupby(["_g", "_e"], sort=True)
-        .agg(n_cells=("_t", "size"), time=("_t", "first"))
-        .reset_index()
-        .rename(columns={"_g": "cohort", "_e": "event_time"})
-    )
-    ge["n_units"] = ge["cohort"].map(sizes).astype(float)
+
+    def combos(mask: pd.Series) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        tab = (
+            c[mask].groupby(["_g", "_e"], sort=True)
+            .agg(n_cells=("_t", "size"), time=("_t", "first"))
+            .reset_index()
+            .rename(columns={"_g": "cohort", "_e": "event_time"})
+        )
+        tab["n_units"] = tab["cohort"].map(sizes).astype(float)
+        evs = np.sort(tab["event_time"].unique())
+        ew = np.zeros((evs.size, len(tab)))
+        for i, e in enumerate(evs):
+            sel = (tab["event_time"] == e).to_numpy()
+            ew[i, sel] = tab.loc[sel, "n_units"].to_numpy()
+            ew[i] /= ew[i].sum()
+        return tab, evs, ew
+
+    ge, evs, ew = combos(c["_treated"])
+    leads, lts, lw = combos(c["_lead"])
     post = (ge["event_time"] >= 0).to_numpy()
     w = np.where(post, ge["n_units"].to_numpy(), 0.0)
+    if w.sum() == 0:
+        raise ValueError("No treated unit-period at or after a cohort's start remains.")
     att_w = w / w.sum()
-    evs = np.sort(ge["event_time"].unique())
-    ew = np.zeros((evs.size, len(ge)))
-    for i, e in enumerate(evs):
-        sel = (ge["event_time"] == e).to_numpy()
-        ew[i, sel] = ge.loc[sel, "n_units"].to_numpy()
-        ew[i] /= ew[i].sum()
     return _Design(
         center=center,
         scale=scale,
@@ -309,6 +323,9 @@ def _design(cells: _Cells) -> _Design:
         att_weights=att_w,
         event_weights=ew,
         cohort_sizes={float(g): int(k) for g, k in sizes.items()},
+        leads=leads,
+        lead_times=lts,
+        lead_weights=lw,
     )
 
 
@@ -330,13 +347,7 @@ def _build_model(cells: _Cells, d: _Design) -> Any:
     gkeys = np.where(c["_never"], np.inf, c["_g"].to_numpy(dtype=float))
     glev = np.sort(np.unique(gkeys))
     g_idx = np.searchsorted(glev, gkeys)  # reference (never = inf, or last cohort) is last
-    k_lookup = {(float(g), int(e)): i for i, (g, e) in
-                enumerate(zip(d.ge["cohort"], d.ge["event_time"], strict=True))}
-    K = len(d.ge)
-    k_idx = np.full(len(c), K, dtype=np.int64)
-    tr = c["_treated"].to_numpy()
-    for i in np.flatnonzero(tr):
-        k_idx[i] = k_lookup[(float(c["_g"].iat[i]), int(c["_e"].iat[i]))]
+    k_idx = _combo_index(c, "_treated", d.ge)
     e_of_k = np.searchsorted(d.event_times, d.ge["event_time"].to_numpy())
 
     coords = {
@@ -345,6 +356,9 @@ def _build_model(cells: _Cells, d: _Design) -> Any:
         "event_time": [int(e) for e in d.event_times],
         "group_time": [f"{g:g}, {t:g}" for g, t in zip(d.ge["cohort"], d.ge["time"],
                                                        strict=True)],
+        "placebo_group_time": [f"{g:g}, {t:g}" for g, t in
+                               zip(d.leads["cohort"], d.leads["time"], strict=True)],
+        "placebo_event_time": [int(e) for e in d.lead_times],
     }
     with pm.Model(coords=coords) as model:
         intercept = pm.Normal("intercept", 0.0, 2.0)
@@ -368,6 +382,10 @@ def _build_model(cells: _Cells, d: _Design) -> Any:
         z_ge = pm.Normal("z_group_time", 0.0, 1.0, dims="group_time")
         tau = theta[e_of_k] + sd_cohort * z_ge
         mu = mu + pt.concatenate([tau, pt.zeros(1)])[k_idx]
+        if len(d.leads):
+            # placebo leads are not pooled: shrinking them to zero would hide pre-trends
+            lead = pm.Normal("z_placebo", 0.0, 1.0, dims="placebo_group_time")
+            mu = mu + pt.concatenate([lead, pt.zeros(1)])[_combo_index(c, "_lead", d.leads)]
 
         sig_scale = 1.0 if cells.shape != "means" else float(max(1.0, np.sqrt(n.mean())))
         sigma = pm.HalfNormal("sigma", sig_scale)
@@ -386,7 +404,19 @@ def _build_model(cells: _Cells, d: _Design) -> Any:
         pm.Deterministic("att", pt.dot(tau, d.att_weights) * s)
         pm.Deterministic("event_time_effect", pt.dot(d.event_weights, tau) * s,
                          dims="event_time")
+        if len(d.leads):
+            pm.Deterministic("placebo_gt", lead * s, dims="placebo_group_time")
+            pm.Deterministic("placebo_effect", pt.dot(d.lead_weights, lead) * s,
+                             dims="placebo_event_time")
     return model
+
+
+def _combo_index(c: pd.DataFrame, mask: str, tab: pd.DataFrame) -> np.ndarray:
+    """Row of ``tab`` (cohort, event_time) for each cell flagged ``mask``; len(tab) if not."""
+    keys = pd.MultiIndex.from_arrays([tab["cohort"].astype(float), tab["event_time"].astype(int)])
+    cell = pd.MultiIndex.from_arrays([c["_g"].astype(float), c["_e"].astype(int)])
+    idx = keys.get_indexer(cell)
+    return np.where(c[mask].to_numpy() & (idx >= 0), idx, len(tab)).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,6 +472,7 @@ class BayesianDiDResult(Result):
     level_sizes: dict[str, int] = field(default_factory=dict)
     cohort_sizes: dict[float, int] = field(default_factory=dict)
     anticipation: int = 0
+    placebo: bool = False
     n_dropped: int = 0
     dropped_periods: tuple[float, ...] = ()
     draws: int = 0
@@ -502,9 +533,22 @@ class BayesianDiDResult(Result):
         ]
         if self.dropped_periods:
             out.append(
-                f"Periods {list(self.dropped_periods)} dropped: every unit is treated there, so "
-                "no comparison group remains."
+                f"Periods {list(self.dropped_periods)} dropped: no never- or not-yet-treated "
+                "comparison unit"
+                + (" (outside placebo leads)" if self.placebo else "")
+                + " is observed there."
             )
+        if self.placebo:
+            pl = self.event_time[self.event_time["kind"] == "placebo"]
+            if len(pl):
+                excl = int(((pl["ci_low"] > 0) | (pl["ci_high"] < 0)).sum())
+                out.append(
+                    f"Pre-trend check: {excl} of {len(pl)} placebo event-time effects have a "
+                    f"{pct} interval excluding zero (largest |mean| "
+                    f"{pl['estimate'].abs().max():.3f}); these are not part of 'att'."
+                )
+            else:
+                out.append("Pre-trend check: no period before the reference period is observed.")
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values dropped.")
         return out
@@ -522,8 +566,10 @@ class BayesianDiDResult(Result):
         parts = [self.att_row, self.event_time]
         if include == "all":
             gt = self.group_time.copy()
-            gt.insert(0, "term", [f"att_gt[{g:g}, {t:g}]" for g, t in
-                                  zip(gt["cohort"], gt["time"], strict=True)])
+            gt.insert(0, "term", [
+                f"{'placebo_gt' if k == 'placebo' else 'att_gt'}[{g:g}, {t:g}]"
+                for g, t, k in zip(gt["cohort"], gt["time"], gt["kind"], strict=True)
+            ])
             parts += [gt.drop(columns=["cohort", "time", "event_time", "n_units"]),
                       self.components]
         return tidy_frame(pd.concat(parts, ignore_index=True).to_dict("records"))
@@ -548,13 +594,18 @@ class BayesianDiDResult(Result):
                                   showextrema=False)
             for b in parts["bodies"]:
                 b.set_alpha(0.25)
-        ax.errorbar(
-            e, ev["estimate"], yerr=[ev["estimate"] - ev["ci_low"], ev["ci_high"] - ev["estimate"]],
-            fmt="o", color=kwargs.get("color", "C0"), capsize=3,
-            label=f"posterior mean, {self.ci_level:.0%} ETI",
-        )
+        for kind, color, marker in (("placebo", "C1", "s"), ("anticipation", "C2", "D"),
+                                    ("effect", kwargs.get("color", "C0"), "o")):
+            sel = ev[ev["kind"] == kind]
+            if len(sel):
+                ax.errorbar(
+                    sel["event_time"], sel["estimate"],
+                    yerr=[sel["estimate"] - sel["ci_low"], sel["ci_high"] - sel["estimate"]],
+                    fmt=marker, color=color, capsize=3,
+                    label=f"{kind}: posterior mean, {self.ci_level:.0%} ETI",
+                )
         ax.axhline(0.0, color="0.5", lw=0.8)
-        ax.axvline(-0.5, color="0.5", lw=0.8, ls="--")
+        ax.axvline(-self.anticipation - 0.5, color="0.5", lw=0.8, ls="--")
         ax.set_xlabel("periods since coaching started (event time)")
         ax.set_ylabel("effect on outcome")
         ax.set_title(f"ATT = {self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}]")
@@ -579,6 +630,7 @@ def bayesian(
     n: str | None = None,
     sd: str | None = None,
     anticipation: int = 0,
+    placebo: bool = False,
     dropna: bool = False,
     draws: int = 1000,
     tune: int = 1000,
@@ -612,6 +664,11 @@ def bayesian(
     anticipation : int
         Periods before the start in which effects may already appear (they get their own
         event-time effects and are excluded from ``att``).
+    placebo : bool
+        Also estimate placebo effects for the pre-periods before the reference period
+        (``event_time[-2]``, ... when ``anticipation=0``): each cohort's earlier periods get
+        their own unpooled effects relative to the last pre-period, a pre-trend check. Needs a
+        comparison cell (never- or not-yet-treated, not a lead) in every period kept.
     dropna : bool
         Drop rows with missing values (counted in the result) instead of raising.
     draws, tune, chains, target_accept
@@ -651,6 +708,7 @@ def bayesian(
     cells = _prepare(
         df, outcome=outcome, unit=unit, time=time, cohort=cohort, levels=lev, n=n, sd=sd,
         never_treated=never_treated, anticipation=int(anticipation), dropna=dropna,
+        placebo=bool(placebo),
     )
     d = _design(cells)
     model = _build_model(cells, d)
@@ -659,18 +717,37 @@ def bayesian(
 
     hyper = [h for h in _HYPER if h in idata["posterior"]]
     level_sd = [f"sd_{name}" for name in cells.level_names if f"sd_{name}" in idata["posterior"]]
-    diag = bayes.diagnose(idata, ["att", "event_time_effect", "att_gt", *hyper, *level_sd])
+    lead_vars = ["placebo_effect", "placebo_gt"] if len(d.leads) else []
+    diag = bayes.diagnose(
+        idata, ["att", "event_time_effect", "att_gt", *lead_vars, *hyper, *level_sd]
+    )
 
     att_row = bayes.posterior_table(idata, ["att"], ci_level=ci_level)
-    ev = bayes.posterior_table(idata, ["event_time_effect"], ci_level=ci_level)
-    ev["term"] = [f"event_time[{int(e)}]" for e in d.event_times]
-    ev["event_time"] = d.event_times.astype(int)
-    ev["n_cohorts"] = [(d.ge["event_time"] == e).sum() for e in d.event_times]
-    gt = bayes.posterior_table(idata, ["att_gt"], ci_level=ci_level)
-    gt = pd.concat(
-        [d.ge[["cohort", "time", "event_time", "n_units"]].reset_index(drop=True),
-         gt.drop(columns=["term"])], axis=1,
-    )
+
+    def by_event(var: str, times: np.ndarray, combos: pd.DataFrame) -> pd.DataFrame:
+        tab = bayes.posterior_table(idata, [var], ci_level=ci_level)
+        tab["term"] = [f"event_time[{int(e)}]" for e in times]
+        tab["event_time"] = times.astype(int)
+        tab["n_cohorts"] = [int((combos["event_time"] == e).sum()) for e in times]
+        return tab
+
+    def by_cell(var: str, combos: pd.DataFrame) -> pd.DataFrame:
+        tab = bayes.posterior_table(idata, [var], ci_level=ci_level)
+        return pd.concat(
+            [combos[["cohort", "time", "event_time", "n_units"]].reset_index(drop=True),
+             tab.drop(columns=["term"])], axis=1,
+        )
+
+    ev = by_event("event_time_effect", d.event_times, d.ge)
+    ev["kind"] = np.where(ev["event_time"] >= 0, "effect", "anticipation")
+    gt = by_cell("att_gt", d.ge)
+    gt["kind"] = np.where(gt["event_time"] >= 0, "effect", "anticipation")
+    if len(d.leads):
+        pev = by_event("placebo_effect", d.lead_times, d.leads)
+        pgt = by_cell("placebo_gt", d.leads)
+        pev["kind"] = pgt["kind"] = "placebo"
+        ev = pd.concat([pev, ev], ignore_index=True)
+        gt = pd.concat([pgt, gt], ignore_index=True)
     comp = bayes.posterior_table(idata, [*hyper, *level_sd], ci_level=ci_level)
     # back to the outcome scale (effect_mean is a location, the rest are SDs)
     for col in ("estimate", "std_error", "ci_low", "ci_high", "median"):
@@ -678,6 +755,9 @@ def bayesian(
     a = bayes.draws(idata, "att").reshape(-1)
     evd = bayes.draws(idata, "event_time_effect")
     evd = evd.reshape(-1, evd.shape[-1])
+    if len(d.leads):
+        pd_ = bayes.draws(idata, "placebo_effect")
+        evd = np.concatenate([pd_.reshape(-1, pd_.shape[-1]), evd], axis=1)
     r = att_row.iloc[0]
     return BayesianDiDResult(
         estimate=float(r["estimate"]),
@@ -698,6 +778,7 @@ def bayesian(
         level_sizes=dict(zip(cells.level_names, cells.level_sizes, strict=True)),
         cohort_sizes=d.cohort_sizes,
         anticipation=int(anticipation),
+        placebo=bool(placebo),
         n_dropped=cells.n_dropped_missing,
         dropped_periods=cells.dropped_periods,
         draws=draws,
