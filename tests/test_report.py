@@ -501,3 +501,16 @@ args = { bins = [[0, 1, 0.14], [1, 10, 0.39], [10, 50, 0.28], [50, inf, 0.19]], 
     assert type(prior).__name__ == "RoiPrior" and prior.tail_shape == (2.0, 4.0)
     with pytest.raises(StudySpecError, match=r"does not fit RoiPrior.*fields: share_with_benefit"):
         _typed_args(cs.roi.bayesian, {"prior": {"colour": 1}}, "w")
+
+
+@pytest.mark.parametrize("args", [{}, {"cluster": "manager", "strata": "site", "method": "ML",
+                                       "test": "knha", "hedges": False, "ci_level": 0.9}])
+def test_every_method_paragraph_renders(args):
+    from coachstats.report.render import _TEMPLATES, _env
+
+    env = _env()
+    names = sorted(p.name for p in (_TEMPLATES / "methods").glob("*.html"))
+    assert "meta.correlations.html" in names
+    for n in names:
+        text = env.get_template(f"methods/{n}").render(s={"args": args})
+        assert len(text.strip()) > 80 and "{{" not in text, n
