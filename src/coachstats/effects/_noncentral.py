@@ -1,11 +1,13 @@
 """Confidence limits for a noncentrality parameter, and Hedges' small-sample factor.
 
-SciPy's noncentral t can return NaN (or 0/1 far in the tails) for large noncentrality or
-degrees of freedom. Every evaluation here is guarded: a non-finite or out-of-range CDF value
-is replaced by the normal approximation of Abramowitz & Stegun (1964, 26.7.10), the root
-search is bracketed before Brent's method is called, and if no bracket can be found the
-closed-form inverse of that approximation is returned. The limits are therefore always
-finite numbers.
+SciPy's noncentral t can return NaN for large |t| with noncentrality of the opposite sign
+or for very large degrees of freedom. Every evaluation here is guarded: a non-finite or
+out-of-range CDF value is recomputed by adaptive quadrature of its defining integral,
+``P(T <= t) = E[Phi(t U / sqrt(df) - nc)]`` with ``U`` chi-distributed on ``df`` degrees of
+freedom; only if that also fails is the normal approximation of Abramowitz & Stegun (1964,
+26.7.10) used. The root search is bracketed before Brent's method is called, and if no
+bracket can be found the closed-form inverse of that approximation is returned. The limits
+are therefore always finite numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import integrate, optimize, special, stats
 
 _MAX_EXPAND = 200
 
@@ -43,14 +45,40 @@ def _approx_cdf(t: float, df: float, nc: float) -> float:
     return float(stats.norm.cdf(z))
 
 
+def _quad_cdf(t: float, df: float, nc: float) -> float:
+    """Noncentral t CDF by quadrature over the chi variable (NaN if quadrature fails)."""
+    if t == 0:
+        return float(stats.norm.cdf(-nc))
+    lo_u = float(stats.chi.ppf(1e-15, df))
+    hi_u = float(stats.chi.isf(1e-15, df))
+    if not (np.isfinite(lo_u) and np.isfinite(hi_u) and hi_u > lo_u):
+        return math.nan
+    scale = t / math.sqrt(df)
+
+    def g(u: float) -> float:
+        return float(stats.norm.cdf(scale * u - nc) * stats.chi.pdf(u, df))
+
+    u0 = nc / scale
+    pts = [u0] if lo_u < u0 < hi_u else None
+    with np.errstate(all="ignore"):
+        try:
+            val = integrate.quad(g, lo_u, hi_u, points=pts, limit=400, epsabs=1e-14,
+                                 epsrel=1e-12)[0]
+        except (ValueError, ArithmeticError):
+            return math.nan
+    return float(min(max(val, 0.0), 1.0)) if np.isfinite(val) else math.nan
+
+
 def nct_cdf(t: float, df: float, nc: float) -> float:
-    """P(T <= t) for T noncentral t(df, nc); never NaN (falls back to the approximation)."""
+    """P(T <= t) for T noncentral t(df, nc); never NaN (guarded, see the module note)."""
     with np.errstate(all="ignore"):
         try:
             p = float(stats.nct.cdf(t, df, nc))
         except (OverflowError, FloatingPointError, ValueError):
             p = math.nan
     if not np.isfinite(p) or p < 0 or p > 1:
+        p = _quad_cdf(t, df, nc)
+    if not np.isfinite(p):
         p = _approx_cdf(t, df, nc)
     return p
 

@@ -40,20 +40,24 @@ def icc_oneway(values: np.ndarray, groups: np.ndarray) -> tuple[float, float, in
     Only groups with at least two members are used. Returns ``(icc1, icc2, n_groups)``;
     NaN when fewer than two such groups exist.
     """
-    s = pd.DataFrame({"y": values, "g": groups})
-    k = s.groupby("g")["y"].transform("size")
-    s = s.loc[k >= 2]
-    n_groups = int(s["g"].nunique())
+    y = np.asarray(values, dtype=float)
+    _, code = np.unique(np.asarray(groups), return_inverse=True)
+    size = np.bincount(code)
+    use = size[code] >= 2
+    y, code = y[use], code[use]
+    _, code = np.unique(code, return_inverse=True)
+    size = np.bincount(code).astype(float)
+    n_groups = len(size)
     if n_groups < 2:
         return math.nan, math.nan, n_groups
-    stats_g = s.groupby("g")["y"].agg(["mean", "size"])
-    grand = s["y"].mean()
-    n_total = len(s)
-    ssb = float((stats_g["size"] * (stats_g["mean"] - grand) ** 2).sum())
-    ssw = float(((s["y"] - s.groupby("g")["y"].transform("mean")) ** 2).sum())
+    mean = np.bincount(code, weights=y) / size
+    n_total = float(size.sum())
+    grand = y.mean()
+    ssb = float((size * (mean - grand) ** 2).sum())
+    ssw = float(((y - mean[code]) ** 2).sum())
     msb = ssb / (n_groups - 1)
     msw = ssw / (n_total - n_groups)
-    k0 = (n_total - float((stats_g["size"] ** 2).sum()) / n_total) / (n_groups - 1)
+    k0 = (n_total - float((size**2).sum()) / n_total) / (n_groups - 1)
     if msb <= 0:
         return math.nan, math.nan, n_groups
     icc1 = (msb - msw) / (msb + (k0 - 1) * msw)
@@ -257,13 +261,20 @@ def rater_agreement(
     shown = [g for g in groups if g not in suppressed]
 
     means = frame.groupby([leader, rater_group, time], sort=False)[rating].mean()
-    wide = means.unstack([rater_group, time])
+    wide_df = means.unstack([rater_group, time])
+    wide = wide_df.to_numpy(dtype=float)
+    col = {c: i for i, c in enumerate(wide_df.columns)}
+
+    def cells(need: list[tuple[Any, Any]]) -> np.ndarray:
+        """Leaders x cells, complete rows only (empty if a cell never occurs)."""
+        if not all(c in col for c in need):
+            return np.empty((0, len(need)))
+        m = wide[:, [col[c] for c in need]]
+        return m[np.isfinite(m).all(axis=1)]
 
     def pair(g: str) -> tuple[np.ndarray, np.ndarray]:
-        if (g, pre) not in wide.columns or (g, post) not in wide.columns:
-            return np.array([]), np.array([])
-        sub = wide[[(g, pre), (g, post)]].dropna()
-        return sub[(g, pre)].to_numpy(float), sub[(g, post)].to_numpy(float)
+        m = cells([(g, pre), (g, post)])
+        return m[:, 0], m[:, 1]
 
     rows: list[dict[str, Any]] = []
     for g in groups:
@@ -283,10 +294,9 @@ def rater_agreement(
     overall = tuple(g for g in shown if g not in set(overall_exclude)
                     and not rows[groups.index(g)]["suppressed"])
     if overall:
-        cols = [(g, t) for g in overall for t in (pre, post)]
-        sub = wide.reindex(columns=pd.MultiIndex.from_tuples(cols)).dropna()
-        a = np.mean([sub[(g, pre)].to_numpy(float) for g in overall], axis=0)
-        b = np.mean([sub[(g, post)].to_numpy(float) for g in overall], axis=0)
+        sub = cells([(g, t) for g in overall for t in (pre, post)])
+        a = sub[:, 0::2].mean(axis=1)
+        b = sub[:, 1::2].mean(axis=1)
         if len(sub) >= 3:
             (r,) = paired_rows(a, b, [kind], hedges=hedges, ci_level=ci_level)
             rows.append({**r, "term": "overall", "n_leaders": len(sub),
@@ -304,9 +314,10 @@ def rater_agreement(
     # within-group reliability
     rel_rows = []
     rel: dict[tuple[str, Any], float] = {}
+    by_cell = {key: sub for key, sub in frame.groupby([rater_group, time], sort=False)}
     for g in shown:
         for t in (pre, post):
-            s = frame.loc[(frame[rater_group] == g) & (frame[time] == t)]
+            s = by_cell.get((g, t), frame.iloc[:0])
             icc1, icc2, k = icc_oneway(s[rating].to_numpy(float), s[leader].to_numpy())
             rel[(g, t)] = icc2
             sizes = s.groupby(leader).size()
@@ -325,15 +336,14 @@ def rater_agreement(
                 need = [(g1, pre), (g1, post), (g2, pre), (g2, post)]
             else:
                 need = [(g1, t), (g2, t)]
-            if not all(c in wide.columns for c in need):
+            if not all(c in col for c in need):
                 continue
-            sub = wide[need].dropna()
+            sub = cells(need)
             n = len(sub)
             if t == "change":
-                x = (sub[(g1, post)] - sub[(g1, pre)]).to_numpy(float)
-                y = (sub[(g2, post)] - sub[(g2, pre)]).to_numpy(float)
+                x, y = sub[:, 1] - sub[:, 0], sub[:, 3] - sub[:, 2]
             else:
-                x, y = sub[(g1, t)].to_numpy(float), sub[(g2, t)].to_numpy(float)
+                x, y = sub[:, 0], sub[:, 1]
             if n < 4 or x.std() == 0 or y.std() == 0:
                 r = math.nan
             else:

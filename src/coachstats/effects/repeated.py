@@ -17,9 +17,12 @@ Hedges' correction multiplies by the exact gamma-function ``J(m)`` (Hedges 1981;
 - d_av and d_rm: ``m = nu``, the Satterthwaite df of the standardizer,
   ``nu = s^2 / (2 Var(s))``, with ``Var(s)`` the large-sample variance of the standardizer
   under bivariate normality (``Cov(s_ij, s_kl) = (s_ik s_jl + s_il s_jk) / (n - 1)``).
-  ``nu`` runs from ``n - 1`` (r = 1) to ``2 (n - 1)`` (r = 0, as for two independent
-  groups), and ``E[1/s]`` of a scaled chi with ``nu`` df is what J corrects; Borenstein et
-  al. (2009, ch. 4) use ``n - 1``, which over-corrects slightly when r < 1.
+  For d_av ``nu`` runs from ``n - 1`` (r = 1) to ``2 (n - 1)`` (r = 0, as for two
+  independent groups); ``E[1/s]`` of a scaled chi with ``nu`` df is what J corrects.
+  ``nu`` is bounded to ``[n - 1, 2 (n - 1)]``: for d_rm with very unequal SDs in tiny
+  samples the delta-method value can fall below ``n - 1`` (the estimated r adds noise),
+  and the bound keeps J away from zero. Borenstein et al. (2009, ch. 4) use ``n - 1``,
+  which over-corrects slightly when r < 1.
 
 Intervals: d_z has an exact interval, found by inverting the noncentral t (Steiger & Fouladi
 1997); it is an interval for the population delta_z and does not depend on ``hedges``.
@@ -60,10 +63,16 @@ def _as_kinds(kind: str | Sequence[str]) -> list[str]:
     return kinds
 
 
-def _delta_var_sd(kind: str, s11: float, s22: float, s12: float, n: int) -> tuple[float, float]:
+def _delta_var_sd(
+    kind: str, s11: float, s22: float, s12: float, n: int, sd2: float | None = None,
+    omr: float | None = None,
+) -> tuple[float, float]:
     """Standardizer ``s`` and the large-sample variance of ``s`` under bivariate normality.
 
     Uses Cov(s_ij, s_kl) = (s_ik s_jl + s_il s_jk) / (n - 1) for the sample covariances.
+    ``sd2`` (variance of the differences) and ``omr`` (1 - r) may be passed when computed
+    more accurately than from ``s11, s22, s12`` (r close to 1 cancels). A variance that
+    comes out negative through rounding is returned as 0.
     """
     m = n - 1
     cov = np.array(
@@ -78,14 +87,15 @@ def _delta_var_sd(kind: str, s11: float, s22: float, s12: float, n: int) -> tupl
         s = (a + b) / 2
         grad = np.array([1 / (4 * a), 1 / (4 * b), 0.0])
     elif kind == "rm":
-        sd2 = s11 + s22 - 2 * s12
-        r = s12 / math.sqrt(s11 * s22)
-        s = math.sqrt(sd2 / (2 * (1 - r)))
+        sd2 = s11 + s22 - 2 * s12 if sd2 is None else sd2
+        omr = 1 - s12 / math.sqrt(s11 * s22) if omr is None else omr
+        r = 1 - omr
+        s = math.sqrt(sd2 / (2 * omr))
         dlog = np.array(
             [
-                1 / sd2 - r / (2 * s11 * (1 - r)),
-                1 / sd2 - r / (2 * s22 * (1 - r)),
-                -2 / sd2 + 1 / (math.sqrt(s11 * s22) * (1 - r)),
+                1 / sd2 - r / (2 * s11 * omr),
+                1 / sd2 - r / (2 * s22 * omr),
+                -2 / sd2 + 1 / (math.sqrt(s11 * s22) * omr),
             ]
         )
         grad = s / 2 * dlog
@@ -93,7 +103,8 @@ def _delta_var_sd(kind: str, s11: float, s22: float, s12: float, n: int) -> tupl
         sd2 = s11 + s22 - 2 * s12
         s = math.sqrt(sd2)
         grad = np.array([1.0, 1.0, -2.0]) / (2 * s)
-    return s, float(grad @ cov @ grad)
+    var = float(grad @ cov @ grad)
+    return s, var if np.isfinite(var) and var > 0 else 0.0
 
 
 def paired_rows(
@@ -114,6 +125,8 @@ def paired_rows(
     sdd = float(diff.std(ddof=1))
     s12 = float(np.cov(pre, post, ddof=1)[0, 1])
     r = s12 / (s1 * s2) if s1 > 0 and s2 > 0 else math.nan
+    # 1 - r from sd(change)^2 = (s1 - s2)^2 + 2 s1 s2 (1 - r): no cancellation as r -> 1
+    omr = (sdd**2 - (s1 - s2) ** 2) / (2 * s1 * s2) if s1 > 0 and s2 > 0 else math.nan
     df = n - 1
     t_stat = dbar / (sdd / math.sqrt(n)) if sdd > 0 else math.nan
     p = float(2 * stats.t.sf(abs(t_stat), df)) if np.isfinite(t_stat) else math.nan
@@ -158,7 +171,7 @@ def paired_rows(
                     raise ValueError(
                         f"d_rm is undefined: the {which} have zero variance. Use kind='av'."
                     )
-                if abs(r) >= 1 - 1e-12:
+                if not omr > 1e-12:
                     raise ValueError(
                         "d_rm is undefined: pre and post are perfectly correlated (r = "
                         f"{r:.6g}). Use kind='z' or 'av'."
@@ -168,11 +181,11 @@ def paired_rows(
                     f"d_av interval is undefined: the {'pre' if s1 == 0 else 'post'} scores "
                     "have zero variance."
                 )
-            s, var_s = _delta_var_sd(kind, s1**2, s2**2, s12, n)
+            s, var_s = _delta_var_sd(kind, s1**2, s2**2, s12, n, sdd**2, omr)
             d = dbar / s
             # d = (mean change / sigma) / (s / sigma): a normal over an (approximately)
             # scaled chi variable with Satterthwaite df nu, i.e. noncentral t after scaling
-            nu = s * s / (2 * var_s)
+            nu = min(max(s * s / (2 * var_s), df), 2.0 * df) if var_s > 0 else 2.0 * df
             c = sdd / (math.sqrt(n) * s)
             j = hedges_j(nu) if hedges else 1.0
             if c > 0:
