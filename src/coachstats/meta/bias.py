@@ -112,7 +112,7 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
     Examples
     --------
     >>> import coachstats as cs
-    >>> sim = cs.simulate.meta_correlations(k=40, selection=0.8, rng=2)
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
     >>> eg = cs.meta.egger_test(cs.meta.correlations(sim.data))
     >>> eg.pvalue < 0.05
     True

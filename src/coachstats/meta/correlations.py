@@ -459,7 +459,7 @@ def correlations(
     >>> sim = cs.simulate.meta_correlations(k=30, rng=1)
     >>> res = cs.meta.correlations(sim.data, r="r", n="n", test="knha")
     >>> round(float(res.to_frame(scale="r").loc[0, "estimate"]), 2)
-    0.41
+    0.38
     """
     check_choice(method, "method", _core.METHODS)
     check_choice(test, "test", _core.TESTS)
