@@ -290,6 +290,17 @@ def test_placebo_leads_need_comparison_cells_in_their_periods():
     assert cells.dropped_periods == (1.0, 3.0, 5.0, 6.0)
 
 
+def test_never_treated_coded_as_missing_or_infinite():
+    df, _ = _panel(n_managers=12, periods=6, cohorts=(3, 5), rng=1)
+    ref = _cells(df).frame
+    for code in (np.nan, np.inf):
+        alt = df.assign(coached_from=df["coached_from"].replace(0, code))
+        cells = _cells(alt, never_treated=code).frame
+        assert cells["_never"].sum() == ref["_never"].sum() > 0
+        np.testing.assert_array_equal(cells["_treated"], ref["_treated"])
+    assert df["coached_from"].notna().all()  # caller's frame untouched
+
+
 def test_anticipation_moves_effects_earlier():
     df, _ = _panel(n_managers=12, periods=6, cohorts=(3, 5), rng=1)
     c0, c1 = _cells(df), _cells(df, anticipation=1)

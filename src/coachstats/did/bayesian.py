@@ -110,6 +110,11 @@ def _prepare(
     dropna: bool,
     placebo: bool = False,
 ) -> _Cells:
+    if isinstance(never_treated, float) and np.isnan(never_treated):
+        # never-treated coded as missing: recode on a copy so missing checks apply elsewhere
+        v.require_columns(v.check_dataframe(df), {"cohort": cohort})
+        df = df.assign(**{cohort: df[cohort].fillna(np.inf)})
+        never_treated = np.inf
     cols: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time,
                                    "cohort": cohort, "n": n, "sd": sd}
     for i, lev in enumerate(levels):
@@ -658,7 +663,8 @@ def bayesian(
         Grouping columns, outermost first, that get random intercepts; ``unit`` is added
         as the innermost level if missing. Each must nest in the previous one.
     never_treated : number
-        Cohort code of never-treated units.
+        Cohort code of never-treated units (``numpy.nan`` or ``numpy.inf`` if they are coded
+        as missing or infinite).
     n, sd : str, optional
         Count and within-cell SD columns when rows are unit-period means.
     anticipation : int
