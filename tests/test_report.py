@@ -410,6 +410,7 @@ def test_clear_errors_from_analyses(tmp_path, people_csv, est, args, err, match)
         (lambda s: s + 'rules = { overall = "my_rule" }\n',
          r"unknown rule 'my_rule'.*cohen1988_d"),
         (lambda s: s.replace("[study]", "[studdy]"), r"unknown key\(s\) 'studdy'"),
+        (lambda s: s + "plot = { figsize = [0, 3] }\n", r"figsize must be \[width, height\]"),
         (lambda s: s.replace("seed = 1", "seed = 1\n[privacy]\nid_columns = ['person']"),
          r"id_columns \['person'\] are not columns of any data entry"),
         (lambda s: s.replace('title = "t"', 'title = "t'), r"not valid TOML"),
@@ -514,3 +515,12 @@ def test_every_method_paragraph_renders(args):
     for n in names:
         text = env.get_template(f"methods/{n}").render(s={"args": args})
         assert len(text.strip()) > 80 and "{{" not in text, n
+
+
+def test_a_failing_figure_is_reported_not_hidden(tmp_path, people_csv):
+    text = BASE.format(est="report.group_means", args='{ value = "score", groups = ["team"] }')
+    run = run_study(load_study(write(tmp_path, text + "plot = { colour = 'red' }\n")))
+    html, payload = build_report(run)
+    assert payload["problems"] and "figure could not be drawn" in payload["problems"][0]
+    assert "Parts of this report could not be produced" in html
+    assert payload["analyses"][0]["table"]  # the numbers are still there

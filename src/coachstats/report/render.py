@@ -151,8 +151,13 @@ def _figure(obj: Any, plot: Mapping[str, Any] | bool, where: str) -> tuple[str |
     from matplotlib.text import Text
 
     kwargs = dict(plot) if isinstance(plot, Mapping) else {}
+    size = kwargs.pop("figsize", (7.2, 4.2))
+    if (not isinstance(size, list | tuple) or len(size) != 2
+            or not all(isinstance(v, int | float) and 0 < v <= 40 for v in size)):
+        raise StudySpecError(f"{where} plot: figsize must be [width, height] in inches, "
+                             f"got {size!r}.")
     _check_kwargs(obj.plot, {**kwargs, "ax": None}, f"{where} plot")
-    fig = Figure(figsize=(7.2, 4.2), layout="constrained")
+    fig = Figure(figsize=tuple(size), layout="constrained")
     ax = fig.add_subplot()
     try:
         out = obj.plot(ax=ax, **kwargs)
