@@ -150,6 +150,7 @@ def test_every_study_renders_with_equal_numbers(spec, tmp_path):
     json.dumps(payload, allow_nan=False)
     assert payload["privacy"]["scan"]["found"] == 0
     assert payload["study"]["title"] in html
+    assert not payload["problems"], payload["problems"]
 
 
 # --------------------------------------------------------------------------- own study
