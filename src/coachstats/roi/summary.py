@@ -172,7 +172,7 @@ class SummaryRoiResult(Result):
         return self.table.copy()
 
     def sensitivity(self, odds: Sequence[float] = (1.0, 2.0, 4.0)) -> SummarySensitivity:
-        """Refit with each ``nonresponse_odds`` in ``odds`` (same inputs and seed)."""
+        """Refit with each ``nonresponse_odds`` in ``odds`` (same inputs and draws' seed)."""
         rows = []
         for o in odds:
             res = from_summary(**{**self.inputs, "nonresponse_odds": float(o)})
@@ -320,6 +320,7 @@ def from_summary(
     ci_level: float = 0.95,
     n_draws: int = 20_000,
     rng: RNGLike = None,
+    _seed: int | None = None,
 ) -> SummaryRoiResult:
     """Posterior of the population return-multiple distribution from published figures.
 
@@ -374,7 +375,7 @@ def from_summary(
         "bins": bins, "n": n, "share_recouped": share_recouped,
         "median_multiple": median_multiple, "nonresponse_odds": nonresponse_odds,
         "low": low, "high": high, "share": share, "ci_level": ci_level, "n_draws": n_draws,
-        "rng": int(as_generator(rng).integers(0, 2**31 - 1)),
+        "_seed": int(as_generator(rng).integers(0, 2**31 - 1)) if _seed is None else _seed,
     }
     bands = None if bins is None else _parse_bins(bins, low, high, share)
     sr_term = share_recouped
@@ -403,7 +404,7 @@ def from_summary(
     )
     lp = _log_post(M, np.exp(LS), **kw)
     w = np.exp(lp - lp.max()).reshape(-1)
-    g = np.random.default_rng(inputs["rng"])
+    g = np.random.default_rng(inputs["_seed"])
     idx = g.choice(w.size, size=n_draws, p=w / w.sum())
     mu = M.reshape(-1)[idx] + g.uniform(-dm / 2, dm / 2, n_draws)
     s = np.exp(LS.reshape(-1)[idx] + g.uniform(-dl / 2, dl / 2, n_draws))
