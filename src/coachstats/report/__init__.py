@@ -139,10 +139,10 @@ def cli_report(args: argparse.Namespace) -> int:
     except (StudySpecError, PrivacyError) as e:
         print(f"coachstats report: {e}", file=sys.stderr)
         return 2
+    print(f"report: {html}")
+    print(f"numbers: {js}", flush=True)
     for w in _problems(js):
         print(f"coachstats report: warning: {w}", file=sys.stderr)
-    print(f"report: {html}")
-    print(f"numbers: {js}")
     return 0
 
 
@@ -184,9 +184,9 @@ def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None =
             failed += 1
             print(f"{name}: FAILED ({type(e).__name__}): {e}", file=sys.stderr)
             continue
+        print(f"{name}: {html}", flush=True)
         for w in _problems(js):
             print(f"{name}: warning: {w}", file=sys.stderr)
-        print(f"{name}: {html}")
     if failed:
         print(f"{failed} of {len(specs)} studies failed", file=sys.stderr)
     return 1 if failed else 0
