@@ -507,7 +507,10 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         for s in sections
         if s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
     ]
-    warnings_ += [f"{s['title']}: {w}" for s in sections for w in s["warnings"]]
+    for s in sections:  # a ConvergenceWarning repeats diagnostics already flagged above
+        flagged = s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
+        warnings_ += [f"{s['title']}: {w}" for w in s["warnings"]
+                      if not (flagged and w.startswith("ConvergenceWarning"))]
     caveats = list(dict.fromkeys(
         s["main"]["limitations"][0] for s in sections if s["main"]["limitations"]))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
