@@ -211,6 +211,12 @@ def test_own_study_numbers_provenance_and_privacy(study, tmp_path):
     assert payload["privacy"]["scan"]["too_short_to_scan"] > 0
 
 
+def test_study_run_shows_its_report_in_a_notebook(study):
+    run = run_study(load_study(study))
+    frame = run._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "Kaplan-Meier" in frame
+
+
 def test_render_writes_html_and_json(study, tmp_path):
     html, js = render_study(study, tmp_path / "out" / "report.html")
     assert html.exists() and js == html.with_suffix(".json")

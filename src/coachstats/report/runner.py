@@ -85,6 +85,16 @@ class StudyRun:
     manifest: tuple[Suppression, ...]
     id_columns: dict[str, tuple[str, ...]]
 
+    def _repr_html_(self) -> str:
+        """The report itself, framed, so a notebook shows what the HTML file will show."""
+        import html as _html
+
+        from .render import build_report
+
+        page, _ = build_report(self)
+        return (f'<iframe srcdoc="{_html.escape(page, quote=True)}" '
+                'style="width:100%;height:720px;border:1px solid #ccc"></iframe>')
+
     def id_values(self) -> list[Any]:
         """Every value of every identifier column in the input data (for the output scan)."""
         out: list[Any] = []
