@@ -48,7 +48,7 @@ class TurnoverCostResult(Result):
 
     @property
     def title(self) -> str:
-        h = f" over {self.horizon:g} time units" if self.horizon is not None else ""
+        h = f" (horizon {self.horizon:g})" if self.horizon is not None else ""
         return f"Turnover cost avoided{h}"
 
     def _at(self, hr: float) -> dict[str, float]:
