@@ -327,3 +327,34 @@ def test_conversion_errors():
         hedges_j(1)
     with pytest.raises(ValueError, match="give both n1 and n2"):
         cs.effects.d_to_r(0.5, n1=10)
+
+
+def test_suppression_manifest_entries(ratings):
+    few = ratings.loc[(ratings["rater_group"] != "peer")
+                      | ratings["rater"].isin(ratings.loc[ratings["rater_group"] == "peer",
+                                                          "rater"].head(4))]
+    sup = _ra(few).suppressions("a1")
+    assert len(sup) == 1 and sup[0].analysis == "a1" and "peer" in sup[0].item
+    assert _ra(ratings).suppressions() == []
+    sim = cs.simulate.hire_performance(n_internal=30, n_external=6, rng=5)
+    res = group_difference(sim.data, "rating", "hire_type", by="year", reference="internal")
+    items = [s.item for s in res.suppressions("x")]
+    assert items and all(i.startswith("estimate for year=") for i in items)
+
+
+def test_rater_reliable_change_table(ratings):
+    res = _ra(ratings, reliability={"manager": 0.5, "overall": 0.8})
+    rc = res.reliable_change_frame()
+    assert set(rc["rater_group"]) == {"manager", "peer", "direct_report", "overall"}
+    assert "self" not in set(rc["rater_group"])  # one rater, no reliability given
+    for _, g in rc.groupby("rater_group"):
+        assert g["count"].sum() == g["n"].iloc[0] == 40
+        assert g["estimate"].sum() == pytest.approx(1.0)
+    src = rc.drop_duplicates("rater_group").set_index("rater_group")["reliability_source"]
+    assert src["manager"] == "given" and src["peer"] == "ICC(2) at pre"
+    icc2 = res.reliability_frame().set_index("term").loc["peer:pre", "icc2"]
+    assert rc.loc[rc["rater_group"] == "peer", "reliability"].iloc[0] == pytest.approx(icc2)
+    with pytest.raises(ValueError, match=r"reliability\['peer'\] must lie in \(0, 1\]"):
+        _ra(ratings, reliability={"peer": 1.5})
+    with pytest.raises(ValueError, match="reliability names 'boss'"):
+        _ra(ratings, reliability={"boss": 0.7})

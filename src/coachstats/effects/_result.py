@@ -52,6 +52,16 @@ class EffectSizeResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
+    def suppressions(self, analysis: str = "") -> list[Any]:
+        """One ``report.privacy.Suppression`` per withheld row (e.g. a small stratum)."""
+        if "suppressed" not in self.table:
+            return []
+        from ..report.privacy import Suppression
+
+        f = self.table.loc[self.table["suppressed"].fillna(False).astype(bool)]
+        return [Suppression(analysis, f"estimate for {t}", "a group with fewer people than "
+                            "the minimum group size", "minimum group size") for t in f["term"]]
+
     def _first(self, column: str) -> float:
         if len(self.table) != 1:
             raise AttributeError(

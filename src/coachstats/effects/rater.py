@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from scipy import stats
 from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
 from ..interpret import Interpretation, label
 from ..results import Result, new_axes, tidy_frame
+from .reliable_change import reliable_change
 from .repeated import KINDS, paired_rows
 
 
@@ -84,6 +85,7 @@ class RaterAgreementResult(Result):
     change: pd.DataFrame = field(repr=False, compare=False)
     agreement: pd.DataFrame = field(repr=False, compare=False)
     reliability: pd.DataFrame = field(repr=False, compare=False)
+    reliable: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
     suppressed: tuple[str, ...] = ()
     overall_groups: tuple[str, ...] = ()
     min_raters: int = 5
@@ -135,6 +137,17 @@ class RaterAgreementResult(Result):
     def to_frame(self) -> pd.DataFrame:
         return self.change.copy()
 
+    def suppressions(self, analysis: str = "") -> list[Any]:
+        """One ``report.privacy.Suppression`` per withheld rater group or overall score."""
+        from ..report.privacy import Suppression
+
+        f = self.change.loc[self.change["suppressed"].astype(bool)]
+        return [
+            Suppression(analysis, f"change and agreement for rater group {t}", str(r),
+                        "minimum group size" if "raters" in str(r) else "too few leaders")
+            for t, r in zip(f["term"], f["reason"], strict=True)
+        ]
+
     def agreement_frame(self) -> pd.DataFrame:
         """Correlations of leader scores between rater groups (pre, post and change)."""
         return self.agreement.copy()
@@ -142,6 +155,15 @@ class RaterAgreementResult(Result):
     def reliability_frame(self) -> pd.DataFrame:
         """ICC(1) and ICC(2) of each rater group at each occasion."""
         return self.reliability.copy()
+
+    def reliable_change_frame(self) -> pd.DataFrame:
+        """Share of leaders whose group score changed reliably (Jacobson & Truax 1991).
+
+        One row per rater group and category (improved / unchanged / deteriorated), counts
+        and shares only; ``reliability`` and ``reliability_source`` say what defined the
+        critical change.
+        """
+        return self.reliable.copy()
 
     def interpret(self, rule: str = "cohen1988_d") -> list[Interpretation]:
         f = self.change
@@ -181,6 +203,7 @@ def rater_agreement(
     min_raters: int = 5,
     exempt_groups: Sequence[str] = (),
     overall_exclude: Sequence[str] = ("self",),
+    reliability: Mapping[str, float] | None = None,
     dropna: bool = False,
 ) -> RaterAgreementResult:
     """Change per rater group and overall, and agreement across rater groups, for 360 data.
@@ -211,6 +234,11 @@ def rater_agreement(
     overall_exclude : sequence of str
         Groups left out of the overall score (default self: "all others" as 360 vendors
         report it).
+    reliability : mapping, optional
+        Reliability of each group's leader score (and of ``"overall"``) for the reliable
+        change table. Groups not given use their ICC(2) at pre, the reliability of the mean
+        of that group's ratings (interrater, not test-retest); groups with one rater per
+        leader and no given value get no reliable-change rows.
     dropna : bool
         Drop rating rows with missing values (counted) instead of raising.
 
@@ -249,6 +277,12 @@ def rater_agreement(
                             "A rater should rate a leader once per occasion.")
     groups = list(dict.fromkeys(frame[rater_group].tolist()))
     exempt = set(exempt_groups)
+    for g, v in dict(reliability or {}).items():
+        if g not in groups and g != "overall":
+            raise ValueError(f"reliability names {g!r}, which is not a rater group; groups "
+                             f"are {groups} (and 'overall').")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
+            raise ValueError(f"reliability[{g!r}] must lie in (0, 1], got {v!r}.")
 
     # privacy: distinct raters per group and occasion
     if rater is not None:
@@ -326,7 +360,7 @@ def rater_agreement(
                              "n_leaders": k,
                              "mean_raters_per_leader": float(sizes.mean()) if len(sizes)
                              else math.nan})
-    reliability = tidy_frame(rel_rows)
+    reliability_table = tidy_frame(rel_rows)
 
     # agreement across groups
     agr_rows = []
@@ -361,8 +395,34 @@ def rater_agreement(
                              "r_disattenuated": r_dis,
                              "ci_method": "Fisher z (std_error on the z scale)"})
     agreement = tidy_frame(agr_rows)
+
+    # reliable change of leader scores per group (counts and shares only)
+    given = dict(reliability or {})
+    rc_rows = []
+    targets = [g for g in shown if not rows[groups.index(g)]["suppressed"]]
+    for g in [*targets, *(["overall"] if overall else [])]:
+        if g in given:
+            rel_g, source = float(given[g]), "given"
+        else:
+            rel_g, source = rel.get((g, pre), math.nan), "ICC(2) at pre"
+        if not (np.isfinite(rel_g) and 0 < rel_g <= 1):
+            continue
+        if g == "overall":
+            sub = cells([(h, t) for h in overall for t in (pre, post)])
+            a, b = sub[:, 0::2].mean(axis=1), sub[:, 1::2].mean(axis=1)
+        else:
+            a, b = pair(g)
+        if len(a) < max(min_raters, 3):
+            continue
+        rc = reliable_change(pd.DataFrame({"pre": a, "post": b}), "pre", "post",
+                             reliability=rel_g, ci_level=ci_level, min_n=max(min_raters, 3))
+        f = rc.to_frame()
+        f["term"] = g + ":" + f["term"]
+        rc_rows.append(f.assign(rater_group=g, reliability=rel_g, reliability_source=source,
+                                critical_change=rc.critical_change))
+    reliable = (pd.concat(rc_rows, ignore_index=True) if rc_rows else tidy_frame([]))
     return RaterAgreementResult(
-        change=change, agreement=agreement, reliability=reliability,
+        change=change, agreement=agreement, reliability=reliability_table, reliable=reliable,
         suppressed=tuple(suppressed), overall_groups=overall, min_raters=min_raters,
         kind=kind, hedges=hedges, ci_level=ci_level,
         n_leaders=int(frame[leader].nunique()), n_dropped=miss.n_dropped,
