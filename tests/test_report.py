@@ -433,14 +433,15 @@ def test_clear_errors_from_the_spec(tmp_path, people_csv, edit, match):
 
 def test_followups_render_methods_and_attributes(tmp_path, people_csv):
     text = BASE.format(est="report.group_means", args='{ value = "score", groups = ["team"] }')
-    text += 'then = [ { method = "min_size", title = "Threshold" },\n'
+    text += 'then = [ { method = "min_size", title = "Threshold", headline = true },\n'
     text += '         { method = "suppressions", args = { analysis = "a" } } ]\n'
     run = run_study(load_study(write(tmp_path, text)))
     html, payload = build_report(run)
     check_html(html)
     f = payload["analyses"][0]["followups"]
-    assert f[0]["table"] == [{"value": 5}] and f[0]["title"] == "Threshold"
+    assert f[0]["table"] == [{"term": "min_size", "estimate": 5}] and f[0]["title"] == "Threshold"
     assert "Threshold" in html
+    assert [h["term"] for h in payload["summary"]] == ["overall", "min_size"]
 
 
 def test_missing_spec_file_is_clear(tmp_path):

@@ -60,6 +60,8 @@ def nice_number(v: Any) -> str:
     large ones, thousands separated (``571464.6`` -> ``571,465``)."""
     if v is None:
         return ""
+    if isinstance(v, int | np.integer) and not isinstance(v, bool):
+        return f"{int(v):,}"
     f = float(v)
     if not math.isfinite(f):
         return ""
@@ -368,27 +370,33 @@ def _diagnostics(result: Any, ctx: _Ctx, analysis: str) -> dict[str, Any] | None
     return block
 
 
-def _scalar_frame(value: Any) -> pd.DataFrame | None:
+def _scalar_frame(value: Any, name: str) -> pd.DataFrame | None:
+    """Numbers that are not a result (a probability, a dict of figures) as a term/estimate
+    table, so they can be headlined and checked like any other."""
     if isinstance(value, bool | int | float | np.integer | np.floating):
-        return pd.DataFrame({"value": [value]})
-    if isinstance(value, Mapping):
-        return pd.DataFrame({"quantity": [str(k) for k in value], "value": list(value.values())})
+        return pd.DataFrame({"term": [name], "estimate": [value]})
+    if isinstance(value, Mapping) and all(
+            isinstance(v, int | float | np.integer | np.floating | str | None)
+            for v in value.values()):
+        return pd.DataFrame({"term": [str(k) for k in value], "estimate": list(value.values())})
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.repr}
         nums = {k: v for k, v in fields.items()
                 if isinstance(v, bool | int | float | np.integer | np.floating | str)}
         if nums:
-            return pd.DataFrame({"quantity": list(nums), "value": [_plain(v) for v in
-                                                                   nums.values()]})
+            return pd.DataFrame({"term": list(nums), "estimate": [_plain(v) for v in
+                                                                  nums.values()]})
     if isinstance(value, list | tuple) and value and all(
             isinstance(v, int | float | np.integer | np.floating) for v in value):
-        return pd.DataFrame({"value": list(value)})
+        return pd.DataFrame({"term": [f"{name}[{i}]" for i in range(len(value))],
+                             "estimate": list(value)})
     return None
 
 
 def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mapping[str, Any],
            plot: Mapping[str, Any] | bool, headline: Any, default_headline: bool,
-           rules: Mapping[str, str], n_input: int | None) -> dict[str, Any]:
+           rules: Mapping[str, str], n_input: int | None, scalar_name: str = "value"
+           ) -> dict[str, Any]:
     """Everything the template shows for one result (or follow-up value)."""
     where = f"analysis {analysis!r} ({title})"
     block: dict[str, Any] = {
@@ -407,7 +415,7 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         block["limitations"] = _strings(_call_if(obj, "limitations"))
         block["result_title"] = getattr(obj, "title", None)
     else:
-        frame = _scalar_frame(obj)
+        frame = _scalar_frame(obj, scalar_name)
         if frame is None:
             block["summary_text"] = str(obj)
             ctx.texts.append(block["summary_text"])
@@ -489,7 +497,8 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         follow = [
             {**_block(f.value, analysis=a.spec.id, title=f.title, ctx=ctx,
                       frame_args=f.frame_args, plot=f.plot, headline=f.headline,
-                      default_headline=False, rules=f.rules, n_input=a.n_input),
+                      default_headline=False, rules=f.rules, n_input=a.n_input,
+                      scalar_name=f.method),
              "method": f.method, "args": _plain(f.args)}
             for f in a.followups
         ]
