@@ -1,0 +1,133 @@
+"""Benchmark: Bayesian ROI from a fresh process, and refits with a reused compiled model.
+
+1. Time from a fresh Python process to a posterior for 189 participants (4 chains x 1000
+   draws), with an empty PyTensor/Numba compile cache (cold) and with a warm one.
+2. 100 refits on new datasets: the cached compiled model (``coachstats.roi.bayesian``)
+   vs building and compiling a fresh PyMC model per dataset (``pm.sample``, nutpie).
+
+The peer is plain PyMC (always installed with coachstats). Usage::
+
+    .venv/bin/python benchmarks/bench_roi.py [--refits 100] [--fresh 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+CHILD = r"""
+import json, time
+t0 = time.perf_counter()
+import coachstats as cs
+sim = cs.simulate.roi_program(rng=189)
+t1 = time.perf_counter()
+res = cs.roi.bayesian(sim.data, benefit="benefit", cost="cost", attribution="attribution",
+                      confidence="confidence", draws=1000, tune=1000, chains=4, rng=1)
+t2 = time.perf_counter()
+from coachstats.roi.bayesian import RoiPrior, compiled_roi_model
+cm = compiled_roi_model(RoiPrior())
+print(json.dumps({"import_and_data": t1 - t0, "fit": t2 - t1, "compile": cm.compile_seconds,
+                  "median_roi_pct": float(res.to_frame().set_index("term").loc["roi_pct",
+                                                                               "median"])}))
+"""
+
+
+def _fresh_process(env: dict[str, str]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
+    )
+    wall = time.perf_counter() - t0
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    info["wall"] = wall
+    return info
+
+
+def bench_fresh_process() -> None:
+    print("\n1. Fresh process -> posterior (189 participants, 4 chains x 1000 draws)")
+    rows = []
+    with tempfile.TemporaryDirectory() as cold_dir:
+        env = dict(os.environ)
+        env["PYTENSOR_FLAGS"] = f"compiledir={cold_dir}/pytensor"
+        env["NUMBA_CACHE_DIR"] = f"{cold_dir}/numba"
+        rows.append(("cold (empty compile cache)", _fresh_process(env)))
+        rows.append(("warm (cache from the cold run)", _fresh_process(env)))
+    print(f"{'scenario':34s} {'wall s':>8s} {'import+data':>12s} {'compile':>8s} "
+          f"{'fit':>7s} {'median ROI%':>12s}")
+    for name, r in rows:
+        print(f"{name:34s} {r['wall']:8.2f} {r['import_and_data']:12.2f} {r['compile']:8.2f} "
+              f"{r['fit']:7.2f} {r['median_roi_pct']:12.1f}")
+    print("target: warm <= 5 s on 2 cores")
+
+
+def bench_refits(n_reuse: int, n_fresh: int) -> None:
+    import warnings
+
+    import numpy as np
+
+    import coachstats as cs
+    from coachstats.bayes import sample
+    from coachstats.roi.bayesian import RoiPrior, _build, _squeeze, compiled_roi_model
+
+    print(f"\n2. Refits on new data: {n_reuse} with the reused compiled model vs "
+          f"{n_fresh} fresh builds (4 chains x 1000 draws each)")
+    datasets = [cs.simulate.roi_program(rng=10_000 + i).data for i in range(max(n_reuse,
+                                                                                n_fresh))]
+    kw = {"benefit": "benefit", "cost": "cost", "attribution": "attribution",
+          "confidence": "confidence"}
+    compiled_roi_model(RoiPrior())  # compile once (not timed: reported in part 1)
+    warnings.simplefilter("ignore")
+    t0 = time.perf_counter()
+    med_reuse = []
+    for i in range(n_reuse):
+        r = cs.roi.bayesian(datasets[i], **kw, draws=1000, tune=1000, chains=4, rng=i)
+        med_reuse.append(np.median(r.draws["bcr"]))
+    t_reuse = time.perf_counter() - t0
+
+    build = _build(RoiPrior(), True, True)
+    t0 = time.perf_counter()
+    med_fresh = []
+    for i in range(n_fresh):
+        d = datasets[i]
+        pos = d["benefit"].to_numpy() > 0
+        cbar = d["cost"].mean()
+        data = {
+            "n_total": np.array(len(d)),
+            "n_pos": np.array(pos.sum()),
+            "log_ratio": np.log(d["benefit"].to_numpy()[pos] / cbar),
+            "attribution": _squeeze(d["attribution"].to_numpy()[pos])[0],
+            "confidence": _squeeze(d["confidence"].to_numpy()[pos])[0],
+        }
+        idata = sample(build(data), draws=1000, tune=1000, chains=4, rng=i)
+        med_fresh.append(float(np.median(idata["posterior"]["share_with_benefit"].values)))
+    t_fresh = time.perf_counter() - t0
+    per_reuse = t_reuse / max(n_reuse, 1)
+    per_fresh = t_fresh / max(n_fresh, 1)
+    print(f"{'method':40s} {'fits':>5s} {'total s':>9s} {'per fit s':>10s}")
+    print(f"{'coachstats (compiled once, with_data)':40s} {n_reuse:5d} {t_reuse:9.1f} "
+          f"{per_reuse:10.3f}")
+    print(f"{'PyMC fresh build + compile per fit':40s} {n_fresh:5d} {t_fresh:9.1f} "
+          f"{per_fresh:10.3f}")
+    print(f"speed-up per fit: {per_fresh / per_reuse:.1f}x (target >= 10x)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--refits", type=int, default=100)
+    p.add_argument("--fresh", type=int, default=100)
+    p.add_argument("--skip-process", action="store_true")
+    a = p.parse_args()
+    print(f"bench_roi: Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); "
+          "peer = plain PyMC (fresh model build and compile per fit)")
+    if not a.skip_process:
+        bench_fresh_process()
+    bench_refits(a.refits, a.fresh)
+
+
+if __name__ == "__main__":
+    main()
