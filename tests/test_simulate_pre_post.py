@@ -66,3 +66,13 @@ def test_custom_groups_and_parameter_errors():
         pre_post_360(groups={"x": (3.5, 0.1, 0.5, 0.3, 4, 2)})
     with pytest.raises(ValueError, match="overall_exclude names unknown"):
         pre_post_360(overall_exclude=("boss",))
+
+
+def test_truth_change_correlation_matches_a_large_sample():
+    sim = pre_post_360(n_leaders=6000, rng=2)
+    m = sim.data.groupby(["leader", "rater_group", "time"])["rating"].mean().unstack(
+        ["rater_group", "time"])
+    dp = m[("peer", "post")] - m[("peer", "pre")]
+    dd = m[("direct_report", "post")] - m[("direct_report", "pre")]
+    r = np.corrcoef(dp, dd)[0, 1]
+    assert r == pytest.approx(sim.truth.correlation_change["peer~direct_report"], abs=0.03)

@@ -22,7 +22,8 @@ mean of a group's ratings of a leader), with ``E[1/m]`` over the rater-count dis
 ``var_post_k = var_pre_k + change_sd^2``, ``cov_k = leader_sd^2 + perspective_sd_k^2``;
 ``d_av = change_k / ((sd_pre + sd_post) / 2)``, ``d_z = change_k / sd(change)``,
 ``d_rm = d_z sqrt(2 (1 - r))``. "overall" is the equal-weight mean of the groups not in
-``overall_exclude``.
+``overall_exclude``. Between groups, leader scores correlate ``leader_sd^2 / sqrt(var_pre_k
+var_pre_l)`` at pre and change scores ``change_sd^2 / sqrt(var_change_k var_change_l)``.
 
 Defaults: single-rater reliabilities (ICC(1)) of about .5 for managers, .38 for peers and
 .32 for direct reports, close to the meta-analytic values of Conway & Huffcutt (1997,
@@ -66,6 +67,7 @@ class PrePost360Truth:
     reliability: dict[str, float]
     icc1: dict[str, float]
     correlation_pre: dict[str, float]
+    correlation_change: dict[str, float]
     true_score_correlation: dict[str, float]
     overall_groups: tuple[str, ...]
 
@@ -90,11 +92,12 @@ def _truth(groups: dict[str, tuple], leader_sd: float, change_sd: float,
         out["d_rm"][name] = dz * math.sqrt(2 * (1 - r))
         out["sd_pre"][name], out["sd_post"][name], out["r"][name] = s0, s1, r
 
-    var_pre = {}
+    var_pre, var_change = {}, {}
     for g, (_, p, e, delta, _, _) in groups.items():
         true_var = t2 + p**2
         err = e**2 * inv_m[g]
         var_pre[g] = true_var + err
+        var_change[g] = 2 * err + c2
         fill(g, delta, true_var + err, true_var, 2 * err + c2)
         out["rel"][g] = true_var / (true_var + err)
         out["icc1"][g] = true_var / (true_var + e**2)
@@ -104,18 +107,19 @@ def _truth(groups: dict[str, tuple], leader_sd: float, change_sd: float,
         err = sum(groups[g][2] ** 2 * inv_m[g] for g in overall) / k**2
         fill("overall", float(np.mean([groups[g][3] for g in overall])), t2 + p2 + err,
              t2 + p2, 2 * err + c2)
-    corr, true_corr = {}, {}
+    corr, corr_change, true_corr = {}, {}, {}
     names = list(groups)
     for a_i, a in enumerate(names):
         for b in names[a_i + 1:]:
             corr[f"{a}~{b}"] = t2 / math.sqrt(var_pre[a] * var_pre[b])
+            corr_change[f"{a}~{b}"] = c2 / math.sqrt(var_change[a] * var_change[b])
             true_corr[f"{a}~{b}"] = t2 / math.sqrt((t2 + groups[a][1] ** 2)
                                                    * (t2 + groups[b][1] ** 2))
     return PrePost360Truth(
         change=out["change"], d_av=out["d_av"], d_z=out["d_z"], d_rm=out["d_rm"],
         sd_pre=out["sd_pre"], sd_post=out["sd_post"], r_pre_post=out["r"],
         reliability=out["rel"], icc1=out["icc1"], correlation_pre=corr,
-        true_score_correlation=true_corr, overall_groups=overall,
+        correlation_change=corr_change, true_score_correlation=true_corr, overall_groups=overall,
     )
 
 
