@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def test_every_study_renders_with_equal_numbers(spec, tmp_path):
     assert check_numbers(run, html, payload) > 0
     json.dumps(payload, allow_nan=False)
     assert payload["privacy"]["scan"]["found"] == 0
-    assert payload["study"]["title"] in html
+    assert html_escape(payload["study"]["title"]) in html
     assert not payload["problems"], payload["problems"]
 
 
