@@ -52,3 +52,27 @@ def test_bad_priors_raise():
         cs.meta.bayesian(sim.data, prior_tau="uniform")
     with pytest.raises(ValueError, match="tau_scale"):
         cs.meta.bayesian(sim.data, tau_scale=0)
+
+
+def test_observed_predictive_for_a_new_study_is_wider():
+    sim = cs.simulate.meta_correlations(k=30, rng=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = cs.meta.bayesian(sim.data, draws=300, tune=300, chains=2, n_new=50, rng=3)
+    t = res.to_frame().set_index("term")
+    width = t["ci_high"] - t["ci_low"]
+    assert width["r_new_observed"] > width["r_new"] > width["r"]
+    with pytest.raises(ValueError, match="n_new"):
+        cs.meta.bayesian(sim.data, n_new=3)
+
+
+@pytest.mark.slow
+def test_half_cauchy_prior_gives_similar_answer_with_many_studies():
+    sim = cs.simulate.meta_correlations(k=110, rng=4)
+    hn = cs.meta.bayesian(sim.data, draws=1000, tune=1000, chains=2, rng=1)
+    hc = cs.meta.bayesian(sim.data, prior_tau="half_cauchy", tau_scale=0.2, draws=1000,
+                          tune=1000, chains=2, rng=1)
+    a, b = hn.to_frame().set_index("term"), hc.to_frame().set_index("term")
+    assert abs(a.loc["mu", "estimate"] - b.loc["mu", "estimate"]) < 0.01
+    assert abs(a.loc["tau", "estimate"] - b.loc["tau", "estimate"]) < 0.01
+    assert hc.diagnostics.n_divergent == 0

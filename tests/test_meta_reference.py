@@ -157,3 +157,19 @@ def test_pet_peese_matches_weighted_lm(name):
     close(pp.pet.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet"])
     close(pp.pet.loc[1, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet_slope"])
     close(pp.peese.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["peese"])
+
+
+@pytest.mark.parametrize("key", sorted(REF["metareg_influence"]))
+def test_influence_of_meta_regression_matches_metafor(key):
+    _, test = key.split("/")
+    res = cs.meta.correlations(DATA["molloy2014"], r="ri", n="ni", test=test,
+                               moderators=["controls", "meanage"], dropna=True)
+    t = cs.meta.influence(res).to_frame()
+    ref = REF["metareg_influence"][key]
+    for col, rk in [("rstudent", "rstudent"), ("dffits", "dffits"), ("cook_d", "cook_d"),
+                    ("cov_r", "cov_r"), ("tau2_del", "tau2_del"), ("q_del", "QE_del"),
+                    ("hat", "hat"), ("weight", "weight"), ("dfbetas_meanage", "dfbetas_meanage")]:
+        close(t[col], ref[rk], atol=1e-10)
+    assert t["influential"].tolist() == ref["is_infl"]
+    with pytest.raises(ValueError, match="without moderators"):
+        cs.meta.leave_one_out(res)

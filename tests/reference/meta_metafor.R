@@ -91,6 +91,14 @@ for (m in c("REML", "ML", "DL", "PM", "SJ", "HE")) {
     out$metareg[[paste("molloy2014", m, tst, sep = "/")]] <- c(
       fitvals(fit), list(QM = fit$QM, QMp = fit$QMp, R2 = fit$R2)
     )
+    if (m == "REML") {
+      inf <- influence(fit)
+      out$metareg_influence[[paste("molloy2014", tst, sep = "/")]] <- list(
+        rstudent = inf$inf$rstudent, dffits = inf$inf$dffits, cook_d = inf$inf$cook.d,
+        cov_r = inf$inf$cov.r, tau2_del = inf$inf$tau2.del, hat = inf$inf$hat,
+        weight = inf$inf$weight, dfbetas_meanage = inf$dfbs$meanage, QE_del = inf$inf$QE.del,
+        is_infl = inf$is.infl)
+    }
   }
 }
 dat <- escalc(measure = "ZCOR", ri = ri, ni = ni, data = mcd)

@@ -127,6 +127,7 @@ def bayesian(
     tune: int = 1000,
     chains: int = 4,
     target_accept: float = 0.9,
+    n_new: int | None = None,
     rng: RNGLike = None,
     dropna: bool = False,
 ) -> BayesMetaResult:
@@ -148,6 +149,9 @@ def bayesian(
         Posterior interval probability (equal-tailed).
     draws, tune, chains, target_accept
         Sampler settings.
+    n_new : int, optional
+        Also give the posterior predictive of the *observed* correlation in a new study of
+        this size (term ``r_new_observed``: true-effect spread plus sampling error).
     rng : int, Generator or None
         Seeds the sampler and the predictive draws.
 
@@ -166,6 +170,9 @@ def bayesian(
         if not isinstance(val, int | float) or not np.isfinite(val) or val <= 0:
             raise ValueError(f"{nm} must be a positive number, got {val!r}.")
     ci_level = check_ci_level(ci_level)
+    if n_new is not None and (isinstance(n_new, bool) or not isinstance(n_new, int | np.integer)
+                              or n_new < 4):
+        raise ValueError(f"n_new must be an integer >= 4, got {n_new!r}.")
     sd = study_data(data, r, n, measure="z", dropna=dropna)
     g = as_generator(rng)
     d = {
@@ -181,10 +188,15 @@ def bayesian(
     diag = diagnose(idata, ["mu", "tau"])
     mu = np.asarray(idata["posterior"]["mu"].values).ravel()
     tau = np.asarray(idata["posterior"]["tau"].values).ravel()
-    r_new = np.tanh(mu + tau * g.standard_normal(mu.shape))
+    theta_new = mu + tau * g.standard_normal(mu.shape)
+    r_new = np.tanh(theta_new)
     a = (1 - ci_level) / 2
     extra = []
-    for term, x in (("r", np.tanh(mu)), ("r_new", r_new)):
+    terms = [("r", np.tanh(mu)), ("r_new", r_new)]
+    if n_new is not None:
+        obs = np.tanh(theta_new + g.standard_normal(mu.shape) / np.sqrt(n_new - 3.0))
+        terms.append(("r_new_observed", obs))
+    for term, x in terms:
         extra.append(
             {
                 "term": term, "estimate": float(x.mean()), "std_error": float(x.std(ddof=1)),

@@ -81,6 +81,11 @@ def leave_one_out(res: MetaResult) -> LeaveOneOutResult:
     >>> cs.meta.leave_one_out(res).to_frame().shape[0]
     12
     """
+    if isinstance(res, MetaResult) and res.has_moderators:
+        raise ValueError(
+            "leave_one_out applies to models without moderators (as metafor's leave1out); "
+            "use influence() for a meta-regression."
+        )
     f = _loo_fit(res)
     se = np.sqrt(f.vb[:, 0, 0])
     b = f.beta[:, 0]
