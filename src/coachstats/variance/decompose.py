@@ -1,0 +1,508 @@
+"""Multilevel variance decomposition: variance components, ICC(1), ICC(2), between-unit shares.
+
+The model has nested random intercepts, one per level, with optional fixed covariates::
+
+    y = X beta + u_level1 + u_level2 + ... + e
+
+fitted by REML or ML (see :mod:`coachstats.variance._nested` for the O(groups) algorithm;
+it reproduces lme4's ``lmer`` to optimiser precision) or by Bayesian sampling (PyMC).
+
+Intervals (REML/ML) come from a parametric bootstrap: ``n_boot`` datasets are drawn from the
+fitted model, each is refitted, and every reported quantity (components, shares, ICCs,
+between-unit shares) takes the percentile interval of its bootstrap distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._rng import RNGLike, as_generator
+from .._validate import check_choice, check_ci_level
+from ..results import Result, new_axes, tidy_frame
+from . import _nested
+from ._data import RESIDUAL, error_coefficients, nested_data
+
+__all__ = ["BetweenShare", "VarianceResult", "decompose"]
+
+_METHODS = ("reml", "ml", "bayes")
+
+
+@dataclass(frozen=True)
+class BetweenShare(Result):
+    """Share of the variance of ``level`` means (or of individual scores) between ``of``."""
+
+    level: str
+    of: str
+    means: str
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    ci_level: float
+    interval: str
+
+    @property
+    def title(self) -> str:
+        what = "individual scores" if self.level == RESIDUAL else f"{self.means} {self.level} means"
+        return f"Share of the variance of {what} that lies between {self.of}s"
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"Interval: {self.interval}."]
+
+    def __float__(self) -> float:
+        return float(self.estimate)
+
+    def to_frame(self) -> pd.DataFrame:
+        return tidy_frame([{
+            "term": f"between_share_{self.level}_of_{self.of}", "estimate": self.estimate,
+            "std_error": self.std_error, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "ci_level": self.ci_level, "level": self.level, "of": self.of, "means": self.means,
+        }])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VarianceResult(Result):
+    """Variance components of a nested random-intercept model and the shares built on them.
+
+    Attributes
+    ----------
+    levels : tuple of str
+        Grouping columns, outer to inner; ``"residual"`` is the variance between people
+        within the innermost group (plus measurement error).
+    variances : ndarray
+        Point estimates, one per level (outer to inner) then the residual.
+    draws : ndarray or None
+        Bootstrap (REML/ML) or posterior (bayes) draws of the same vector, shape (B, L + 1).
+    """
+
+    outcome: str
+    levels: tuple[str, ...]
+    method: str
+    variances: np.ndarray = field(repr=False)
+    draws: np.ndarray | None = field(repr=False, compare=False)
+    fixed: pd.DataFrame = field(repr=False, compare=False)
+    n: int
+    n_groups: tuple[int, ...]
+    mean_group_size: tuple[float, ...]
+    ci_level: float
+    criterion: float
+    converged: bool
+    n_dropped: int
+    interval: str
+    err_coef: tuple[np.ndarray, ...] = field(repr=False, compare=False)
+    diagnostics: Any = field(default=None, repr=False, compare=False)
+    idata: Any = field(default=None, repr=False, compare=False)
+
+    # ---------------------------------------------------------------- quantities
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Component names: the levels (outer to inner), then ``"residual"``."""
+        return (*self.levels, RESIDUAL)
+
+    def _index(self, level: str, arg: str) -> int:
+        if level in (RESIDUAL, None, "individual"):
+            return len(self.levels)
+        if level not in self.levels:
+            raise ValueError(
+                f"{arg}={level!r} is not a level of this model; choose one of "
+                f"{[*self.levels, RESIDUAL]}."
+            )
+        return self.levels.index(level)
+
+    def _summarise(self, fn: Callable[[np.ndarray], np.ndarray]) -> dict[str, float]:
+        """Estimate, SE and interval of a function of the variance vector."""
+        a = (1 - self.ci_level) / 2
+        nan = {"std_error": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+        if self.draws is None or len(self.draws) < 2:
+            return {"estimate": float(fn(self.variances[None, :])[0]), **nan}
+        x = fn(self.draws)
+        x = x[np.isfinite(x)]
+        est = float(np.mean(x)) if self.method == "bayes" else float(fn(self.variances[None])[0])
+        return {
+            "estimate": est, "std_error": float(np.std(x, ddof=1)),
+            "ci_low": float(np.quantile(x, a)), "ci_high": float(np.quantile(x, 1 - a)),
+        }  # fmt: skip
+
+    def _reliability(self, lev: int) -> Callable[[np.ndarray], np.ndarray]:
+        coef = self.err_coef[lev]
+
+        def f(v: np.ndarray) -> np.ndarray:
+            true = v[:, : lev + 1].sum(axis=1)
+            err = v @ coef.T  # (B, G)
+            return (true[:, None] / (true[:, None] + err)).mean(axis=1)
+
+        return f
+
+    @property
+    def components(self) -> pd.DataFrame:
+        """One row per level and the residual: variance, SD, share of the total, interval."""
+        rows = []
+        for i, name in enumerate(self.names):
+            v = self._summarise(lambda d, i=i: d[:, i])
+            sh = self._summarise(lambda d, i=i: d[:, i] / d.sum(axis=1))
+            rows.append({
+                "level": name, "variance": v["estimate"],
+                "std_dev": math.sqrt(max(v["estimate"], 0.0)),
+                "share_of_total": sh["estimate"], "ci_low": v["ci_low"], "ci_high": v["ci_high"],
+                "share_ci_low": sh["ci_low"], "share_ci_high": sh["ci_high"],
+                "ci_level": self.ci_level,
+            })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    @property
+    def icc1(self) -> pd.DataFrame:
+        """ICC(1) per level: the share of individual-score variance at that level.
+
+        ``icc1_cumulative`` adds the levels above: the correlation between two people in the
+        same group of that level (what a one-level ICC on that grouping estimates).
+        """
+        rows = []
+        for i, name in enumerate(self.levels):
+            own = self._summarise(lambda d, i=i: d[:, i] / d.sum(axis=1))
+            cum = self._summarise(lambda d, i=i: d[:, : i + 1].sum(axis=1) / d.sum(axis=1))
+            rows.append({
+                "level": name, "icc1": own["estimate"], "ci_low": own["ci_low"],
+                "ci_high": own["ci_high"], "icc1_cumulative": cum["estimate"],
+                "cumulative_ci_low": cum["ci_low"], "cumulative_ci_high": cum["ci_high"],
+                "ci_level": self.ci_level,
+            })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    @property
+    def icc2(self) -> pd.DataFrame:
+        """ICC(2) per level: reliability of the group means (Bliese 2000).
+
+        For each group, the variance of true group means over that plus the sampling-error
+        variance of this group's observed mean (inner levels and residual, given its size),
+        averaged over the level's groups. For one level and equal group sizes k this is
+        k ICC1 / (1 + (k - 1) ICC1) = (MSB - MSW) / MSB.
+        """
+        rows = []
+        for i, name in enumerate(self.levels):
+            r = self._summarise(self._reliability(i))
+            rows.append({
+                "level": name, "icc2": r["estimate"], "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"], "mean_group_size": self.mean_group_size[i],
+                "n_groups": self.n_groups[i], "ci_level": self.ci_level,
+            })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def _share_fn(self, li: int, oi: int, means: str) -> Callable[[np.ndarray], np.ndarray]:
+        nlev = len(self.levels)
+        coef = self.err_coef[li] if li < nlev else None
+
+        def f(v: np.ndarray) -> np.ndarray:
+            num = v[:, : oi + 1].sum(axis=1)
+            if li == nlev:
+                return num / v.sum(axis=1)
+            den = v[:, : li + 1].sum(axis=1)
+            if means == "observed":
+                den = den + (v @ coef.T).mean(axis=1)
+            return num / den
+
+        return f
+
+    def between_share(
+        self, level: str | None = None, of: str | None = None, means: str = "true"
+    ) -> BetweenShare:
+        """Share of the variance of ``level`` group means that lies between ``of`` groups.
+
+        Parameters
+        ----------
+        level : str, optional
+            The unit whose means are compared (default: the innermost level, e.g. team).
+            ``"residual"`` (or ``"individual"``) compares individual scores instead, which
+            gives the cumulative ICC(1) of ``of``.
+        of : str, optional
+            An outer level (default: the outermost, e.g. manager).
+        means : {"true", "observed"}
+            ``"true"``: variance of the units' true means (what a model estimates, and what
+            "X% of the variance between units" should mean); ``"observed"``: variance of the
+            observed means, which also holds each unit's sampling noise, so the share is
+            smaller for small units.
+
+        Examples
+        --------
+        >>> import coachstats as cs
+        >>> sim = cs.simulate.engagement_panel(rng=1)                       # doctest: +SKIP
+        >>> res = cs.variance.decompose(sim.data, outcome="engagement",
+        ...                             levels=["manager", "team"], rng=1)  # doctest: +SKIP
+        >>> float(res.between_share(level="team", of="manager"))           # doctest: +SKIP
+        """
+        check_choice(means, "means", ("true", "observed"))
+        level = self.levels[-1] if level is None else level
+        of = self.levels[0] if of is None else of
+        li, oi = self._index(level, "level"), self._index(of, "of")
+        if oi == len(self.levels):
+            raise ValueError("of= must be a grouping level, not the residual.")
+        if oi >= li:
+            raise ValueError(
+                f"of={of!r} must be a level outside level={level!r} (levels run outer to "
+                f"inner: {list(self.levels)})."
+            )
+        s = self._summarise(self._share_fn(li, oi, means))
+        return BetweenShare(
+            level=self.names[li], of=of, means=means, estimate=s["estimate"],
+            std_error=s["std_error"], ci_low=s["ci_low"], ci_high=s["ci_high"],
+            ci_level=self.ci_level, interval=self.interval,
+        )  # fmt: skip
+
+    # ---------------------------------------------------------------- Result verbs
+    @property
+    def title(self) -> str:
+        label = {"reml": "REML", "ml": "ML", "bayes": "Bayesian"}[self.method]
+        return (
+            f"Variance decomposition of {self.outcome} ({label}; "
+            + " > ".join(f"{lv} ({g:,})" for lv, g in zip(self.levels, self.n_groups, strict=True))
+            + f" > {self.n:,} people)"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every quantity as a tidy row: ``var_*``, ``icc1_*``, ``icc2_*``,
+        ``between_share_<level>_of_<outer>`` and fixed effects; ``kind`` says which."""
+        rows: list[dict[str, Any]] = []
+        comp = self.components
+        for _, r in comp.iterrows():
+            i = self.names.index(r["level"])
+            s = self._summarise(lambda d, i=i: d[:, i])
+            rows.append({"term": f"var_{r['level']}", **s, "ci_level": self.ci_level,
+                         "kind": "variance", "level": r["level"]})  # fmt: skip
+        for i, name in enumerate(self.levels):
+            s = self._summarise(lambda d, i=i: d[:, i] / d.sum(axis=1))
+            rows.append({"term": f"icc1_{name}", **s, "ci_level": self.ci_level,
+                         "kind": "icc1", "level": name})  # fmt: skip
+        for i, name in enumerate(self.levels):
+            s = self._summarise(self._reliability(i))
+            rows.append({"term": f"icc2_{name}", **s, "ci_level": self.ci_level,
+                         "kind": "icc2", "level": name})  # fmt: skip
+        for li in range(1, len(self.levels)):
+            for oi in range(li):
+                s = self._summarise(self._share_fn(li, oi, "true"))
+                rows.append({
+                    "term": f"between_share_{self.levels[li]}_of_{self.levels[oi]}", **s,
+                    "ci_level": self.ci_level, "kind": "between_share", "level": self.levels[li],
+                })  # fmt: skip
+        for _, r in self.fixed.iterrows():
+            rows.append({**r.to_dict(), "kind": "fixed", "level": ""})
+        return tidy_frame(rows, extra=["kind", "level"])
+
+    @property
+    def notes(self) -> list[str]:
+        top, inner = self.levels[0], self.levels[-1]
+        icc = self._summarise(lambda d: d[:, 0] / d.sum(axis=1))["estimate"]
+        out = [
+            f"Interval: {self.interval}.",
+            f"How much does the {top} matter? For an individual's score: ICC(1) of {top} = "
+            f"{icc:.1%} of the variance of individual scores lies between {top}s.",
+        ]
+        if len(self.levels) > 1:
+            bs = self.between_share(level=inner, of=top)
+            out.append(
+                f"For {inner} averages: {bs.estimate:.1%} of the variance of true {inner} means "
+                f"lies between {top}s. Claims such as 'the manager accounts for 70% of the "
+                "variance in team engagement' (Gallup: variance across business-unit means) "
+                "are this kind of share, not an ICC; it is larger because the variance "
+                f"between people within a {inner} is left out."
+            )
+        if self.n_dropped:
+            out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
+        if not self.converged and self.method != "bayes":
+            out.append("The optimiser did not report convergence; treat estimates with care.")
+        if self.diagnostics is not None:
+            out.extend(self.diagnostics.notes)
+        return out
+
+    @property
+    def assumptions(self) -> list[str]:
+        return [
+            "Groups nest (each unit belongs to one group of the next level up).",
+            "Normal random intercepts with constant variance at each level; normal residuals.",
+            "Groups at each level are a random sample of such groups (variances generalise).",
+        ]
+
+    @property
+    def limitations(self) -> list[str]:
+        return [
+            "Variance shares describe this population and design; they are not causal "
+            "effects of managers (selection of people into teams is also between-group "
+            "variance).",
+            "With few groups at a level its variance, and every share built on it, is "
+            "imprecise; read the intervals.",
+        ]
+
+    def summary(self, digits: int = 3) -> str:
+        return super().summary(digits)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Share of individual-score variance at each level, with intervals."""
+        ax = new_axes(ax)
+        c = self.components
+        y = np.arange(len(c))[::-1]
+        lo = (c["share_of_total"] - c["share_ci_low"]).clip(lower=0).fillna(0)
+        hi = (c["share_ci_high"] - c["share_of_total"]).clip(lower=0).fillna(0)
+        ax.barh(y, c["share_of_total"], color="C0", alpha=0.7)
+        ax.errorbar(c["share_of_total"], y, xerr=[lo, hi], fmt="none", color="k", capsize=3)
+        ax.set_yticks(y, c["level"])
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"share of the variance of individual {self.outcome}")
+        if len(self.levels) > 1:
+            bs = self.between_share()
+            ax.set_title(
+                f"{bs.level} means: {bs.estimate:.0%} of their variance lies between {bs.of}s",
+                fontsize=9,
+            )
+        return ax
+
+
+def _bootstrap(
+    nd, design: _nested.Design, fit: _nested.Fit, reml: bool, n_boot: int,
+    rng: np.random.Generator,
+) -> np.ndarray:  # fmt: skip
+    intercept_only = nd.x.shape[1] == 1
+    person = None if intercept_only else (nd.codes[-1], nd.x)
+    chunk = max(1, min(n_boot, int(4e6 // max(1, design.n_groups[0] * design.p**2))))
+    out = []
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        sims = [
+            _nested.simulate_sums(design, fit.variances[0], fit.beta[0], rng, person)
+            for _ in range(b)
+        ]
+        resp = (
+            np.stack([s[0] for s in sims], axis=1),
+            np.stack([s[1] for s in sims], axis=1),
+            np.stack([s[2] for s in sims], axis=1),
+        )
+        fb = _nested.fit(design, reml, start=fit.ratios[0], resp=resp)
+        out.append(fb.variances)
+        done += b
+    return np.vstack(out)
+
+
+def decompose(
+    data: pd.DataFrame,
+    outcome: str,
+    levels: Sequence[str],
+    *,
+    method: str = "reml",
+    covariates: Sequence[str] | None = None,
+    ci_level: float = 0.95,
+    n_boot: int = 1000,
+    ids: str = "unique",
+    rng: RNGLike = None,
+    dropna: bool = False,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    target_accept: float = 0.95,
+    prior_scale: float | None = None,
+) -> VarianceResult:
+    """Split the variance of ``outcome`` into nested group levels and within-group variance.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person (or response); never modified.
+    outcome : str
+        Numeric outcome column (e.g. an engagement score).
+    levels : list of str
+        Grouping columns from the OUTERMOST to the innermost, e.g. ``["manager", "team"]``
+        (teams nested in managers) or ``["division", "manager", "team"]``. Groups of any size
+        (including 1) are allowed.
+    method : {"reml", "ml", "bayes"}
+        Restricted or full maximum likelihood (agrees with lme4's ``lmer``), or a Bayesian
+        fit in PyMC (non-centred random intercepts; see :mod:`coachstats.variance.bayesian`).
+    covariates : list of str, optional
+        Fixed-effect covariates (numeric, or categorical: dummy-coded, first level dropped).
+        Components are then variances of the covariate-adjusted outcome.
+    ci_level : float
+        Interval probability.
+    n_boot : int
+        Parametric-bootstrap replicates for the REML/ML intervals (percentile intervals of
+        every component, share and ICC). 0 skips intervals.
+    ids : {"unique", "within"}
+        ``"unique"``: each inner id belongs to one outer group (checked; crossings are listed
+        in the error). ``"within"``: inner ids restart within each outer group, as lme4's
+        ``(1 | batch/cask)``.
+    rng : int, Generator or None
+        Seeds the bootstrap (or the sampler).
+    dropna : bool
+        Drop rows with missing values in the used columns (reported) instead of raising.
+    draws, tune, chains, target_accept, prior_scale
+        Sampler settings for ``method="bayes"``; ``prior_scale`` is the half-normal scale of
+        every SD (default: the outcome's SD).
+
+    Returns
+    -------
+    VarianceResult
+        ``components``, ``icc1``, ``icc2``, ``between_share()``, ``to_frame()``, ``plot()``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> team = np.repeat(np.arange(60), 8); manager = team // 3
+    >>> y = rng.normal(0, .5, 20)[manager] + rng.normal(0, .5, 60)[team] + rng.normal(0, 1, 480)
+    >>> df = pd.DataFrame({"manager": manager, "team": team, "engagement": y})
+    >>> res = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=200, rng=1)
+    >>> res.components["level"].tolist()
+    ['manager', 'team', 'residual']
+    """
+    check_choice(method, "method", _METHODS)
+    ci_level = check_ci_level(ci_level)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+    if 0 < n_boot < 100:
+        raise ValueError(f"n_boot={n_boot} is too few for percentile intervals; use >= 100 "
+                         "(or 0 for no intervals).")  # fmt: skip
+    nd = nested_data(data, outcome, levels, covariates, ids, dropna)
+    g = as_generator(rng)
+    err = tuple(error_coefficients(nd.codes))
+    n_groups = tuple(int(c.max()) + 1 for c in nd.codes)
+    sizes = tuple(len(nd.y) / k for k in n_groups)
+    if method == "bayes":
+        from .bayesian import fit_bayes
+
+        post = fit_bayes(nd, draws=draws, tune=tune, chains=chains,
+                         target_accept=target_accept, prior_scale=prior_scale, rng=g,
+                         ci_level=ci_level)  # fmt: skip
+        return VarianceResult(
+            outcome=outcome, levels=nd.levels, method=method, variances=post.variances.mean(0),
+            draws=post.variances, fixed=post.fixed, n=len(nd.y), n_groups=n_groups,
+            mean_group_size=sizes, ci_level=ci_level, criterion=math.nan,
+            converged=post.diagnostics.ok, n_dropped=nd.missing.n_dropped,
+            interval=f"{ci_level:.0%} equal-tailed posterior intervals; estimates are posterior "
+            "means", err_coef=err, diagnostics=post.diagnostics, idata=post.idata,
+        )  # fmt: skip
+    reml = method == "reml"
+    design = _nested.build_design(list(nd.codes[::-1]), nd.y, nd.x)
+    fit = _nested.fit(design, reml)
+    draws_ = _bootstrap(nd, design, fit, reml, n_boot, g) if n_boot else None
+    se = np.sqrt(np.diag(fit.beta_cov[0]))
+    from scipy import stats
+
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    fixed = tidy_frame(
+        {"term": nm, "estimate": b, "std_error": s, "ci_low": b - z * s, "ci_high": b + z * s,
+         "ci_level": ci_level}
+        for nm, b, s in zip(nd.x_names, fit.beta[0], se, strict=True)
+    )  # fmt: skip
+    interval = (
+        f"parametric bootstrap, {n_boot} replicates, {ci_level:.0%} percentile intervals "
+        "(fixed effects: Wald)" if n_boot else "none (n_boot=0)"
+    )
+    return VarianceResult(
+        outcome=outcome, levels=nd.levels, method=method, variances=fit.variances[0],
+        draws=draws_, fixed=fixed, n=len(nd.y), n_groups=n_groups, mean_group_size=sizes,
+        ci_level=ci_level, criterion=float(fit.criterion[0]), converged=bool(fit.converged[0]),
+        n_dropped=nd.missing.n_dropped, interval=interval, err_coef=err,
+    )  # fmt: skip
