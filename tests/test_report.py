@@ -10,13 +10,13 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape as html_escape
 
 from coachstats.bayes import Diagnostics
 from coachstats.interpret import label
