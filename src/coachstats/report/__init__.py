@@ -83,6 +83,16 @@ def render_study(
         Overrides the study's seed.
     quick : bool
         Use each analysis's ``quick_args`` (e.g. fewer draws) to check the report quickly.
+
+    Returns
+    -------
+    (Path, Path)
+        The HTML report and the JSON of its numbers.
+
+    Examples
+    --------
+    >>> render_study("studies/eq-effectiveness/study.toml", "eq.html")  # doctest: +SKIP
+    (PosixPath('eq.html'), PosixPath('eq.json'))
     """
     run = run_study(load_study(spec, data=data), seed=seed, quick=quick)
     return write_report(run, out, command=command)
@@ -100,6 +110,13 @@ def render(
 
     Data provenance is limited to what the results carry; prefer a study spec for reports
     you hand on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coachstats.report import render, safe_group_means
+    >>> d = pd.DataFrame({"team": ["a"] * 6 + ["b"] * 6, "score": range(12)})
+    >>> html, js = render([safe_group_means(d, "score", ["team"])], "means.html")  # doctest: +SKIP
     """
     from .runner import AnalysisRun
     from .spec import AnalysisSpec
@@ -157,7 +174,13 @@ def _problems(js: Path) -> list[str]:
 
 
 def find_studies(root: str | Path | None = None) -> list[Path]:
-    """``studies/*/study.toml`` under ``root`` (default: ./studies, else the source tree's)."""
+    """``studies/*/study.toml`` under ``root`` (default: ./studies, else the source tree's).
+
+    Examples
+    --------
+    >>> [p.parent.name for p in find_studies()][:1]  # doctest: +SKIP
+    ['coaching-roi']
+    """
     if root is None:
         here = Path("studies")
         root = here if here.is_dir() else Path(__file__).resolve().parents[3] / "studies"

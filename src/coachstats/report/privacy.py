@@ -312,8 +312,10 @@ def safe_group_means(
     >>> import pandas as pd
     >>> d = pd.DataFrame({"team": ["a"] * 3 + ["b"] * 6 + ["c"] * 6, "x": range(15)})
     >>> res = safe_group_means(d, "x", ["team"])
-    >>> res.table[["level", "team", "withheld"]].values.tolist()[:2]
-    [['overall', None, False], ['team', 'a', True]]
+    >>> for _, row in res.table.loc[res.table["withheld"]].iterrows():
+    ...     print(row["team"], "-", row["reason"])
+    a - fewer than 5 members
+    b - complementary: withheld so that team=a cannot be derived from overall
     """
     from .._validate import require_nested
 

@@ -118,7 +118,13 @@ def _public_callables(module: Any) -> list[str]:
 
 
 def available_estimators() -> list[str]:
-    """Dotted names a study may use as ``estimator`` (for error messages and docs)."""
+    """Dotted names a study may use as ``estimator`` (for error messages and docs).
+
+    Examples
+    --------
+    >>> "report.group_means" in available_estimators()
+    True
+    """
     out = []
     for pkg in ESTIMATOR_PACKAGES:
         try:
@@ -133,7 +139,13 @@ def available_estimators() -> list[str]:
 
 
 def resolve_estimator(name: str) -> Any:
-    """Return the function a dotted estimator name refers to, or raise listing valid names."""
+    """Return the function a dotted estimator name refers to, or raise listing valid names.
+
+    Examples
+    --------
+    >>> resolve_estimator("report.group_means").__name__
+    'safe_group_means'
+    """
     dotted = _ALIASES.get(name, name)
     mod_name, _, attr = dotted.rpartition(".")
     if mod_name and mod_name.split(".")[0] in ESTIMATOR_PACKAGES:
@@ -378,6 +390,20 @@ def run_study(
     quick : bool
         Merge each analysis's ``quick_args`` over its ``args`` (e.g. fewer posterior draws)
         for fast checks; reports say that they were made in quick mode.
+
+    Returns
+    -------
+    StudyRun
+        The loaded data (with provenance), each analysis's result and follow-ups, and the
+        suppressions made while estimating. Render it with
+        :func:`coachstats.report.write_report`.
+
+    Examples
+    --------
+    >>> from coachstats.report import load_study
+    >>> run = run_study(load_study("studies/eq-effectiveness/study.toml"))  # doctest: +SKIP
+    >>> [a.spec.id for a in run.analyses][:2]                              # doctest: +SKIP
+    ['random_effects', 'dersimonian_laird']
     """
     seed = study.seed if seed is None else int(seed)
     data = {name: _load(entry, study, seed) for name, entry in study.data.items()}
