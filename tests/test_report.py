@@ -507,6 +507,11 @@ args = { bins = [[0, 1, 0.14], [1, 10, 0.39], [10, 50, 0.28], [50, inf, 0.19]], 
     assert check_numbers(run, html, payload) > 0
     assert payload["summary"][0]["interval"] == "credible"
     assert payload["provenance"]["data"] == []
+    # the study's seed reaches the estimator: the same spec gives the same numbers
+    again = build_report(run_study(load_study(spec)))[1]
+    assert again["analyses"][0]["table"] == payload["analyses"][0]["table"]
+    other = build_report(run_study(load_study(spec), seed=190))[1]
+    assert other["analyses"][0]["table"] != payload["analyses"][0]["table"]
     prior = _typed_args(cs.roi.bayesian, {"prior": {"tail_shape": [2.0, 4.0]}}, "w")["prior"]
     assert type(prior).__name__ == "RoiPrior" and prior.tail_shape == (2.0, 4.0)
     with pytest.raises(StudySpecError, match=r"does not fit RoiPrior.*fields: share_with_benefit"):
