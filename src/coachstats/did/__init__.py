@@ -1,10 +1,15 @@
 """Difference-in-differences for coaching roll-outs.
 
-``two_by_two`` (one treated group, before/after), ``event_study`` (two-way fixed effects),
-``bacon_decomposition`` (Goodman-Bacon 2021), ``staggered`` (Callaway & Sant'Anna 2021, with
-``aggregate`` and ``pretrend_test``), ``aggregate_panel`` (individual survey rows to
-unit-period means with counts) and ``bayesian`` (multilevel Bayesian DiD, PyMC; imported on
-first use).
+- :func:`two_by_two`: two groups, two periods;
+- :func:`twfe` and :func:`event_study`: two-way fixed effects (static and by event time);
+- :func:`bacon_decomposition`: the TWFE estimate as a weighted sum of 2x2 comparisons
+  (Goodman-Bacon 2021);
+- :func:`staggered`: Callaway & Sant'Anna (2021) group-time effects, with
+  ``.aggregate("simple" | "group" | "dynamic" | "calendar")``, ``.pretrend_test()`` and
+  uniform bootstrap bands;
+- :func:`aggregate_panel`: individual survey rows to unit-period means with counts;
+  :func:`cohort_from_treatment`: first treated period from a 0/1 column;
+- :func:`bayesian`: multilevel Bayesian DiD (PyMC; imported on first use).
 """
 
 from __future__ import annotations
@@ -12,14 +17,45 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["bayesian"]
+from ._panel import aggregate_panel, cohort_from_treatment
+from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
+from .twfe import (
+    BaconResult,
+    EventStudyResult,
+    TwfeResult,
+    TwoByTwoResult,
+    bacon_decomposition,
+    event_study,
+    twfe,
+    two_by_two,
+)
+
+__all__ = [
+    "AggregateResult",
+    "BaconResult",
+    "EventStudyResult",
+    "PretrendTest",
+    "StaggeredResult",
+    "TwfeResult",
+    "TwoByTwoResult",
+    "aggregate_panel",
+    "bacon_decomposition",
+    "bayesian",
+    "cohort_from_treatment",
+    "event_study",
+    "staggered",
+    "twfe",
+    "two_by_two",
+]
+
+_LAZY = {"bayesian": ".bayesian", "BayesianDiDResult": ".bayesian"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("bayesian", "BayesianDiDResult"):
-        return getattr(importlib.import_module(".bayesian", __name__), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'coachstats.did' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, "BayesianDiDResult"])

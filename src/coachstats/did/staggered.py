@@ -1,0 +1,633 @@
+"""Staggered difference-in-differences (Callaway & Sant'Anna 2021).
+
+For every treated cohort ``g`` (first treated period) and period ``t`` the group-time effect
+``ATT(g, t)`` compares the change in the outcome of cohort ``g`` between a base period and
+``t`` with the same change among controls: never-treated units, or units not yet treated by
+``max(t, base) + anticipation``. Post-treatment cells (``t >= g``) use the base period
+``g - 1 - anticipation``; pre-treatment cells use ``t - 1`` ("varying", the R ``did``
+default) or the same base as the post cells ("universal"). With covariates each cell is the
+outcome-regression, IPW or doubly robust two-period estimator of Sant'Anna & Zhao (2020),
+with covariates taken at the base period.
+
+Inference uses influence functions: every estimate (cells and aggregations, including the
+estimation of the aggregation weights) is linear in the columns of one matrix ``Z`` (cell
+influence functions and cohort indicators), so analytic standard errors come from
+``Z'Z / n^2`` (summed within clusters when ``cluster`` is given) and the multiplier bootstrap
+(Mammen weights, one per cluster) draws ``Z`` once; aggregations then cost nothing. Uniform
+bands use the bootstrap ``1 - alpha`` quantile of the largest studentised deviation, with
+the bootstrap SE taken from the interquartile range, as in R ``did``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import _validate as v
+from .._rng import RNGLike, as_generator
+from ..results import Result, tidy_frame
+from ._drdid import ESTIMATORS
+from ._panel import Panel, build_panel
+
+__all__ = ["AggregateResult", "PretrendTest", "StaggeredResult", "staggered"]
+
+_KINDS = ("simple", "group", "dynamic", "calendar")
+
+
+# ---------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PretrendTest(Result):
+    """Wald test that every pre-treatment ``ATT(g, t)`` is zero."""
+
+    statistic: float
+    df: int
+    p_value: float
+    n_cells: int
+
+    @property
+    def title(self) -> str:
+        return "Pre-trend test (joint Wald, pre-treatment ATT(g,t) = 0)"
+
+    @property
+    def notes(self) -> list[str]:
+        return ["Chi-square test with the analytic influence-function covariance. A large "
+                "p-value does not show parallel trends hold; the test has little power with "
+                "few pre-periods (Roth 2022)."]
+
+    def to_frame(self) -> pd.DataFrame:
+        return tidy_frame([{"term": "pretrend_wald", "statistic": self.statistic,
+                            "df": self.df, "p_value": self.p_value}])
+
+
+@dataclass(frozen=True)
+class AggregateResult(Result):
+    """An aggregation of group-time effects (``simple``, ``group``, ``dynamic``,
+    ``calendar``).
+
+    ``estimate``, ``std_error``, ``ci_low``, ``ci_high`` describe the overall effect; the
+    table (``to_frame()``) adds one row per cohort, event time or period. For ``dynamic``,
+    ``group`` and ``calendar`` the rows' ``ci_low``/``ci_high`` are the uniform
+    (simultaneous) band when a bootstrap was run (``band`` says which).
+    """
+
+    kind: str
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    ci_level: float
+    table: pd.DataFrame = field(repr=False, compare=False)
+    crit_uniform: float = float("nan")
+    n_boot: int = 0
+    notes_: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return f"Callaway-Sant'Anna ATT, {self.kind} aggregation"
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.notes_)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Event-study plot (dynamic) or estimates with intervals by cohort/period."""
+        from ..plotting.event_study import event_study_plot
+
+        rows = self.table[self.table["term"].str.contains(r"\[")]
+        return event_study_plot(rows, ax=ax, kind=self.kind, **kwargs)
+
+
+@dataclass(frozen=True)
+class StaggeredResult(Result):
+    """Callaway & Sant'Anna group-time effects with their aggregations.
+
+    Attributes
+    ----------
+    group_time : DataFrame
+        ``cohort, time, event_time, estimate, std_error, ci_low, ci_high, ci_level, post,
+        n_treated, n_control`` (+ bootstrap SE and uniform band when ``n_boot > 0``).
+    att, std_error, ci_low, ci_high : float
+        Simple aggregation (the overall effect).
+    """
+
+    group_time: pd.DataFrame = field(repr=False, compare=False)
+    att: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    ci_level: float
+    control: str
+    method: str
+    anticipation: int
+    base_period: str
+    n_units: int
+    n_clusters: int
+    n_boot: int
+    cluster: str | None
+    covariates: tuple[str, ...]
+    aggregated: bool
+    n_individual_rows: int
+    balanced: bool
+    n_dropped: int
+    # linear representation for aggregations: coefficients -> covariance and draws
+    _cov: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _draws: np.ndarray | None = field(repr=False, compare=False, default=None)
+    _pg: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _cohorts: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _times: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+
+    @property
+    def title(self) -> str:
+        return "Staggered DiD (Callaway & Sant'Anna 2021)"
+
+    @property
+    def estimate(self) -> float:
+        return self.att
+
+    @property
+    def assumptions(self) -> list[str]:
+        ctrl = ("never-treated units" if self.control == "never"
+                else "units not yet treated")
+        out = [f"Parallel trends: without coaching, treated cohorts would have changed like "
+               f"{ctrl}" + (" given the covariates." if self.covariates else "."),
+               "Treatment, once started, stays on (no reversals).",
+               "No effects before treatment" + (
+                   f" beyond {self.anticipation} period(s) of anticipation." if
+                   self.anticipation else " (no anticipation).")]
+        if self.cluster:
+            out.append(f"Clusters ({self.cluster}) are independent of each other.")
+        return out
+
+    @property
+    def limitations(self) -> list[str]:
+        return ["Group-time effects late in the panel rest on few cohorts and are noisier.",
+                "The pre-trend test cannot show parallel trends hold; it can only fail to "
+                "reject."]
+
+    @property
+    def notes(self) -> list[str]:
+        out = [
+            f"{self.method.upper()} estimator, controls: "
+            f"{'never treated' if self.control == 'never' else 'not yet treated'}, "
+            f"base period: {self.base_period}, anticipation: {self.anticipation}.",
+            f"{self.n_units} units in {self.n_clusters} clusters"
+            + (f" ({self.cluster})" if self.cluster else " (units)") + ".",
+            "Standard errors: analytic influence function"
+            + (f"; uniform bands: multiplier bootstrap, {self.n_boot} draws, clustered by "
+               f"{self.cluster or 'unit'}." if self.n_boot else "."),
+        ]
+        if self.aggregated:
+            out.append(
+                f"Individual rows ({self.n_individual_rows:,}) were averaged to unit-period "
+                "means; each unit weighs equally (counts in did.aggregate_panel)."
+            )
+        if not self.balanced:
+            out.append("Unbalanced panel: each ATT(g,t) uses units observed in both of its "
+                       "periods.")
+        if self.n_dropped:
+            out.append(f"{self.n_dropped} rows with missing values were dropped.")
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Simple ATT first, then every ``ATT(g, t)`` as ``att_gt[g,t]``."""
+        gt = self.group_time
+        rows = [{"term": "att", "estimate": self.att, "std_error": self.std_error,
+                 "ci_low": self.ci_low, "ci_high": self.ci_high, "ci_level": self.ci_level}]
+        for r in gt.itertuples(index=False):
+            rows.append({"term": f"att_gt[{_fmt(r.cohort)},{_fmt(r.time)}]",
+                         "estimate": r.estimate, "std_error": r.std_error,
+                         "ci_low": r.ci_low, "ci_high": r.ci_high, "ci_level": r.ci_level,
+                         "cohort": r.cohort, "time": r.time, "event_time": r.event_time})
+        return tidy_frame(rows)
+
+    # -- aggregation ---------------------------------------------------------------------
+
+    def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
+                  max_e: float = np.inf) -> AggregateResult:
+        """Aggregate group-time effects.
+
+        Parameters
+        ----------
+        kind : {"simple", "group", "dynamic", "calendar"}
+            ``simple``: post-treatment cells weighted by cohort size; ``group``: average
+            effect of each cohort, overall weighted by cohort size; ``dynamic``: by event
+            time (overall = mean of event times ``>= 0``); ``calendar``: by period.
+        min_e, max_e : float
+            Event-time window for ``dynamic`` (and the post cells used by the others).
+        """
+        v.check_choice(kind, "kind", _KINDS)
+        g, t = self._cell_g, self._cell_t
+        gpos = np.searchsorted(self._times, g)
+        tpos = np.searchsorted(self._times, t)
+        e = tpos - gpos
+        pg_cell = self._pg[np.searchsorted(self._cohorts, g)]
+        att = self.group_time["estimate"].to_numpy()
+        K = len(att)
+        ng = len(self._cohorts)
+        post = (e >= 0) & (e >= min_e) & (e <= max_e)
+        rows: list[tuple[str, np.ndarray, Any]] = []  # (term, coefficient vector, label)
+
+        def weighted(keep: np.ndarray) -> np.ndarray:
+            # coefficients of the weighted mean with estimated cohort-share weights
+            a = np.zeros(K + ng)
+            w = pg_cell[keep]
+            s = w.sum()
+            a[np.flatnonzero(keep)] = w / s
+            cg = np.searchsorted(self._cohorts, g[keep])
+            a_att = att[keep]
+            np.add.at(a, K + cg, a_att / s)
+            np.add.at(a, K + cg, -np.sum(w * a_att) / s**2)
+            return a
+
+        if kind == "simple":
+            a = weighted(post)
+            overall = ("att", a)
+        elif kind == "group":
+            per = []
+            for j, c in enumerate(self._cohorts):
+                keep = post & (g == c)
+                if not keep.any():
+                    continue
+                a = np.zeros(K + ng)
+                a[np.flatnonzero(keep)] = 1.0 / keep.sum()
+                rows.append((f"group[{_fmt(c)}]", a, c))
+                per.append((j, a))
+            A = np.array([a for _, a in per])
+            est_g = A @ np.r_[att, np.zeros(ng)]
+            pgs = self._pg[[j for j, _ in per]]
+            s = pgs.sum()
+            a = (pgs / s) @ A
+            idx = np.array([j for j, _ in per])
+            a[K + idx] += est_g / s - np.sum(pgs * est_g) / s**2
+            overall = ("att_group", a)
+        elif kind == "dynamic":
+            es = np.unique(e[(e >= min_e) & (e <= max_e)])
+            post_rows = []
+            for ev in es:
+                a = weighted(e == ev)
+                rows.append((f"event_time[{int(ev)}]", a, int(ev)))
+                if ev >= 0:
+                    post_rows.append(a)
+            overall = ("att_dynamic", np.mean(post_rows, axis=0))
+        else:
+            per = []
+            for tt in np.unique(t[post]):
+                a = weighted(post & (t == tt))
+                rows.append((f"calendar[{_fmt(tt)}]", a, tt))
+                per.append(a)
+            overall = ("att_calendar", np.mean(per, axis=0))
+        return self._aggregate_table(kind, rows, overall, att)
+
+    def _aggregate_table(self, kind: str, rows: list[tuple[str, np.ndarray, Any]],
+                         overall: tuple[str, np.ndarray], att: np.ndarray) -> AggregateResult:
+        theta = np.r_[att, np.zeros(len(self._cohorts))]
+        z = stats.norm.ppf(0.5 + self.ci_level / 2)
+        A = np.array([a for _, a, _ in rows] + [overall[1]])
+        est = A @ theta
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", A, self._cov, A), 0))
+        lo, hi = est - z * se, est + z * se
+        crit = float("nan")
+        se_b = np.full(len(est), np.nan)
+        ulo, uhi = lo.copy(), hi.copy()
+        band = "pointwise"
+        if self._draws is not None:
+            d = self._draws @ A.T
+            se_b = _iqr_se(d)
+            if rows:
+                crit = _uniform_crit(d[:, :-1], se_b[:-1], self.ci_level)
+                ulo[:-1] = est[:-1] - crit * se_b[:-1]
+                uhi[:-1] = est[:-1] + crit * se_b[:-1]
+                band = "uniform"
+            # overall effect: pointwise with bootstrap SE
+            ulo[-1] = est[-1] - z * se_b[-1]
+            uhi[-1] = est[-1] + z * se_b[-1]
+        labels = [lab for *_, lab in rows] + [np.nan]
+        col = {"group": "cohort", "dynamic": "event_time", "calendar": "time"}.get(kind)
+        out = []
+        for i, (term, lab) in enumerate(zip([r[0] for r in rows] + [overall[0]], labels,
+                                            strict=True)):
+            r = {"term": term, "estimate": est[i], "std_error": se[i],
+                 "ci_low": ulo[i], "ci_high": uhi[i], "ci_level": self.ci_level,
+                 "band": band if i < len(rows) else "pointwise",
+                 "ci_low_pointwise": lo[i], "ci_high_pointwise": hi[i],
+                 "std_error_boot": se_b[i]}
+            if col is not None:
+                r[col] = lab
+            out.append(r)
+        table = tidy_frame(out[-1:] + out[:-1])
+        notes = [f"Standard errors: analytic influence function (including estimated "
+                 f"aggregation weights); clustered by {self.cluster or 'unit'}."]
+        if band == "uniform":
+            notes.append(f"Row intervals are {self.ci_level:.0%} uniform bands (multiplier "
+                         f"bootstrap, {self.n_boot} draws, critical value {crit:.3f}).")
+        if self.aggregated:
+            notes.append("Outcome: unit-period means of individual rows.")
+        return AggregateResult(
+            kind=kind, estimate=float(est[-1]), std_error=float(se[-1]),
+            ci_low=float(lo[-1]), ci_high=float(hi[-1]), ci_level=self.ci_level,
+            table=table, crit_uniform=crit, n_boot=self.n_boot, notes_=tuple(notes),
+        )
+
+    def pretrend_test(self) -> PretrendTest:
+        """Joint Wald test that all pre-treatment ``ATT(g, t)`` are zero."""
+        gt = self.group_time
+        pre = ~gt["post"].to_numpy()
+        k = int(pre.sum())
+        if k == 0:
+            raise ValueError("pretrend_test: there are no pre-treatment cells (every cohort "
+                             "has a single pre-period used as the base).")
+        a = gt["estimate"].to_numpy()[pre]
+        idx = np.flatnonzero(pre)
+        V = self._cov[np.ix_(idx, idx)]
+        w = float(a @ np.linalg.pinv(V) @ a)
+        rank = int(np.linalg.matrix_rank(V))
+        return PretrendTest(statistic=w, df=rank, p_value=float(stats.chi2.sf(w, rank)),
+                            n_cells=k)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Event-study plot of the dynamic aggregation with its uniform band."""
+        return self.aggregate("dynamic").plot(ax=ax, **kwargs)
+
+    def interpret(self, sd: float | None = None) -> list[Any]:
+        """Label the simple ATT as a standardised effect when ``sd`` (outcome SD) is given
+        (Cohen 1988)."""
+        from ..interpret import label
+
+        if sd is None or not sd > 0:
+            return []
+        return [label(self.att / sd, "cohen_d")]
+
+
+def _fmt(x: Any) -> str:
+    f = float(x)
+    return str(int(f)) if f == int(f) else repr(f)
+
+
+def _iqr_se(d: np.ndarray) -> np.ndarray:
+    q75, q25 = np.quantile(d, [0.75, 0.25], axis=0, method="inverted_cdf")
+    return (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+
+
+def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float) -> float:
+    ok = np.isfinite(se) & (se > 0)
+    if not ok.any():
+        return float("nan")
+    tmax = np.max(np.abs(d[:, ok] / se[ok]), axis=1)
+    return float(np.quantile(tmax, level, method="inverted_cdf"))
+
+
+# ---------------------------------------------------------------------------------------
+# estimation
+# ---------------------------------------------------------------------------------------
+
+
+def _mammen(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    s5 = np.sqrt(5.0)
+    p = (s5 + 1) / (2 * s5)
+    u = rng.random(size, dtype=np.float32)
+    return np.where(u < p, np.float32((1 - s5) / 2), np.float32((1 + s5) / 2))
+
+
+def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
+                         rng: np.random.Generator, chunk: int = 128) -> np.ndarray:
+    """Draws of ``(1/n) sum_c v_c zc_c`` with Mammen weights ``v_c`` (``zc``: cluster sums
+    of influence functions). Chunked and in float32 to bound memory."""
+    zc32 = zc.astype(np.float32)
+    out = np.empty((n_boot, zc.shape[1]))
+    for s in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - s)
+        out[s:s + b] = (_mammen(rng, (b, zc.shape[0])) @ zc32) / n
+    return out
+
+
+def _cells(p: Panel, control: str, anticipation: int, base_period: str
+           ) -> list[tuple[int, int, int]]:
+    """(cohort position, period position, base position) of every cell."""
+    T = p.times.size
+    gpos = np.unique(p.cohort_pos[p.cohort_pos >= 0])
+    out = []
+    for g in gpos:
+        base_post = g - 1 - anticipation
+        for t in range(T):
+            if t >= g or base_period == "universal":
+                b = base_post
+                if t == b:
+                    continue
+            else:
+                b = t - 1
+                if b < 0:
+                    continue
+            out.append((int(g), t, int(b)))
+    return out
+
+
+def staggered(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    *,
+    never_treated: Any = 0,
+    control: str = "never",
+    method: str = "dr",
+    covariates: Sequence[str] | None = None,
+    cluster: str | None = None,
+    anticipation: int = 0,
+    base_period: str = "varying",
+    n_boot: int = 999,
+    ci_level: float = 0.95,
+    aggregate: bool = False,
+    dropna: bool = False,
+    rng: RNGLike = None,
+) -> StaggeredResult:
+    """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel: one row per unit and period (or individual rows with
+        ``aggregate=True``).
+    outcome, unit, time, cohort : str
+        Columns: outcome, unit id, period (numeric), first treated period (constant within
+        unit; ``never_treated``, missing or infinite for never treated).
+    never_treated : scalar
+        Cohort value of never-treated units (default 0).
+    control : {"never", "not_yet"}
+        Control group: never treated, or never plus not yet treated.
+    method : {"dr", "reg", "ipw"}
+        Doubly robust, outcome regression or IPW (identical without covariates).
+    covariates : list of str, optional
+        Numeric covariates (values at each cell's base period are used).
+    cluster : str, optional
+        Column in which units are nested (e.g. manager); clusters the analytic SEs and the
+        bootstrap. Default: units.
+    anticipation : int
+        Periods before the cohort start in which effects may already occur.
+    base_period : {"varying", "universal"}
+        Base of pre-treatment cells (see module docstring).
+    n_boot : int
+        Multiplier bootstrap draws for uniform bands (0: analytic pointwise only).
+    ci_level : float
+        Confidence level.
+    aggregate : bool
+        Average several rows per unit and period (individual survey answers) to cell means
+        first; the result says so.
+    dropna : bool
+        Drop rows with missing values (counted in the result) instead of raising.
+    rng : int, Generator or None
+        Random source of the bootstrap.
+
+    Returns
+    -------
+    StaggeredResult
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=60, rng=1)
+    >>> res = cs.did.staggered(sim.data, outcome="engagement", unit="team",
+    ...                        time="quarter", cohort="coached_from", cluster="manager",
+    ...                        aggregate=True, n_boot=199, rng=1)
+    >>> res.aggregate("dynamic").to_frame().columns[:6].tolist()
+    ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'ci_level']
+    """
+    v.check_choice(control, "control", ("never", "not_yet"))
+    v.check_choice(method, "method", tuple(ESTIMATORS))
+    v.check_choice(base_period, "base_period", ("varying", "universal"))
+    ci_level = v.check_ci_level(ci_level)
+    if isinstance(anticipation, bool) or not isinstance(anticipation, int | np.integer) or \
+            anticipation < 0:
+        raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
+        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+    if 0 < n_boot < 99:
+        raise ValueError(f"n_boot={n_boot} is too few for a uniform band; use >= 99 (or 0).")
+    p = build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                    never_treated=never_treated, cluster=cluster, covariates=covariates,
+                    aggregate=aggregate, dropna=dropna)
+    G = p.cohort_pos
+    n = G.size
+    times = p.times
+    treated_pos = np.unique(G[G >= 0])
+    if treated_pos.size == 0:
+        raise ValueError(f"cohort: no unit in {cohort!r} is ever treated.")
+    early = treated_pos[treated_pos - 1 - anticipation < 0]
+    if early.size:
+        raise ValueError(
+            f"cohort: cohort(s) {[_fmt(times[g]) for g in early]} have no pre-treatment "
+            f"period{' before the anticipation window' if anticipation else ''} (first "
+            f"period is {_fmt(times[0])}); drop those units or use a later cohort."
+        )
+    if control == "never" and not (G < 0).any():
+        raise ValueError(
+            f"cohort: no never-treated units ({cohort} == {never_treated!r}); use "
+            "control='not_yet'."
+        )
+    cells = _cells(p, control, anticipation, base_period)
+    est_fn = ESTIMATORS[method]
+    K = len(cells)
+    IF = np.zeros((n, K))
+    att = np.empty(K)
+    n_t = np.empty(K, dtype=np.int64)
+    n_c = np.empty(K, dtype=np.int64)
+    never = G < 0
+    obs = ~np.isnan(p.y)
+    for k, (g, t, b) in enumerate(cells):
+        both = obs[:, t] & obs[:, b]
+        tr = (G == g) & both
+        if control == "never":
+            ct = never & both
+        else:
+            ct = (never | (G > max(t, b) + anticipation)) & both
+        n_t[k], n_c[k] = tr.sum(), ct.sum()
+        if n_t[k] == 0 or n_c[k] == 0:
+            who = "treated units" if n_t[k] == 0 else "control units"
+            raise ValueError(
+                f"No {who} for ATT(g={_fmt(times[g])}, t={_fmt(times[t])}) "
+                f"(base period {_fmt(times[b])}, control='{control}')"
+                + ("; no cohort is still untreated then: use control='never' or add "
+                   "never-treated units." if control == "not_yet" and n_c[k] == 0 else
+                   "; check which units are observed in both periods.")
+            )
+        dy = p.y[:, t] - p.y[:, b]
+        if p.covariates is None:
+            m1 = dy[tr].mean()
+            m0 = dy[ct].mean()
+            att[k] = m1 - m0
+            IF[tr, k] = (dy[tr] - m1) * (n / n_t[k])
+            IF[ct, k] = -(dy[ct] - m0) * (n / n_c[k])
+        else:
+            sub = tr | ct
+            x = p.covariates[sub, b, :]
+            if np.isnan(x).any():
+                raise ValueError(f"covariates: missing at base period {_fmt(times[b])} for "
+                                 "some units; fill them or pass dropna=True.")
+            xi = np.column_stack([np.ones(sub.sum()), x])
+            d = tr[sub].astype(float)
+            if np.linalg.matrix_rank(xi) < xi.shape[1]:
+                raise ValueError(f"covariates are collinear within ATT(g={_fmt(times[g])}, "
+                                 f"t={_fmt(times[t])}); drop redundant ones.")
+            att[k], inf = est_fn(dy[sub], d, xi)
+            IF[sub, k] = inf * (n / sub.sum())
+    # cohort shares and their indicator columns (weights' influence functions)
+    coh_vals = times[treated_pos]
+    ind = (G[:, None] == treated_pos[None, :]).astype(float)
+    pg = ind.mean(axis=0)
+    Z = np.hstack([IF, ind - pg])
+    if cluster is not None:
+        Zc = np.zeros((p.n_clusters, Z.shape[1]))
+        np.add.at(Zc, p.cluster, Z)
+    else:
+        Zc = Z
+    cov = Zc.T @ Zc / n**2
+    draws = None
+    if n_boot:
+        draws = multiplier_bootstrap(Zc, n, int(n_boot), as_generator(rng))
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    se = np.sqrt(np.diag(cov)[:K])
+    cg = times[[c[0] for c in cells]]
+    ct_ = times[[c[1] for c in cells]]
+    gt = pd.DataFrame({
+        "cohort": cg, "time": ct_,
+        "event_time": np.array([c[1] - c[0] for c in cells], dtype=np.int64),
+        "estimate": att, "std_error": se, "ci_low": att - z * se, "ci_high": att + z * se,
+        "ci_level": ci_level, "post": np.array([c[1] >= c[0] for c in cells]),
+        "base_period": times[[c[2] for c in cells]],
+        "n_treated": n_t, "n_control": n_c,
+    })
+    if draws is not None:
+        se_b = _iqr_se(draws[:, :K])
+        crit = _uniform_crit(draws[:, :K], se_b, ci_level)
+        gt["std_error_boot"] = se_b
+        gt["ci_low_uniform"] = att - crit * se_b
+        gt["ci_high_uniform"] = att + crit * se_b
+    res = StaggeredResult(
+        group_time=gt, att=np.nan, std_error=np.nan, ci_low=np.nan, ci_high=np.nan,
+        ci_level=ci_level, control=control, method=method, anticipation=int(anticipation),
+        base_period=base_period, n_units=int(n), n_clusters=int(p.n_clusters),
+        n_boot=int(n_boot), cluster=cluster, covariates=p.covariate_names,
+        aggregated=p.aggregated, n_individual_rows=p.n_individual_rows, balanced=p.balanced,
+        n_dropped=p.n_dropped, _cov=cov, _draws=draws, _pg=pg, _cohorts=coh_vals,
+        _times=times, _cell_g=cg, _cell_t=ct_,
+    )
+    simple = res.aggregate("simple")
+    object.__setattr__(res, "att", simple.estimate)
+    object.__setattr__(res, "std_error", simple.std_error)
+    object.__setattr__(res, "ci_low", simple.ci_low)
+    object.__setattr__(res, "ci_high", simple.ci_high)
+    return res
