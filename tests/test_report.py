@@ -343,6 +343,15 @@ def test_figure_of_a_curve_with_small_risk_sets_is_withheld(tmp_path):
     assert "data:image/png" in html_path.read_text()
 
 
+def test_rows_an_estimator_suppressed_are_listed_in_the_manifest(tmp_path):
+    steps = pd.DataFrame({"term": ["peer", "direct_report", "overall"],
+                          "estimate": [np.nan, 0.4, 0.38], "suppressed": [True, False, False]})
+    _, js = render([Curve(steps)], tmp_path / "r.html")
+    manifest = json.loads(js.read_text())["privacy"]["manifest"]
+    assert [m["item"].split(" (")[0] for m in manifest] == ["peer"]
+    assert "minimum group size of 5" in manifest[0]["reason"]
+
+
 def test_long_tables_are_cut_in_html_but_complete_in_json(tmp_path):
     steps = pd.DataFrame({"term": [f"t{i}" for i in range(150)], "estimate": np.arange(150.0)})
     html_path, js = render([Curve(steps)], tmp_path / "r.html")

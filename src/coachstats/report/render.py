@@ -271,6 +271,22 @@ def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def _list_withheld_rows(frame: pd.DataFrame, ctx: _Ctx, analysis: str, title: str) -> None:
+    """Rows an estimator marked as suppressed/withheld go into the manifest by name."""
+    for flag in ("suppressed", "withheld"):
+        if flag not in frame.columns:
+            continue
+        mask = frame[flag].fillna(False).astype(bool)
+        why = next((c for c in ("reason", "suppression_reason", "note") if c in frame.columns),
+                   None)
+        for i in frame.index[mask]:
+            term = frame.loc[i, "term"] if "term" in frame.columns else f"row {i}"
+            reason = str(frame.loc[i, why]) if why and pd.notna(frame.loc[i, why]) else (
+                f"below the minimum group size of {ctx.min_size}")
+            ctx.manifest.append(Suppression(analysis, f"{term} ({title})", reason,
+                                            "minimum group size"))
+
+
 def _table_block(frame: pd.DataFrame) -> dict[str, Any]:
     from ..results import format_frame
 
@@ -420,6 +436,8 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
             block["summary_text"] = str(obj)
             ctx.texts.append(block["summary_text"])
     risky = False
+    if frame is not None and not callable(getattr(obj, "suppressions", None)):
+        _list_withheld_rows(frame, ctx, analysis, title)
     if frame is not None:
         n_before = len(frame)
         frame = _guard_frame(frame, ctx, analysis, title)
