@@ -431,7 +431,11 @@ def correlations(
     r, n : str
         Columns with the correlation (in (-1, 1)) and the sample size (>= 4).
     method : {"REML", "ML", "DL", "PM", "EB", "HS", "SJ", "HE", "FE"}
-        Estimator of the between-study variance tau^2.
+        Estimator of the between-study variance tau^2. ML and REML use Fisher scoring
+        from the HE estimate (as metafor), finished by Brent's method on the score if the
+        iterations oscillate; PM and EB solve ``Q(tau^2) = k - p`` (Morris's EB iteration
+        has the same fixed point, so the two agree as in metafor); DL, HS, SJ and HE are
+        closed-form. All are computed without k x k matrices.
     test : {"z", "knha"}
         Wald z-tests, or the Knapp-Hartung adjustment (t with k - p df), recommended when
         k is small.
