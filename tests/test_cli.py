@@ -58,6 +58,13 @@ def test_report_command_data_override_and_errors(spec, tmp_path, capsys):
     assert "no data entry 'staff'" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "missing.toml"), "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["report", str(spec), "--min-group-size", "2", "--out", str(out)]) == 2
+    assert "--min-group-size: min_size must be at least 3" in capsys.readouterr().err
+    assert main(["report", str(spec), "--min-group-size", "12", "--out", str(out)]) == 0
+    payload = json.loads(out.with_suffix(".json").read_text())
+    assert payload["privacy"]["min_group_size"] == 12
+    shown = [r["n"] for r in payload["analyses"][0]["table"] if r["n"] is not None]
+    assert min(shown) >= 12
 
 
 def test_demo_renders_every_study_and_prints_paths(spec, tmp_path, capsys):

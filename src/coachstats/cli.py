@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="output HTML path")
     r.add_argument("--seed", type=int, default=None, help="override the study's seed")
     r.add_argument(
+        "--min-group-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="privacy threshold: smallest group reported (default: the study's, usually 5; "
+        "at least 3)",
+    )
+    r.add_argument(
         "--quick",
         action="store_true",
         help="use the study's quick_args (e.g. fewer posterior draws) to check rendering",

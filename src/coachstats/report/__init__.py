@@ -67,6 +67,7 @@ def render_study(
     seed: int | None = None,
     quick: bool = False,
     command: str | None = None,
+    min_group_size: int | None = None,
 ) -> tuple[Path, Path]:
     """Run the study in ``spec`` and write ``out`` (HTML) and its ``.json`` twin.
 
@@ -83,6 +84,8 @@ def render_study(
         Overrides the study's seed.
     quick : bool
         Use each analysis's ``quick_args`` (e.g. fewer draws) to check the report quickly.
+    min_group_size : int, optional
+        Overrides the study's privacy threshold (never below 3).
 
     Returns
     -------
@@ -94,7 +97,17 @@ def render_study(
     >>> render_study("studies/eq-effectiveness/study.toml", "eq.html")  # doctest: +SKIP
     (PosixPath('eq.html'), PosixPath('eq.json'))
     """
-    run = run_study(load_study(spec, data=data), seed=seed, quick=quick)
+    study = load_study(spec, data=data)
+    if min_group_size is not None:
+        import dataclasses
+
+        from .privacy import check_min_size
+
+        try:
+            study = dataclasses.replace(study, min_group_size=check_min_size(min_group_size))
+        except (TypeError, ValueError) as e:
+            raise StudySpecError(f"--min-group-size: {e}") from None
+    run = run_study(study, seed=seed, quick=quick)
     return write_report(run, out, command=command)
 
 
@@ -152,7 +165,8 @@ def cli_report(args: argparse.Namespace) -> int:
         cmd = "coachstats report " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(
             sys.argv) > 2 and sys.argv[1] == "report" else None
         html, js = render_study(args.study, args.out, data=data, seed=args.seed,
-                                quick=getattr(args, "quick", False), command=cmd)
+                                quick=getattr(args, "quick", False), command=cmd,
+                                min_group_size=getattr(args, "min_group_size", None))
     except (StudySpecError, PrivacyError) as e:
         print(f"coachstats report: {e}", file=sys.stderr)
         return 2
