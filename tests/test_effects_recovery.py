@@ -28,7 +28,7 @@ def _check(name, n_reps, seed, k=3.0):
 
 
 def test_paired_d_recovery_fast():
-    f = _check("effects.repeated_measures_d", 400, 2024)
+    f = _check("effects.repeated_measures_d", 300, 2024)
     assert set(f["term"]) == {"g_z", "g_av", "g_rm"}
 
 
@@ -37,7 +37,7 @@ def test_ppc_d_recovery_fast():
 
 
 def test_rater_change_360_recovery_fast():
-    f = _check("effects.rater_change_360", 40, 360)
+    f = _check("effects.rater_change_360", 30, 360)
     assert len(f) == 6
 
 
