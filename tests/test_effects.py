@@ -389,3 +389,13 @@ def test_wide_interval_closed_form_agrees_with_root_search(t, df):
     lo, hi = ncp_interval(t, df)
     assert lo == pytest.approx(_solve(t, df, 0.975), rel=1e-8)
     assert hi == pytest.approx(_solve(t, df, 0.025), rel=1e-8)
+
+
+def test_rater_agreement_without_rater_ids_counts_rows(ratings):
+    res = rater_agreement(ratings.drop(columns="rater"), leader="leader",
+                          rater_group="rater_group", rating="rating", time="time")
+    with_ids = _ra(ratings).to_frame()
+    pd.testing.assert_series_equal(res.to_frame()["estimate"], with_ids["estimate"])
+    n_rows = ratings.groupby(["rater_group", "time"]).size()
+    peer = res.to_frame().set_index("term").loc["peer"]
+    assert peer["n_raters_pre"] == n_rows[("peer", "pre")]
