@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import coachstats as cs
 from coachstats.bayes import ConvergenceWarning, Diagnostics, posterior_table
 from coachstats.did.bayesian import BayesianDiDResult, bayesian
 
@@ -26,53 +27,19 @@ COLS = dict(outcome="engagement", unit="team", time="quarter", cohort="coached_f
 FAST = dict(draws=300, tune=300, chains=2)
 
 
-def _panel(
-    n_managers=24,
-    teams=2,
-    team_size=6,
-    periods=6,
-    cohorts=(3, 5),
-    effect=0.3,
-    growth=0.08,
-    sd_manager=0.25,
-    sd_team=0.2,
-    sd_cell=0.08,
-    sigma=0.7,
-    attrition=0.15,
-    rng=0,
-):
-    """Employees in teams under managers; managers coached in cohorts; true effect
-    ``effect + growth * e`` at event time ``e >= 0``; cohort 1 starts 0.1 higher.
+def _panel(n_managers=30, periods=6, cohorts=(3, 5), team_size=6, effect=0.3, rng=0, **kw):
+    """A small engagement panel (employees in teams under managers, Likert-mean outcome)
+    and its truth: the CS-'simple' ATT and event-time effects on the observed scale."""
+    sim = cs.simulate.engagement_panel(
+        n_managers=n_managers, teams_per_manager=kw.pop("teams_per_manager", 2),
+        team_size=team_size, periods=periods, cohorts=cohorts, effect=effect,
+        effect_growth=kw.pop("effect_growth", 0.06), rng=rng, **kw,
+    )
+    return sim.data, _truth(sim)
 
-    Returns the rows and the truth: the CS-'simple' ATT (cohort-size weighted over treated
-    post cells) and event-time effects.
-    """
-    r = np.random.default_rng(rng)
-    share = [1 / 3] + [2 / 3 / len(cohorts)] * len(cohorts)
-    mgr_g = r.choice([0, *cohorts], size=n_managers, p=share)
-    mgr_g[: len(cohorts) + 1] = [0, *cohorts]  # every cohort present
-    period = 0.05 * np.arange(periods) + r.normal(0, 0.05, periods)
-    rows = []
-    for m in range(n_managers):
-        um, g = r.normal(0, sd_manager), int(mgr_g[m])
-        for k in range(teams):
-            ut = r.normal(0, sd_team)
-            for t in range(1, periods + 1):
-                e = t - g
-                eff = effect + growth * e if g > 0 and e >= 0 else 0.0
-                mu = 3.5 + 0.1 * (g == cohorts[0]) + period[t - 1] + um + ut + eff
-                y = mu + r.normal(0, sd_cell) + r.normal(0, sigma, team_size)
-                keep = r.random(team_size) >= attrition
-                keep[0] = True
-                rows += [(f"m{m}", f"m{m}-t{k}", t, g, v) for v in y[keep]]
-    df = pd.DataFrame(rows, columns=["manager", "team", "quarter", "coached_from", "engagement"])
-    n_g = df.drop_duplicates("team").query("coached_from > 0").groupby("coached_from").size()
-    post = [(g, t - g) for g in n_g.index for t in range(g, periods + 1)]
-    w = np.array([n_g[g] for g, _ in post], float)
-    att = float(np.sum(w * [effect + growth * e for _, e in post]) / w.sum())
-    truth = {"att": att}
-    truth |= {f"event_time[{e}]": effect + growth * e for e in range(periods - min(cohorts) + 1)}
-    return df, truth
+
+def _truth(sim):
+    return {k: v for k, v in sim.truth.terms().items() if not k.startswith("group[")}
 
 
 def _means(df):
@@ -197,8 +164,8 @@ def test_same_rng_same_draws_and_means_with_sd_equal_rows(fit, panel):
 
 def test_input_frame_is_not_modified(panel, fit):
     df, _ = panel
-    assert list(df.columns) == ["manager", "team", "quarter", "coached_from", "engagement"]
-    assert "_u" not in df.columns
+    fresh, _ = _panel(rng=4)
+    pd.testing.assert_frame_equal(df, fresh)
 
 
 # --- the result ---------------------------------------------------------------------------
@@ -248,9 +215,11 @@ def test_result_text_diagnostics_plot_interpret(fit):
     assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == ["placebo",
                                                                                 "effect"]
     assert len(ax.collections) >= len(fit.event_time)  # one violin per event time
-    # privacy: no unit identifiers in the result's tables
-    full = fit.to_frame("all").astype(str)
-    assert not full.apply(lambda c: c.str.contains("m1-t")).any().any()
+    # privacy: the tables hold model terms only, never unit or person identifiers
+    terms = fit.to_frame("all")["term"]
+    pattern = (r"^(att|event_time\[-?\d+\]|(att|placebo)_gt\[\d+, \d+\]|sigma|sd_\w+"
+               r"|effect_mean)$")
+    assert terms.str.match(pattern).all(), terms.tolist()
 
 
 def test_short_chains_warn():
@@ -332,7 +301,8 @@ def test_bad_input_errors(small):
     with pytest.raises(ValueError, match="must hold the first treated period"):
         bayesian(df.assign(coached_from=df["coached_from"].replace(3, 9)), **COLS)
     rev = df.copy()
-    rev.loc[(rev["team"] == rev["team"].iloc[0]) & (rev["quarter"] == 4), "coached_from"] = 3
+    never_team = rev.loc[rev["coached_from"] == 0, "team"].iloc[0]
+    rev.loc[(rev["team"] == never_team) & (rev["quarter"] == 4), "coached_from"] = 3
     with pytest.raises(ValueError, match="never reverse"):
         bayesian(rev, **COLS)
     with pytest.raises(ValueError, match=r"no untreated\s+pre-period"):
@@ -345,7 +315,7 @@ def test_bad_input_errors(small):
     with pytest.raises(ValueError, match="whole-number periods"):
         bayesian(df.assign(quarter=df["quarter"] + 0.5), **COLS)
     moved = df.copy()
-    moved.loc[moved.index[-1], "manager"] = "m0"
+    moved.loc[moved.index[-1], "manager"] = moved["manager"].iloc[0]
     with pytest.raises(ValueError, match="more than one 'manager'"):
         bayesian(moved, **COLS)
     with pytest.raises(ValueError, match="missing value"):
@@ -377,3 +347,30 @@ def test_dropna_counts_dropped_rows(small):
     cells = _cells(df, dropna=True)
     assert cells.n_dropped_missing == int(df["engagement"].isna().sum()) > 0
     assert cells.n_obs == len(df) - cells.n_dropped_missing
+
+
+# --- full-size recovery (slow) ----------------------------------------------------------------
+
+
+def _full_size(rng):
+    """The 200-manager, 8-quarter study (generator defaults otherwise)."""
+    return cs.simulate.engagement_panel(n_managers=200, periods=8, rng=rng)
+
+
+def _fit_full(data, rng):
+    return bayesian(data, **COLS, draws=500, tune=500, chains=2, rng=rng)
+
+
+@pytest.mark.slow
+def test_full_size_recovery_bias_and_coverage():
+    from coachstats.validate import recovery
+
+    res = recovery(_fit_full, _full_size, truth=_truth, n_reps=20, rng=2024)
+    tab = res.to_frame().set_index("term")
+    print(tab[["bias", "bias_mcse", "rmse", "coverage", "coverage_mcse"]].to_string())
+    assert tab["n_failed"].sum() == 0
+    att = tab.loc["att"]
+    assert abs(att["bias"]) < 3 * att["bias_mcse"] + 0.005
+    # 20 replicates: P(coverage <= 0.8 | true 0.95) is about 1.6%
+    assert att["coverage"] > 0.8
+    assert (tab["coverage"] >= 0.75).all(), tab["coverage"]

@@ -13,10 +13,13 @@ back on the original scale):
   identified from cohort x period contrasts, not from shrunken unit intercepts;
 * ``u_l ~ Normal(0, sd_l)``: random intercepts for each grouping level (manager, team, ...),
   non-centred (``u = sd * z``) and indexed by integer vectors, never dummy matrices;
-* ``tau[g, e] = theta[e] + delta[g, e]`` with ``theta[e] = effect_mean + sd_event * z_e`` and
-  ``delta[g, e] = sd_cohort * z_ge``: cohort x event-time effects partially pooled towards
-  event-time effects, which are partially pooled towards a common mean (both non-centred);
-  only treated cells (``e >= -anticipation``) carry an effect;
+* ``tau[g, e] = theta[e] + delta[g, e]`` with ``delta[g, e] = sd_cohort * z_ge``: cohort x
+  event-time effects partially pooled towards event-time effects ``theta[e]`` (non-centred).
+  By default each ``theta[e]`` has its own weakly informative prior ``Normal(0, 1)`` (in SDs
+  of the outcome); ``event_pooling="exchangeable"`` pools them too, ``theta[e] =
+  effect_mean + sd_event * z_e``, which steadies sparse late event times but shrinks growing
+  effects towards their mean (a downward bias in ``att`` when effects grow over time). Only
+  treated cells (``e >= -anticipation``) carry an effect;
 * ``e_i``: individual noise with SD ``sigma``; with several respondents per cell a cell shock
   with SD ``sd_cell`` (team-quarter climate) is integrated out exactly.
 
@@ -334,7 +337,7 @@ def _design(cells: _Cells) -> _Design:
     )
 
 
-def _build_model(cells: _Cells, d: _Design) -> Any:
+def _build_model(cells: _Cells, d: _Design, event_pooling: str = "none") -> Any:
     import pymc as pm
     import pytensor.tensor as pt
 
@@ -379,10 +382,12 @@ def _build_model(cells: _Cells, d: _Design) -> Any:
             sd_l = pm.HalfNormal(f"sd_{name}", 1.0)
             z_l = pm.Normal(f"z_{name}", 0.0, 1.0, shape=size)
             mu = mu + sd_l * z_l[c[f"_l{i}"].to_numpy()]
-        eff_mean = pm.Normal("effect_mean", 0.0, 1.0)
-        sd_event = pm.HalfNormal("sd_event", 0.5)
         z_event = pm.Normal("z_event", 0.0, 1.0, dims="event_time")
-        theta = eff_mean + sd_event * z_event
+        if event_pooling == "exchangeable":
+            eff_mean = pm.Normal("effect_mean", 0.0, 1.0)
+            theta = eff_mean + pm.HalfNormal("sd_event", 0.5) * z_event
+        else:
+            theta = z_event
         sd_cohort = pm.HalfNormal("sd_cohort", 0.5)
         z_ge = pm.Normal("z_group_time", 0.0, 1.0, dims="group_time")
         tau = theta[e_of_k] + sd_cohort * z_ge
@@ -478,6 +483,7 @@ class BayesianDiDResult(Result):
     cohort_sizes: dict[float, int] = field(default_factory=dict)
     anticipation: int = 0
     placebo: bool = False
+    event_pooling: str = "none"
     n_dropped: int = 0
     dropped_periods: tuple[float, ...] = ()
     draws: int = 0
@@ -511,8 +517,10 @@ class BayesianDiDResult(Result):
     def limitations(self) -> list[str]:
         out = [
             "A Likert score is treated as continuous; floor and ceiling effects are not modelled.",
-            "Effects are partially pooled across cohorts and event times, so sparse cells are "
-            "shrunk towards the event-time mean (by design).",
+            "Cohort effects at the same event time are partially pooled, so a cohort with few "
+            "units is shrunk towards the other cohorts (by design)."
+            + (" Event-time effects are pooled too, which shrinks growing effects towards "
+               "their mean." if self.event_pooling == "exchangeable" else ""),
         ]
         if self.data_shape == "means":
             out.append(
@@ -636,6 +644,7 @@ def bayesian(
     sd: str | None = None,
     anticipation: int = 0,
     placebo: bool = False,
+    event_pooling: str = "none",
     dropna: bool = False,
     draws: int = 1000,
     tune: int = 1000,
@@ -675,6 +684,9 @@ def bayesian(
         (``event_time[-2]``, ... when ``anticipation=0``): each cohort's earlier periods get
         their own unpooled effects relative to the last pre-period, a pre-trend check. Needs a
         comparison cell (never- or not-yet-treated, not a lead) in every period kept.
+    event_pooling : {"none", "exchangeable"}
+        Whether event-time effects share a common mean and SD (see the module docstring).
+        Cohort deviations within an event time are always partially pooled.
     dropna : bool
         Drop rows with missing values (counted in the result) instead of raising.
     draws, tune, chains, target_accept
@@ -699,6 +711,7 @@ def bayesian(
     from .. import bayes
 
     ci_level = v.check_ci_level(ci_level)
+    v.check_choice(event_pooling, "event_pooling", ["none", "exchangeable"])
     for name, val, lo in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1),
                           ("anticipation", anticipation, 0)):
         if isinstance(val, bool) or not isinstance(val, int | np.integer):
@@ -717,7 +730,7 @@ def bayesian(
         placebo=bool(placebo),
     )
     d = _design(cells)
-    model = _build_model(cells, d)
+    model = _build_model(cells, d, event_pooling)
     idata = bayes.sample(model, draws=draws, tune=tune, chains=chains,
                          target_accept=target_accept, rng=rng)
 
@@ -785,6 +798,7 @@ def bayesian(
         cohort_sizes=d.cohort_sizes,
         anticipation=int(anticipation),
         placebo=bool(placebo),
+        event_pooling=event_pooling,
         n_dropped=cells.n_dropped_missing,
         dropped_periods=cells.dropped_periods,
         draws=draws,
