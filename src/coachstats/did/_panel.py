@@ -109,8 +109,8 @@ def cohort_from_treatment(
     if rev.any():
         i = int(np.flatnonzero(rev)[0]) + 1
         raise ValueError(
-            f"treated: treatment reverses (1 then 0) for {unit}={s[unit].iloc[i]!r} at "
-            f"{time}={s[time].iloc[i]!r}; staggered DiD needs treatment that stays on once "
+            f"treated: treatment reverses (1 then 0) for {unit}={_py(s[unit].iloc[i])!r} at "
+            f"{time}={_py(s[time].iloc[i])!r}; staggered DiD needs treatment that stays on once "
             "started (code the unit by its first treated period, or drop it)."
         )
     first = s.loc[s[treated] == 1].groupby(unit)[time].min()
@@ -136,8 +136,9 @@ class Panel:
     balanced: bool
 
 
-def _int_like(x: np.ndarray) -> bool:
-    return bool(np.all(np.isfinite(x)) and np.all(x == np.round(x)))
+def _py(x: Any) -> Any:
+    """Plain Python scalar for messages (no ``np.int64(...)`` reprs)."""
+    return x.item() if hasattr(x, "item") else x
 
 
 def build_panel(
@@ -161,6 +162,8 @@ def build_panel(
     cols |= {f"covariates[{i}]": c for i, c in enumerate(covariates)}
     df0 = v.check_dataframe(data)
     v.require_columns(df0, {"cohort": cohort})
+    if not df0.index.is_unique:
+        df0 = df0.reset_index(drop=True)
     # never-treated may be coded as the never_treated value, missing or infinite
     coh = pd.to_numeric(df0[cohort], errors="coerce") if df0[cohort].dtype == object else df0[
         cohort]
@@ -207,7 +210,7 @@ def build_panel(
     if varies.any():
         i = int(np.flatnonzero(varies)[0])
         raise ValueError(
-            f"cohort: column {cohort!r} changes within {unit}={u_uniq[u_codes[i]]!r}. The "
+            f"cohort: column {cohort!r} changes within {unit}={_py(u_uniq[u_codes[i]])!r}. The "
             "cohort (first treated period) must be constant within a unit; treatment that "
             "switches off again is not supported (see did.cohort_from_treatment)."
         )

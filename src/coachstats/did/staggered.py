@@ -529,7 +529,7 @@ def staggered(
     early = treated_pos[treated_pos - 1 - anticipation < 0]
     if early.size:
         raise ValueError(
-            f"cohort: cohort(s) {[_fmt(times[g]) for g in early]} have no pre-treatment "
+            f"cohort: cohort(s) [{', '.join(_fmt(times[g]) for g in early)}] have no pre-treatment "
             f"period{' before the anticipation window' if anticipation else ''} (first "
             f"period is {_fmt(times[0])}); drop those units or use a later cohort."
         )
