@@ -68,7 +68,7 @@ def test_aggregate_panel_counts_and_means(sim, teams):
 
 
 def test_individual_rows_need_aggregate_and_give_same_answer(sim, fit):
-    with pytest.raises(ValueError, match="duplicated.*aggregate=True"):
+    with pytest.raises(ValueError, match=r"duplicated.*aggregate=True"):
         staggered(sim.data, **COLS, n_boot=0)
     r = staggered(sim.data, **COLS, cluster="manager", aggregate=True, n_boot=299, rng=3)
     assert r.att == pytest.approx(fit.att, rel=1e-12)
@@ -261,7 +261,7 @@ def test_error_cohort_changes_within_unit():
 def test_error_no_controls_names_the_cell():
     df = _toy(cohorts=(3, 4))
     df = df[df["g"] > 0]  # no never-treated
-    with pytest.raises(ValueError, match="no never-treated.*not_yet"):
+    with pytest.raises(ValueError, match=r"no never-treated.*not_yet"):
         staggered(df, "y", "id", "t", "g", n_boot=0)
     with pytest.raises(ValueError, match=r"No control units for ATT\(g=3, t=4\)"):
         staggered(df, "y", "id", "t", "g", control="not_yet", n_boot=0)
