@@ -349,6 +349,16 @@ def test_dropna_counts_dropped_rows(small):
     assert cells.n_obs == len(df) - cells.n_dropped_missing
 
 
+def test_recovery_check_functions_are_picklable_and_match_terms():
+    import pickle
+
+    for fn in (bmod._recovery_generate, bmod._recovery_estimate, bmod._recovery_truth):
+        assert pickle.loads(pickle.dumps(fn)) is fn
+    sim = cs.simulate.engagement_panel(n_managers=12, periods=8, rng=1)
+    keys = list(bmod._recovery_truth(sim))
+    assert keys[0] == "att" and keys[1:] == [f"event_time[{e}]" for e in range(len(keys) - 1)]
+
+
 # --- full-size recovery (slow) ----------------------------------------------------------------
 
 

@@ -807,3 +807,25 @@ def bayesian(
         event_draws=evd,
         idata=idata,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# recovery check (registered by coachstats.did._recovery; module level so joblib can pickle)
+# ---------------------------------------------------------------------------------------
+
+
+def _recovery_generate(rng: RNGLike) -> Any:
+    """The 200-manager, 8-quarter engagement study (generator defaults otherwise)."""
+    from ..simulate import engagement_panel
+
+    return engagement_panel(n_managers=200, periods=8, rng=rng)
+
+
+def _recovery_estimate(data: pd.DataFrame, rng: RNGLike = None) -> BayesianDiDResult:
+    return bayesian(data, outcome="engagement", unit="team", time="quarter",
+                    cohort="coached_from", draws=500, tune=500, chains=2, rng=rng)
+
+
+def _recovery_truth(sim: Any) -> dict[str, float]:
+    """``att`` and ``event_time[e]`` on the observed (Likert-mean) scale."""
+    return {k: val for k, val in sim.truth.terms().items() if not k.startswith("group[")}
