@@ -68,7 +68,7 @@ def aalen_johansen(
     return {"time": ut, "n_risk": y, "n_event": dn, "cif": cif, "se": se, "surv": surv}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompetingRisksResult(Result):
     """Cumulative incidence curves of competing events (e.g. promotion-ready vs exit).
 

@@ -19,7 +19,7 @@ from ._km import km_steps
 PH_TRANSFORMS = ("km", "rank", "identity", "log")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PHCheckResult(Result):
     """Proportional-hazards check: the score test of R ``cox.zph`` and plain advice.
 
@@ -69,7 +69,7 @@ class PHCheckResult(Result):
         return ax
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CoxResult(Result):
     """Fitted Cox proportional-hazards model.
 

@@ -96,7 +96,7 @@ def median_with_ci(steps: pd.DataFrame, p: float = 0.5) -> tuple[float, float, f
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KaplanMeierResult(Result):
     """Kaplan-Meier curves (one per group), their medians and numbers at risk.
 
