@@ -75,6 +75,8 @@ def nice_number(v: Any) -> str:
 
 def _plain(v: Any) -> Any:
     """JSON-ready Python value (NaN and infinities become None)."""
+    if v is pd.NA or v is pd.NaT:
+        return None
     if isinstance(v, Mapping):
         return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
@@ -94,8 +96,6 @@ def _plain(v: Any) -> Any:
         return v
     if isinstance(v, pd.Timestamp | _dt.date):
         return v.isoformat()
-    if v is pd.NA or v is pd.NaT:
-        return None
     return str(v)
 
 
