@@ -399,3 +399,15 @@ def test_rater_agreement_without_rater_ids_counts_rows(ratings):
     n_rows = ratings.groupby(["rater_group", "time"]).size()
     peer = res.to_frame().set_index("term").loc["peer"]
     assert peer["n_raters_pre"] == n_rows[("peer", "pre")]
+
+
+def test_importing_effects_loads_no_heavy_modules():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, coachstats as cs; cs.effects.repeated_measures_d;"
+        "bad=[m for m in ('pymc','pytensor','arviz','matplotlib') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

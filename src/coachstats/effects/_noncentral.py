@@ -77,7 +77,13 @@ def _quad_cdf(t: float, df: float, nc: float) -> float:
 
 
 def nct_cdf(t: float, df: float, nc: float) -> float:
-    """P(T <= t) for T noncentral t(df, nc); never NaN (guarded, see the module note)."""
+    """P(T <= t) for T noncentral t(df, nc); never NaN (guarded, see the module note).
+
+    Examples
+    --------
+    >>> round(nct_cdf(1e4, 1, -1000), 9)   # SciPy's nct.cdf returns NaN here
+    1.0
+    """
     with np.errstate(all="ignore"):
         try:
             p = float(stats.nct.cdf(t, df, nc))

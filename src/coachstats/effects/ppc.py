@@ -33,7 +33,13 @@ from .independent import _levels
 
 
 def morris_variance(d: float, n_t: int, n_c: int, rho: float, hedges: bool = True) -> float:
-    """Morris (2008) eq. 25 sampling variance of d_ppc2 (with the estimate for delta)."""
+    """Morris (2008) eq. 25 sampling variance of d_ppc2 (with the estimate for delta).
+
+    Examples
+    --------
+    >>> round(morris_variance(0.7684, 20, 20, 0.47), 4)
+    0.1157
+    """
     n = n_t + n_c
     if n <= 4:
         raise ValueError(f"the variance of d_ppc2 needs n_T + n_C > 4, got {n}.")

@@ -30,7 +30,13 @@ CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
 
 
 def wilson_interval(k: int, n: int, ci_level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n (Wilson 1927)."""
+    """Wilson score interval for a proportion k/n (Wilson 1927).
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in wilson_interval(3, 10)]
+    [0.1078, 0.6032]
+    """
     if n == 0:
         return math.nan, math.nan
     z = float(stats.norm.ppf(0.5 + ci_level / 2))
