@@ -81,6 +81,9 @@ def test_demo_renders_every_study_and_prints_paths(spec, tmp_path, capsys):
     assert f"tenure: {tmp_path / 'reports' / 'tenure.html'}" in cap.out
     assert "broken: FAILED" in cap.err and "1 of 2 studies failed" in cap.err
     assert (tmp_path / "reports" / "tenure.json").exists()
+    index = (tmp_path / "reports" / "index.html").read_text()
+    assert 'href="tenure.html"' in index and "could not be rendered" in index
+    assert "http" not in index
 
 
 def test_module_entry_point_runs_report(spec, tmp_path):

@@ -208,22 +208,54 @@ def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None =
         print("no studies found (expected studies/<name>/study.toml)", file=sys.stderr)
         return 1
     failed = 0
+    listed: list[dict[str, Any]] = []
     for spec in specs:
         name = spec.parent.name
+        listed.append({"name": name, "error": None, "file": None})
         try:
             html, js = render_study(spec, Path(out) / f"{name}.html", quick=quick,
                                     command=f"coachstats report {spec} --out {name}.html")
         except (StudySpecError, PrivacyError) as e:
             failed += 1
+            listed[-1]["error"] = str(e)
             print(f"{name}: FAILED: {e}", file=sys.stderr)
             continue
         except Exception as e:  # one broken study must not stop the others
             failed += 1
+            listed[-1]["error"] = f"{type(e).__name__}: {e}"
             print(f"{name}: FAILED ({type(e).__name__}): {e}", file=sys.stderr)
             continue
+        listed[-1].update(_index_entry(html, js))
         print(f"{name}: {html}", flush=True)
         for w in _problems(js):
             print(f"{name}: warning: {w}", file=sys.stderr)
+    index = _write_index(Path(out), listed, quick)
+    print(f"index: {index}")
     if failed:
         print(f"{failed} of {len(specs)} studies failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _index_entry(html: Path, js: Path) -> dict[str, Any]:
+    import json
+
+    payload = json.loads(js.read_text(encoding="utf-8"))
+    return {"file": html.name, "title": payload["study"]["title"],
+            "claim": payload["study"]["claim"], "summary": payload["summary"]}
+
+
+def _write_index(out: Path, listed: list[dict[str, Any]], quick: bool) -> Path:
+    """``index.html`` linking every report with its headline numbers."""
+    import datetime as dt
+
+    from .. import __version__
+    from .render import _env
+
+    page = _env().get_template("index.html").render(
+        reports=listed, version=__version__, quick=quick,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
