@@ -245,7 +245,9 @@ class CoxResult(Result):
 def _advice(table: pd.DataFrame, alpha: float) -> list[str]:
     out = []
     for _, r in table.iterrows():
-        if r["term"] == "GLOBAL":
+        if np.isnan(r["p_value"]):
+            out.append("not available on this time scale (e.g. log of a zero duration)")
+        elif r["term"] == "GLOBAL":
             out.append(
                 "no overall evidence against proportional hazards"
                 if r["p_value"] >= alpha
@@ -255,6 +257,8 @@ def _advice(table: pd.DataFrame, alpha: float) -> list[str]:
             out.append("no evidence against a constant hazard ratio")
         else:
             direction = "weakens" if r["rho"] * np.sign(r["beta"]) < 0 else "strengthens"
+            if np.isnan(r["rho"]):
+                direction = "changes"
             out.append(
                 f"hazard ratio {direction} over time: report it as an average, or stratify "
                 "on this term, add a time interaction, or split follow-up"
@@ -412,13 +416,23 @@ def cox(
 
 def _ph_result(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, names: list[str],
                transform: str, s_minus: np.ndarray, alpha: float = 0.05) -> PHCheckResult:
-    z = F.zph(cd, rs, beta, transform, s_minus)
     p = len(beta)
+    if transform == "log" and np.any(cd.t <= 0):
+        # log time is undefined at 0: report the check as unavailable rather than warn
+        z = {"tests": np.full(p, np.nan), "global": np.nan,
+             "scaled": np.full((len(cd.death_idx), p), np.nan), "x": np.full(len(cd.death_idx),
+                                                                             np.nan),
+             "time": cd.t[cd.death_idx]}
+    else:
+        with np.errstate(all="ignore"):
+            z = F.zph(cd, rs, beta, transform, s_minus)
     rows = []
     for j, name in enumerate(names):
         y = z["scaled"][:, j]
-        ok = ~np.isnan(y)
-        rho = float(np.corrcoef(z["x"][ok], y[ok])[0, 1]) if ok.sum() > 2 else np.nan
+        ok = ~np.isnan(y) & ~np.isnan(z["x"])
+        with np.errstate(all="ignore"):
+            rho = (float(np.corrcoef(z["x"][ok], y[ok])[0, 1])
+                   if ok.sum() > 2 and np.ptp(y[ok]) > 0 and np.ptp(z["x"][ok]) > 0 else np.nan)
         rows.append({"term": name, "chisq": z["tests"][j], "df": 1,
                      "p_value": float(stats.chi2.sf(z["tests"][j], 1)), "rho": rho,
                      "beta": float(beta[j])})
