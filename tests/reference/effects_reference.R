@@ -29,6 +29,29 @@ out$lakens <- list(
   d_rm = mean(d) / sd(d) * sqrt(2 * (1 - r)),
   r = r, sd_pre = sd(movie2), sd_post = sd(movie1), J9 = J(9))
 
+# 1b. d_av and d_rm intervals: noncentral t with the Satterthwaite df of the standardizer
+#     (the package's approximation, written out independently here to pin the arithmetic)
+satt <- function(pre, post, kind, level = 0.95) {
+  n <- length(pre); S <- cov(cbind(pre, post)); s11 <- S[1, 1]; s22 <- S[2, 2]; s12 <- S[1, 2]
+  V <- matrix(c(2 * s11^2, 2 * s12^2, 2 * s11 * s12,
+                2 * s12^2, 2 * s22^2, 2 * s22 * s12,
+                2 * s11 * s12, 2 * s22 * s12, s11 * s22 + s12^2), 3, byrow = TRUE) / (n - 1)
+  sd2 <- var(post - pre); r <- s12 / sqrt(s11 * s22)
+  if (kind == "av") {
+    s <- (sqrt(s11) + sqrt(s22)) / 2; g <- c(1 / (4 * sqrt(s11)), 1 / (4 * sqrt(s22)), 0)
+  } else {
+    s <- sqrt(sd2 / (2 * (1 - r)))
+    g <- s / 2 * c(1 / sd2 - r / (2 * s11 * (1 - r)), 1 / sd2 - r / (2 * s22 * (1 - r)),
+                   -2 / sd2 + 1 / (sqrt(s11 * s22) * (1 - r)))
+  }
+  vs <- drop(t(g) %*% V %*% g)
+  nu <- min(max(s^2 / (2 * vs), n - 1), 2 * (n - 1))
+  d <- mean(post - pre) / s; cc <- sqrt(sd2) / (sqrt(n) * s)
+  list(d = d, nu = nu, J = J(nu), g = J(nu) * d, ci = ncp_ci(d / cc, nu, level) * cc)
+}
+out$lakens_av <- satt(movie2, movie1, "av")
+out$lakens_rm <- satt(movie2, movie1, "rm")
+
 # 2. two independent groups: metafor escalc SMD (exact J) + noncentral-t interval
 y1 <- c(5.1, 6.3, 4.8, 7.2, 5.9, 6.6, 5.4, 6.1)
 y0 <- c(4.2, 5.0, 3.9, 5.6, 4.4, 5.3, 4.9, 4.1, 5.2, 4.6)
