@@ -331,3 +331,15 @@ def test_km_curve_that_reaches_zero_matches_r():
     ll = kaplan_meier(d, "t", "e", ci="log-log").steps
     np.testing.assert_allclose(ll["ci_low"], [0.20380926, 0.12573018, 0.01230153, np.nan],
                                rtol=1e-6)
+
+
+def test_event_of_interest_gives_the_cause_specific_analysis(sim, exits):
+    a = cox(sim.data, "months", "event", ["coached"], event_of_interest="exit",
+            cluster="manager").to_frame()
+    b = cox(exits, "months", "exit", ["coached"], cluster="manager").to_frame()
+    pd.testing.assert_frame_equal(a, b)
+    k1 = kaplan_meier(sim.data, "months", "event", event_of_interest="exit").steps
+    k2 = kaplan_meier(exits, "months", "exit").steps
+    pd.testing.assert_frame_equal(k1, k2)
+    with pytest.raises(ValueError, match=r"event_of_interest='exti' does not occur.*'exit'"):
+        kaplan_meier(sim.data, "months", "event", event_of_interest="exti")

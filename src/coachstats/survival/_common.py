@@ -34,9 +34,24 @@ def check_durations(frame: pd.DataFrame, column: str, arg: str = "duration") -> 
     return x
 
 
-def binary_events(frame: pd.DataFrame, column: str, arg: str = "event") -> np.ndarray:
-    """Return a 0/1 event indicator; raise naming the codes that are not 0/1 (or bool)."""
+def binary_events(
+    frame: pd.DataFrame, column: str, arg: str = "event", event_of_interest: Hashable | None = None
+) -> np.ndarray:
+    """Return a 0/1 event indicator; raise naming the codes that are not 0/1 (or bool).
+
+    With ``event_of_interest`` the column may hold any codes: rows with that code are events
+    and every other row is censored (a cause-specific analysis).
+    """
     s = frame[column]
+    if event_of_interest is not None:
+        hit = (s == event_of_interest).to_numpy()
+        if not hit.any():
+            codes = ", ".join(repr(v) for v in pd.unique(s)[:6])
+            raise ValueError(
+                f"event_of_interest={event_of_interest!r} does not occur in column {column!r} "
+                f"(argument {arg}=); its codes are {codes}."
+            )
+        return hit.astype(float)
     if pd.api.types.is_bool_dtype(s):
         return s.to_numpy(dtype=float)
     vals = pd.to_numeric(s, errors="coerce")

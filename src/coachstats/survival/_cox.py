@@ -310,6 +310,7 @@ def cox(
     strata: str | None = None,
     robust: bool | None = None,
     ci_level: float = 0.95,
+    event_of_interest: Any = None,
     dropna: bool = False,
 ) -> CoxResult:
     """Cox proportional-hazards regression.
@@ -337,6 +338,9 @@ def cox(
         ``cluster`` is given.
     ci_level : float
         Level of the Wald intervals (default 0.95).
+    event_of_interest : optional
+        Code in ``event`` counted as the event; all other codes are censored, which gives
+        the cause-specific hazard ratio when events compete (e.g. exit vs promotion).
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
 
@@ -359,9 +363,8 @@ def cox(
     --------
     >>> import coachstats as cs
     >>> sim = cs.simulate.retention(rng=1)
-    >>> exits = sim.data.assign(exit=(sim.data["event"] == "exit").astype(int))
-    >>> fit = cox(exits, duration="months", event="exit", covariates=["coached"],
-    ...           cluster="manager")
+    >>> fit = cox(sim.data, duration="months", event="event", event_of_interest="exit",
+    ...           covariates=["coached"], cluster="manager")
     >>> fit.to_frame()[["term", "hazard_ratio"]].shape
     (1, 2)
     """
@@ -376,7 +379,7 @@ def cox(
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covariates)})
     frame, missing = prepare(data, cols, numeric=["duration"], dropna=dropna)
     t = check_durations(frame, duration)
-    d = binary_events(frame, event)
+    d = binary_events(frame, event, event_of_interest=event_of_interest)
     if d.sum() == 0:
         raise ValueError(f"Column {event!r} (argument event=) has no events; nothing to fit.")
     x, names = _design(frame, covariates)

@@ -247,6 +247,7 @@ def kaplan_meier(
     ci_level: float = 0.95,
     times: Sequence[float] = (),
     min_at_risk: int | None = None,
+    event_of_interest: Hashable | None = None,
     dropna: bool = False,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate of the survival function, optionally by group.
@@ -259,6 +260,7 @@ def kaplan_meier(
         Column with the follow-up time (non-negative).
     event : str
         Column with 1 (event, e.g. voluntary exit) or 0 (censored); booleans also work.
+        With ``event_of_interest`` it may hold any codes (e.g. "exit", "promotion").
     group : str, optional
         Column defining separate curves (e.g. coached vs not).
     ci : {"log", "log-log", "plain"}
@@ -271,6 +273,10 @@ def kaplan_meier(
     min_at_risk : int, optional
         Privacy threshold: curve steps with fewer subjects at risk are dropped from the
         result (reports pass 5). None keeps every step.
+    event_of_interest : optional
+        Code in ``event`` counted as the event; every other code is censored (R
+        ``Surv(time, event == "exit")``). With competing events, 1 - S(t) then overstates the
+        share who had the event: use :func:`competing_risks` for "how many by time t".
     dropna : bool
         Drop rows with missing values (counted in ``missing``) instead of raising.
 
@@ -302,7 +308,7 @@ def kaplan_meier(
         dropna=dropna,
     )
     t = check_durations(frame, duration)
-    d = binary_events(frame, event)
+    d = binary_events(frame, event, event_of_interest=event_of_interest)
     keys = frame[group] if group else pd.Series("all", index=frame.index)
     levels = list(pd.unique(keys)) if group else ["all"]
     try:
