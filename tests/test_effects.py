@@ -411,3 +411,27 @@ def test_importing_effects_loads_no_heavy_modules():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_long_format_matches_wide_and_reports_unpaired(paired):
+    long = pd.concat([
+        pd.DataFrame({"person": paired.index, "wave": "t0", "score": paired["pre"]}),
+        pd.DataFrame({"person": paired.index, "wave": "t1", "score": paired["post"]}),
+    ])
+    wide = repeated_measures_d(paired, "pre", "post", kind="all").to_frame()
+    lng = repeated_measures_d(long, "t0", "t1", kind="all", id="person", time="wave",
+                              value="score").to_frame()
+    pd.testing.assert_frame_equal(wide, lng)
+    unpaired = long.iloc[:-2]  # the last two people lack a post value
+    with pytest.raises(ValueError, match=r"different lengths: 2 'person' value\(s\)"):
+        repeated_measures_d(unpaired, "t0", "t1", id="person", time="wave", value="score")
+    res = repeated_measures_d(unpaired, "t0", "t1", id="person", time="wave", value="score",
+                              dropna=True)
+    assert res.n_dropped == 2 and res.to_frame()["n"].item() == len(paired) - 2
+    with pytest.raises(ValueError, match="one value per occasion"):
+        repeated_measures_d(pd.concat([long, long.head(1)]), "t0", "t1", id="person",
+                            time="wave", value="score")
+    with pytest.raises(ValueError, match="needs a DataFrame and all of id="):
+        repeated_measures_d(long, "t0", "t1", time="wave", value="score")
+    with pytest.raises(ValueError, match="pre='t9' is not a value of column 'wave'"):
+        repeated_measures_d(long, "t9", "t1", id="person", time="wave", value="score")

@@ -45,7 +45,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_choice, check_ci_level, prepare, require_min_count
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    prepare,
+    require_min_count,
+    require_unique_keys,
+)
 from ..results import tidy_frame
 from ._noncentral import hedges_j, ncp_interval
 from ._result import EffectSizeResult
@@ -223,6 +229,34 @@ def _to_array(x: Any, name: str) -> np.ndarray:
     return a
 
 
+def _long_to_wide(
+    df: pd.DataFrame, id_col: str, time: str, value: str, pre: Any, post: Any, dropna: bool
+) -> tuple[pd.DataFrame, int]:
+    """One row per person with columns ``pre`` and ``post`` from long data."""
+    frame, miss = prepare(df, {"id": id_col, "time": time, "value": value}, numeric=["value"],
+                          dropna=dropna)
+    seen = set(frame[time].unique().tolist())
+    for arg, lvl in (("pre", pre), ("post", post)):
+        if lvl not in seen:
+            raise ValueError(f"{arg}={lvl!r} is not a value of column {time!r}; it has "
+                             f"{sorted(seen, key=str)[:10]}.")
+    frame = frame.loc[frame[time].isin([pre, post])]
+    require_unique_keys(frame, [id_col, time], "Each person needs one value per occasion.")
+    wide = frame.pivot(index=id_col, columns=time, values=value)
+    wide = wide.rename(columns={pre: "pre", post: "post"})[["pre", "post"]]
+    incomplete = wide.isna().any(axis=1)
+    if incomplete.any():
+        if not dropna:
+            first = list(wide.index[incomplete][:3])
+            raise ValueError(
+                f"pre and post have different lengths: {int(incomplete.sum())} "
+                f"{id_col!r} value(s) have only one occasion (e.g. {first}). Pass "
+                "dropna=True to drop them (they are counted)."
+            )
+        wide = wide.loc[~incomplete]
+    return wide.reset_index(drop=True), miss.n_dropped + int(incomplete.sum())
+
+
 def repeated_measures_d(
     df: pd.DataFrame | None = None,
     pre: Any = "pre",
@@ -232,6 +266,9 @@ def repeated_measures_d(
     hedges: bool = True,
     ci_level: float = 0.95,
     dropna: bool = False,
+    id: str | None = None,
+    time: str | None = None,
+    value: str | None = None,
 ) -> EffectSizeResult:
     """Standardized pre-to-post change: d_z, d_av or d_rm, with Hedges' correction.
 
@@ -252,6 +289,10 @@ def repeated_measures_d(
         the delta-method variance.
     dropna : bool
         Drop incomplete pairs (and count them) instead of raising.
+    id, time, value : str, optional
+        Long format: one row per person and occasion. ``pre`` and ``post`` are then the
+        values of ``time`` that mark the two occasions; people measured at only one of them
+        raise an error (or are dropped and counted with ``dropna=True``).
 
     Returns
     -------
@@ -272,6 +313,11 @@ def repeated_measures_d(
     ci_level = check_ci_level(ci_level)
     kinds = _as_kinds(kind)
     n_dropped = 0
+    if time is not None or value is not None or id is not None:
+        if df is None or id is None or time is None or value is None:
+            raise ValueError("long format needs a DataFrame and all of id=, time= and value=.")
+        df, n_dropped = _long_to_wide(df, id, time, value, pre, post, dropna)
+        pre, post = "pre", "post"
     if df is None:
         a, b = _to_array(pre, "pre"), _to_array(post, "post")
         if len(a) != len(b):
@@ -293,7 +339,7 @@ def repeated_measures_d(
             raise TypeError("with a DataFrame, pre= and post= must be column names.")
         frame, miss = prepare(df, {"pre": pre, "post": post}, numeric=["pre", "post"],
                               dropna=dropna)
-        n_dropped = miss.n_dropped
+        n_dropped += miss.n_dropped
         a = frame[pre].to_numpy(dtype=float)
         b = frame[post].to_numpy(dtype=float)
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
