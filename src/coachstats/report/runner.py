@@ -309,6 +309,13 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
 _NO_INPUT = object()
 
 
+def _takes(fn: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
 def _typed_args(fn: Any, args: dict[str, Any], where: str) -> dict[str, Any]:
     """Turn TOML tables into the dataclass a parameter is annotated with (e.g. a prior)."""
     import dataclasses
@@ -347,7 +354,8 @@ def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
         raise StudySpecError(f"{where}: {e}") from e
 
 
-def _followups(a: AnalysisSpec, result: Any) -> tuple[FollowUpRun, ...]:
+def _followups(a: AnalysisSpec, result: Any, seed: int, threshold: int
+               ) -> tuple[FollowUpRun, ...]:
     out = []
     for f in a.then:
         where = f"analysis {a.id!r} then {f.method!r}"
@@ -358,12 +366,13 @@ def _followups(a: AnalysisSpec, result: Any) -> tuple[FollowUpRun, ...]:
                 f"{f.method!r}; available: {', '.join(public)}."
             )
         obj = getattr(result, f.method)
+        args = dict(f.args)
         if callable(obj):
-            _check_args(obj, f.args, where, skip_first=False)
-            try:
-                value = obj(**f.args)
-            except (ValueError, TypeError, KeyError) as e:
-                raise StudySpecError(f"{where}: {e}") from e
+            _check_args(obj, args, where, skip_first=False)
+            args = _privacy_args(obj, _typed_args(obj, args, where), threshold, where)
+            if _takes(obj, "rng") and "rng" not in args:
+                args["rng"] = seed
+            value = _call(obj, _NO_INPUT, args, where)
         else:
             if f.args:
                 raise StudySpecError(f"{where}: {f.method!r} is an attribute; it takes no args.")
@@ -371,7 +380,7 @@ def _followups(a: AnalysisSpec, result: Any) -> tuple[FollowUpRun, ...]:
         out.append(FollowUpRun(
             method=f.method, title=f.title or f.method.replace("_", " ").capitalize(),
             value=value, frame_args=f.frame, plot=f.plot, headline=f.headline, rules=f.rules,
-            args=f.args,
+            args=args,
         ))
     return tuple(out)
 
@@ -432,11 +441,7 @@ def run_study(
         _check_args(fn, args, where, skip_first=not no_input)
         args = _typed_args(fn, args, where)
         args = _privacy_args(fn, args, study.min_group_size, where)
-        try:
-            takes_rng = "rng" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):  # pragma: no cover
-            takes_rng = False
-        if takes_rng and "rng" not in args:
+        if _takes(fn, "rng") and "rng" not in args:
             args["rng"] = seed
         first: Any = _NO_INPUT
         n_input: int | None = None
@@ -450,7 +455,7 @@ def run_study(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = _call(fn, first, args, where)
-            follow = _followups(a, result)
+            follow = _followups(a, result, seed, study.min_group_size)
         msgs = tuple(dict.fromkeys(
             f"{w.category.__name__}: {w.message}" for w in caught
             if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)
@@ -463,15 +468,17 @@ def run_study(
             sup = getattr(obj, "suppressions", None)
             if callable(sup):
                 manifest.extend(sup(a.id))
-        for p in PRIVACY_PARAMS:
-            if p in args:
-                what = (f"curve steps and numbers at risk where fewer than {args[p]} remain at "
-                        "risk" if p == "min_at_risk" else
-                        f"estimates for groups of fewer than {args[p]} people")
-                manifest.append(Suppression(
-                    a.id, what, f"{p}={args[p]} passed to {a.estimator}",
-                    "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
-                ))
+        calls = [(a.estimator, args), *((f"{a.estimator} .{f.method}", f.args) for f in follow)]
+        for name, kw in calls:
+            for p in PRIVACY_PARAMS:
+                if p in kw:
+                    what = (f"curve steps and numbers at risk where fewer than {kw[p]} remain "
+                            "at risk" if p == "min_at_risk" else
+                            f"estimates for groups of fewer than {kw[p]} people")
+                    manifest.append(Suppression(
+                        a.id, what, f"{p}={kw[p]} passed to {name}",
+                        "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
+                    ))
     return StudyRun(
         study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),
         manifest=tuple(manifest), id_columns=id_columns,
