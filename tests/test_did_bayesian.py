@@ -78,6 +78,20 @@ def test_import_does_not_load_pymc():
     assert out.stdout.strip() == ""
 
 
+def test_cs_did_bayesian_stays_callable_on_repeated_access():
+    code = (
+        "import coachstats as cs\n"
+        "for _ in range(2):\n"
+        "    try:\n"
+        "        cs.did.bayesian([1], outcome='y', unit='u', time='t', cohort='g')\n"
+        "    except TypeError as e:\n"
+        "        assert 'DataFrame' in str(e), e\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
 # --- the likelihood on cell summaries equals the row-level likelihood -------------------
 
 
