@@ -88,3 +88,16 @@ def test_icc_one_way_anova_by_hand():
     np.testing.assert_allclose(res.variances, [8.0, 3.0], rtol=1e-7)
     assert res.icc1["icc1"].item() == pytest.approx(24 / 33, rel=1e-7)
     assert res.icc2["icc2"].item() == pytest.approx(24 / 27, rel=1e-7)
+
+
+@pytest.mark.reference
+def test_boundary_estimate_of_zero_matches_lme4():
+    # Dyestuff2: lme4 reports a singular fit with batch variance exactly 0
+    df = pd.read_csv(REF / "variance_dyestuff2.csv")
+    ref = LME4["dyestuff2_reml"]
+    res = cs.variance.decompose(df, "Yield", ["Batch"], n_boot=200, rng=1)
+    assert res.variances[0] == 0.0
+    assert res.variances[1] == pytest.approx(ref["variances"]["Residual"], rel=1e-6)
+    assert res.criterion == pytest.approx(ref["deviance_or_reml_criterion"], abs=1e-7)
+    comp = res.components.set_index("level")
+    assert comp.loc["Batch", "ci_low"] == 0.0 and comp.loc["Batch", "ci_high"] > 0
