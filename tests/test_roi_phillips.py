@@ -133,3 +133,16 @@ def test_bad_types_and_columns(three):
 def test_plot_returns_axes(three):
     ax = _fit(three).plot()
     assert "ROI" in ax.get_title()
+
+
+def test_import_roi_does_not_load_pymc():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd, coachstats as cs; cs.roi.phillips;"
+        "cs.roi.phillips(pd.DataFrame({'b': [2.0], 'c': [1.0]}), benefit='b', cost='c');"
+        "bad=[m for m in ('pymc','pytensor','arviz','matplotlib','nutpie') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
