@@ -90,6 +90,9 @@ def test_tidy_frame_has_standard_columns_first():
 def test_interpret_names_its_rule():
     assert str(label(0.39)) == "large, following Funder & Ozer (2019)"
     assert label(-0.6, "cohen1988_d").label == "medium"
+    assert label(0.2, "cohen1988_d", term="d_z").term == "d_z"
+    with pytest.raises(ValueError, match="unknown rule"):
+        label(0.2, "cohen")
     assert label(0.25, "wwc_g").label == "substantively important"
     # WWC improvement index: Phi(0.25) = 0.598706 -> 9.87
     assert improvement_index(0.25) == pytest.approx(9.8706, abs=1e-4)

@@ -35,6 +35,7 @@ class Interpretation:
     label: str
     rule: str
     citation: str
+    term: str | None = None  # the to_frame() row the label describes, when there is one
 
     def __str__(self) -> str:
         return f"{self.label}, following {self.citation}"
@@ -88,20 +89,24 @@ RULES: dict[str, Rule] = {
 DEFAULT_RULE = {"d": "cohen1988_d", "g": "wwc_g", "r": "funder_ozer2019_r", "i2": "higgins2003_i2"}
 
 
-def label(value: float, rule: str | Rule = "funder_ozer2019_r") -> Interpretation:
-    """Label ``|value|`` by a named rule.
+def label(
+    value: float, rule: str | Rule = "funder_ozer2019_r", term: str | None = None
+) -> Interpretation:
+    """Label ``|value|`` by a named rule; ``term`` names the result row it describes.
 
     Examples
     --------
     >>> str(label(0.39, "funder_ozer2019_r"))
     'large, following Funder & Ozer (2019)'
     """
-    r = RULES[rule] if isinstance(rule, str) else rule
     if isinstance(rule, str) and rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; choose one of {sorted(RULES)}.")
+    r = RULES[rule] if isinstance(rule, str) else rule
     a = abs(float(value))
     i = sum(a >= c for c in r.cutoffs)
-    return Interpretation(value=float(value), label=r.labels[i], rule=r.name, citation=r.citation)
+    return Interpretation(
+        value=float(value), label=r.labels[i], rule=r.name, citation=r.citation, term=term
+    )
 
 
 def improvement_index(g: float) -> float:
