@@ -96,3 +96,15 @@ def test_interpret_names_its_rule():
     assert label(0.25, "wwc_g").label == "substantively important"
     # WWC improvement index: Phi(0.25) = 0.598706 -> 9.87
     assert improvement_index(0.25) == pytest.approx(9.8706, abs=1e-4)
+
+
+def test_generator_names_resolve_to_functions_every_time():
+    import coachstats as cs
+    from coachstats.simulate import GENERATORS
+
+    for name, module in GENERATORS.items():
+        assert name != module.lstrip("."), f"{name} shares its module's name"
+        for _ in range(2):
+            assert callable(getattr(cs.simulate, name)) and not isinstance(
+                getattr(cs.simulate, name), type(cs)
+            )

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import coachstats as cs
-from coachstats.simulate.retention import retention, true_cif
+from coachstats.simulate.careers import retention, true_cif
 
 
 def test_same_seed_same_data_and_defaults_are_realistic():

@@ -11,13 +11,14 @@ from typing import Any
 
 from ._base import SimulatedData
 
-# public generator name -> module that defines it (one module per data kind)
+# public generator name -> module that defines it (one module per data kind). A module must
+# not share its generator's name: importing it would bind the package attribute to the module.
 GENERATORS: dict[str, str] = {
     "meta_correlations": ".meta",
     "engagement_panel": ".engagement",
     "roi_program": ".roi",
     "pre_post_360": ".pre_post",
-    "retention": ".retention",
+    "retention": ".careers",
     "hire_performance": ".hires",
 }
 

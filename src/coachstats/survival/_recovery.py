@@ -18,7 +18,7 @@ HORIZON = 24.0
 
 def generate(rng: np.random.Generator) -> SimulatedData:
     """Default retention data (1,000 employees, 150 managers)."""
-    from ..simulate.retention import retention
+    from ..simulate.careers import retention
 
     return retention(rng=rng)
 

@@ -3,12 +3,8 @@ coaching effect, manager frailty and administrative censoring."""
 
 from __future__ import annotations
 
-import inspect
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -209,14 +205,3 @@ def retention(
                   follow_up=follow_up, accrual=accrual, horizons=horizons, **base)
     return SimulatedData(data=data, truth=truth, params=params)
 
-
-class _CallableModule(types.ModuleType):
-    """The generator shares its name with this module; once the module is imported, Python
-    binds ``coachstats.simulate.retention`` to the module, so the module forwards calls."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SimulatedData:
-        return retention(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
-__signature__ = inspect.signature(retention)
