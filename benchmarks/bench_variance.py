@@ -1,7 +1,7 @@
 """Benchmark: coachstats.variance.decompose against lme4's lmer on the same data, same run.
 
 100,000 employees in 10,000 teams under 2,000 managers (unequal team sizes), outcome with
-manager, team and individual variance. Times REML point estimates (coachstats with
+manager, team and individual variance. Times (best of 3) REML point estimates (coachstats with
 ``n_boot=0``; lme4's ``lmer``), the full coachstats call with a 200-replicate parametric
 bootstrap, and prints the variance components of both so agreement is visible. lme4 runs
 through Rscript when installed, otherwise "peer not available".
@@ -42,9 +42,11 @@ R_SCRIPT = r"""
 suppressMessages(library(lme4))
 d <- read.csv(commandArgs(TRUE)[1])
 d$manager <- factor(d$manager); d$team <- factor(d$team)
-t <- system.time(f <- lmer(engagement ~ 1 + (1 | manager) + (1 | team), data = d, REML = TRUE))
+# best of 3 fits, as for coachstats
+t <- min(sapply(1:3, function(i) system.time(
+  f <<- lmer(engagement ~ 1 + (1 | manager) + (1 | team), data = d, REML = TRUE))[["elapsed"]]))
 vc <- as.data.frame(VarCorr(f))
-cat("seconds", t[["elapsed"]], "\n")
+cat("seconds", t, "\n")
 for (i in seq_len(nrow(vc))) cat(ifelse(is.na(vc$grp[i]), "Residual", vc$grp[i]), vc$vcov[i], "\n")
 cat("version", as.character(packageVersion("lme4")), "\n")
 """
@@ -68,9 +70,13 @@ def main() -> int:
     df = make()
     print(f"data: {len(df):,} employees, {df['team'].nunique():,} teams, "
           f"{df['manager'].nunique():,} managers")  # fmt: skip
-    t = time.perf_counter()
-    point = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=0)
-    t_point = time.perf_counter() - t
+    cs.variance.decompose(df.sample(20_000, random_state=0), "engagement", ["manager", "team"],
+                          n_boot=0)  # warm-up
+    t_point = float("inf")
+    for _ in range(3):  # best of 3
+        t = time.perf_counter()
+        point = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=0)
+        t_point = min(t_point, time.perf_counter() - t)
     t = time.perf_counter()
     full = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=200, rng=1)
     t_full = time.perf_counter() - t
