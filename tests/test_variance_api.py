@@ -213,11 +213,3 @@ def test_agreement_errors_and_inferred_scale():
     res = cs.variance.agreement(df, items=["q1", "q2"], group="team")
     assert res.scale == (3.0, 5.0) and any("inferred" in n for n in res.notes)
 
-
-def test_interpret_labels_name_their_rule(fitted):
-    _, res = fitted
-    labels = {i.term: i for i in res.interpret()}
-    assert set(labels) == {"icc1_manager", "icc1_team", "icc2_manager", "icc2_team"}
-    assert "LeBreton & Senter (2008)" in str(labels["icc1_manager"])
-    ag = cs.variance.agreement(likert_team(), items=["q1", "q2"], group="team", scale=(1, 5))
-    assert str(ag.interpret()[0]).startswith("very strong agreement")  # .93
