@@ -547,3 +547,25 @@ def test_a_failing_figure_is_reported_not_hidden(tmp_path, people_csv):
     assert payload["problems"] and "figure could not be drawn" in payload["problems"][0]
     assert "Parts of this report could not be produced" in html
     assert payload["analyses"][0]["table"]  # the numbers are still there
+
+
+@dataclass(frozen=True)
+class Agreement(Result):
+    icc1: float
+
+    def to_frame(self):
+        return tidy_frame([{"term": "icc1", "estimate": self.icc1}])
+
+    def interpret(self):
+        from coachstats.interpret import Interpretation
+
+        # a rule defined by the estimator itself, not registered in coachstats.interpret
+        return [Interpretation(self.icc1, "strong", "lebreton_senter2008_icc1",
+                               "LeBreton & Senter (2008)")]
+
+
+def test_labels_from_rules_outside_the_registry_render_with_their_citation(tmp_path):
+    html_path, js = render([Agreement(0.21)], tmp_path / "r.html")
+    assert "strong, following LeBreton &amp; Senter (2008)" in html_path.read_text()
+    lab = json.loads(js.read_text())["summary"][0]["labels"][0]
+    assert lab["rule"] == "lebreton_senter2008_icc1" and lab["metric"] is None
