@@ -25,9 +25,11 @@ back on the original scale):
 
 Individual rows are reduced to cell sufficient statistics (count, mean, within-cell sum of
 squares) before sampling, which gives the same likelihood as the row-level model (cell means
-``~ Normal(mu, sqrt(sd_cell^2 + sigma^2 / n))``; within-cell squares inform ``sigma``), so a
-200-manager study samples in seconds rather than minutes. Team-period means with counts (and,
-optionally, within-cell SDs) enter the same way.
+``~ Normal(mu, sqrt(sd_cell^2 + sigma^2 / n))``; within-cell squares inform ``sigma``), so
+the cost grows with the number of unit-period cells, not survey rows: a 200-manager,
+8-quarter study (about 25,000-38,000 rows in 3,200-4,800 cells) fits in well under a minute
+on two idle cores, most of it the one-off model compilation. Team-period means with counts
+(and, optionally, within-cell SDs) enter the same way.
 
 Estimands follow Callaway & Sant'Anna (2021): ``att`` averages the treated post-period
 cohort x period effects weighted by cohort size (number of units), like their "simple"
