@@ -213,3 +213,12 @@ def test_agreement_errors_and_inferred_scale():
     res = cs.variance.agreement(df, items=["q1", "q2"], group="team")
     assert res.scale == (3.0, 5.0) and any("inferred" in n for n in res.notes)
 
+
+
+def test_note_when_most_managers_have_one_team():
+    df = nested(n_mgr=30, teams=1, size=6, seed=8)
+    extra = nested(n_mgr=5, teams=2, size=6, seed=9).assign(
+        manager=lambda d: "x" + d["manager"], team=lambda d: "x" + d["team"])
+    res = cs.variance.decompose(pd.concat([df, extra]), "engagement", ["manager", "team"],
+                                n_boot=0)  # fmt: skip
+    assert any("86% of managers have a single team" in n for n in res.notes)

@@ -100,6 +100,7 @@ class VarianceResult(Result):
     err_coef: tuple[np.ndarray, ...] = field(repr=False, compare=False)
     diagnostics: Any = field(default=None, repr=False, compare=False)
     idata: Any = field(default=None, repr=False, compare=False)
+    single_child_share: tuple[float, ...] = ()
 
     # ---------------------------------------------------------------- quantities
     @property
@@ -312,6 +313,13 @@ class VarianceResult(Result):
                 "are this kind of share, not an ICC; it is larger because the variance "
                 f"between people within a {inner} is left out."
             )
+        below = [*self.levels[1:], "person"]
+        for name, sub, share in zip(self.levels, below, self.single_child_share, strict=False):
+            if share >= 0.5:
+                out.append(
+                    f"{share:.0%} of {name}s have a single {sub}: the {name} and {sub} "
+                    "variances are weakly separated, so shares built on them are imprecise."
+                )
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
         if not self.converged and self.method != "bayes":
@@ -467,6 +475,11 @@ def decompose(
     err = tuple(error_coefficients(nd.codes))
     n_groups = tuple(int(c.max()) + 1 for c in nd.codes)
     sizes = tuple(len(nd.y) / k for k in n_groups)
+    children = [*nd.codes[1:], np.arange(len(nd.y))]
+    single = tuple(
+        float((pd.Series(ch).groupby(c).nunique() == 1).mean())
+        for c, ch in zip(nd.codes, children, strict=True)
+    )
     if method == "bayes":
         from .bayesian import fit_bayes
 
@@ -480,6 +493,7 @@ def decompose(
             converged=post.diagnostics.ok, n_dropped=nd.missing.n_dropped,
             interval=f"{ci_level:.0%} equal-tailed posterior intervals; estimates are posterior "
             "means", err_coef=err, diagnostics=post.diagnostics, idata=post.idata,
+            single_child_share=single,
         )  # fmt: skip
     reml = method == "reml"
     design = _nested.build_design(list(nd.codes[::-1]), nd.y, nd.x)
@@ -503,4 +517,5 @@ def decompose(
         draws=draws_, fixed=fixed, n=len(nd.y), n_groups=n_groups, mean_group_size=sizes,
         ci_level=ci_level, criterion=float(fit.criterion[0]), converged=bool(fit.converged[0]),
         n_dropped=nd.missing.n_dropped, interval=interval, err_coef=err,
+        single_child_share=single,
     )  # fmt: skip
