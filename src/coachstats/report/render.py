@@ -597,7 +597,7 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         "study": study, "sections": sections, "summary": summary, "warnings": warnings_,
         "caveats": caveats,
         "provenance": provenance, "manifest": ctx.manifest, "payload": payload,
-        "rules": {r: RULES[r] for r in used_rules}, "quick": run.quick,
+        "rules": {r: RULES[r] for r in used_rules if r in RULES}, "quick": run.quick,
         "min_size": study.min_group_size, "id_columns": run.id_columns, "problems": ctx.problems,
         "scan": {"n_values": len(_scannable(id_values)[0]), "n_skipped": 0},
     }
