@@ -425,7 +425,13 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         frame = obj
     elif hasattr(obj, "to_frame") and callable(obj.to_frame):
         _check_kwargs(obj.to_frame, frame_args, f"{where} frame")
-        frame = obj.to_frame(**frame_args)
+        try:
+            frame = obj.to_frame(**frame_args)
+        except Exception as e:  # without its table the section has no numbers: stop
+            raise StudySpecError(
+                f"{where}: to_frame({', '.join(f'{k}={v!r}' for k, v in frame_args.items())}) "
+                f"failed: {type(e).__name__}: {e}"
+            ) from e
         block["notes"] = _strings(getattr(obj, "notes", []))
         block["assumptions"] = _strings(_call_if(obj, "assumptions"))
         block["limitations"] = _strings(_call_if(obj, "limitations"))
@@ -443,7 +449,11 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         frame = _guard_frame(frame, ctx, analysis, title)
         risky = len(frame) < n_before
         block["table"], block["records"] = _table_block(frame), _records(frame)
-    block["interpretations"] = _interpretations(obj)
+    try:
+        block["interpretations"] = _interpretations(obj)
+    except Exception as e:  # labels are optional; say why they are missing
+        block["interpretations"] = []
+        ctx.problems.append(f"{where}: interpret() failed ({type(e).__name__}: {e})")
     block["headline"] = _headline(frame, headline, default_headline, analysis, title,
                                   block["interpretations"], rules,
                                   _is_bayesian(obj, frame))
