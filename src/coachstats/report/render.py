@@ -104,13 +104,12 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _call_if(obj: Any, name: str) -> Any:
-    v = getattr(obj, name, None)
-    if callable(v):
-        try:
-            return v()
-        except TypeError:
-            return None
-    return v
+    """``obj.name`` (called if it is a method without required arguments), else None."""
+    try:
+        v = getattr(obj, name, None)
+        return v() if callable(v) else v
+    except TypeError:  # a method that needs arguments
+        return None
 
 
 def _strings(v: Any) -> list[str]:
