@@ -181,12 +181,15 @@ def build_panel(
     never = coh.isna() | np.isinf(coh) | (coh == never_treated)
     df, missing = v.prepare(df0, cols, numeric=["outcome", "time", *[
         f"covariates[{i}]" for i in range(len(covariates))]], dropna=dropna)
-    never = never.loc[df.index].to_numpy()
-    coh = coh.loc[df.index].to_numpy()
+    if missing.n_dropped:
+        pos = df0.index.get_indexer(df.index)
+        never, coh = never.to_numpy()[pos], coh.to_numpy()[pos]
+    else:
+        never, coh = never.to_numpy(), coh.to_numpy()
     n_ind = int(df.shape[0])
 
     t_raw = df[time].to_numpy(dtype=float)
-    times = np.unique(t_raw)
+    times = np.sort(pd.unique(t_raw))
     if times.size < 2:
         raise ValueError(f"time: column {time!r} needs at least two distinct periods.")
     u_codes, u_uniq = pd.factorize(df[unit], sort=True)

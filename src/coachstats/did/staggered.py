@@ -395,22 +395,34 @@ def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float) -> float:
 # ---------------------------------------------------------------------------------------
 
 
-def _mammen(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
-    s5 = np.sqrt(5.0)
-    p = (s5 + 1) / (2 * s5)
-    u = rng.random(size, dtype=np.float32)
-    return np.where(u < p, np.float32((1 - s5) / 2), np.float32((1 + s5) / 2))
+#: Mammen's two-point distribution with its probability rounded to a 16-bit threshold; the
+#: two values are solved for that probability so the weights have mean 0 and variance 1
+#: exactly (the third moment is 1 to within 1e-4).
+_P16 = 47421  # round(65536 * (sqrt(5) + 1) / (2 sqrt(5)))
+_PM = _P16 / 65536
+_LOW = -np.sqrt((1 - _PM) / _PM)
+_HIGH = np.sqrt(_PM / (1 - _PM))
 
 
 def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
                          rng: np.random.Generator, chunk: int = 128) -> np.ndarray:
-    """Draws of ``(1/n) sum_c v_c zc_c`` with Mammen weights ``v_c`` (``zc``: cluster sums
-    of influence functions). Chunked and in float32 to bound memory."""
-    zc32 = zc.astype(np.float32)
+    """Draws of ``(1/n) sum_c v_c zc_c`` with Mammen-type weights ``v_c`` (``zc``: cluster
+    sums of influence functions, clusters x columns).
+
+    ``v = low + (high - low) * B`` with ``B`` Bernoulli, so each draw is
+    ``low * colsum(zc) + (high - low) * B @ zc``: random 16-bit integers are compared with a
+    threshold (no floating-point uniforms) and the product runs in float32, chunk by chunk,
+    which bounds memory at about ``6 * chunk * clusters`` bytes.
+    """
+    zc32 = np.ascontiguousarray(zc, dtype=np.float32)
+    base = _LOW * zc.sum(axis=0)
+    nc = zc.shape[0]
     out = np.empty((n_boot, zc.shape[1]))
     for s in range(0, n_boot, chunk):
         b = min(chunk, n_boot - s)
-        out[s:s + b] = (_mammen(rng, (b, zc.shape[0])) @ zc32) / n
+        bits = np.frombuffer(rng.bytes(2 * b * nc), dtype=np.uint16).reshape(b, nc)
+        hits = (bits < _P16).view(np.uint8).astype(np.float32)
+        out[s:s + b] = (base + (_HIGH - _LOW) * (hits @ zc32)) / n
     return out
 
 
@@ -541,20 +553,35 @@ def staggered(
     cells = _cells(p, control, anticipation, base_period)
     est_fn = ESTIMATORS[method]
     K = len(cells)
-    IF = np.zeros((n, K))
+    coh_vals = times[treated_pos]
+    ng = treated_pos.size
+    # Z: one row per cell influence function, then cohort indicators minus cohort shares
+    # (the influence functions of the estimated aggregation weights); rows are contiguous
+    Z = np.zeros((K + ng, n))
     att = np.empty(K)
     n_t = np.empty(K, dtype=np.int64)
     n_c = np.empty(K, dtype=np.int64)
     never = G < 0
-    obs = ~np.isnan(p.y)
+    yT = np.ascontiguousarray(p.y.T)  # periods x units
+    obsT = ~np.isnan(yT)
+    is_g = {int(g): G == g for g in treated_pos}
+    fast = p.balanced and p.covariates is None
+    if fast:  # balanced, no covariates: float indicators, no per-cell masks
+        f_never = never.astype(float)
+        f_g = {g: m.astype(float) for g, m in is_g.items()}
     for k, (g, t, b) in enumerate(cells):
-        both = obs[:, t] & obs[:, b]
-        tr = (G == g) & both
-        if control == "never":
-            ct = never & both
+        if fast:
+            both = None
+            tr = is_g[g]
+            ct = never if control == "never" else never | (G > max(t, b) + anticipation)
         else:
-            ct = (never | (G > max(t, b) + anticipation)) & both
-        n_t[k], n_c[k] = tr.sum(), ct.sum()
+            both = obsT[t] & obsT[b]
+            tr = is_g[g] & both
+            if control == "never":
+                ct = never & both
+            else:
+                ct = (never | (G > max(t, b) + anticipation)) & both
+        n_t[k], n_c[k] = np.count_nonzero(tr), np.count_nonzero(ct)
         if n_t[k] == 0 or n_c[k] == 0:
             who = "treated units" if n_t[k] == 0 else "control units"
             raise ValueError(
@@ -564,40 +591,51 @@ def staggered(
                    "never-treated units." if control == "not_yet" and n_c[k] == 0 else
                    "; check which units are observed in both periods.")
             )
-        dy = p.y[:, t] - p.y[:, b]
-        if p.covariates is None:
-            m1 = dy[tr].mean()
-            m0 = dy[ct].mean()
+        dy = yT[t] - yT[b]
+        if fast:
+            ft = f_g[g]
+            fc = f_never if control == "never" else ct.astype(float)
+            m1 = np.einsum("i,i->", ft, dy) / n_t[k]
+            m0 = np.einsum("i,i->", fc, dy) / n_c[k]
             att[k] = m1 - m0
-            IF[tr, k] = (dy[tr] - m1) * (n / n_t[k])
-            IF[ct, k] = -(dy[ct] - m0) * (n / n_c[k])
+            # IF = s1 (dy - m1) on treated, -s0 (dy - m0) on controls
+            s1, s0 = n / n_t[k], n / n_c[k]
+            w = ft * s1 - fc * s0
+            Z[k] = w * dy - (ft * (s1 * m1) - fc * (s0 * m0))
+        elif p.covariates is None:
+            dy = np.where(both, dy, 0.0)
+            m1 = np.einsum("i,i->", tr.astype(float), dy) / n_t[k]
+            m0 = np.einsum("i,i->", ct.astype(float), dy) / n_c[k]
+            att[k] = m1 - m0
+            Z[k] = np.where(tr, (dy - m1) * (n / n_t[k]), 0.0) - np.where(
+                ct, (dy - m0) * (n / n_c[k]), 0.0)
         else:
             sub = tr | ct
             x = p.covariates[sub, b, :]
             if np.isnan(x).any():
                 raise ValueError(f"covariates: missing at base period {_fmt(times[b])} for "
                                  "some units; fill them or pass dropna=True.")
-            xi = np.column_stack([np.ones(sub.sum()), x])
+            xi = np.column_stack([np.ones(np.count_nonzero(sub)), x])
             d = tr[sub].astype(float)
             if np.linalg.matrix_rank(xi) < xi.shape[1]:
                 raise ValueError(f"covariates are collinear within ATT(g={_fmt(times[g])}, "
                                  f"t={_fmt(times[t])}); drop redundant ones.")
             att[k], inf = est_fn(dy[sub], d, xi)
-            IF[sub, k] = inf * (n / sub.sum())
-    # cohort shares and their indicator columns (weights' influence functions)
-    coh_vals = times[treated_pos]
-    ind = (G[:, None] == treated_pos[None, :]).astype(float)
-    pg = ind.mean(axis=0)
-    Z = np.hstack([IF, ind - pg])
+            Z[k, sub] = inf * (n / np.count_nonzero(sub))
+    pg = np.empty(ng)
+    for j, g in enumerate(treated_pos):
+        pg[j] = np.count_nonzero(is_g[int(g)]) / n
+        Z[K + j] = is_g[int(g)] - pg[j]
     if cluster is not None:
-        Zc = np.zeros((p.n_clusters, Z.shape[1]))
-        np.add.at(Zc, p.cluster, Z)
+        Zc = np.stack([np.bincount(p.cluster, weights=row, minlength=p.n_clusters)
+                       for row in Z])
     else:
         Zc = Z
-    cov = Zc.T @ Zc / n**2
+    # einsum, not BLAS: a 30 x 100,000 Gram product is slow in threaded BLAS on busy hosts
+    cov = np.einsum("ik,jk->ij", Zc, Zc, optimize=False) / n**2
     draws = None
     if n_boot:
-        draws = multiplier_bootstrap(Zc, n, int(n_boot), as_generator(rng))
+        draws = multiplier_bootstrap(Zc.T, n, int(n_boot), as_generator(rng))
     z = stats.norm.ppf(0.5 + ci_level / 2)
     se = np.sqrt(np.diag(cov)[:K])
     cg = times[[c[0] for c in cells]]

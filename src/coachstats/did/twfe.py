@@ -41,6 +41,11 @@ SE_CONVENTION = ("CR1: G/(G-1)*(N-1)/(N-K), K = slopes + periods (unit effects n
 # ---------------------------------------------------------------------------------------
 
 
+def _gram(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a.T @ b`` for tall, skinny matrices without threaded BLAS (slow on busy hosts)."""
+    return np.einsum("ki,kj->ij", a, b, optimize=False)
+
+
 def _demean(x: np.ndarray, obs: np.ndarray, tol: float = 1e-13, max_iter: int = 10_000
             ) -> np.ndarray:
     """Two-way within transformation of ``x`` (units x periods [x k]) over observed cells,
@@ -78,14 +83,14 @@ def _fit_twfe(p: Panel, X: np.ndarray) -> _Fit:
     k = X.shape[2]
     xm = Xd[obs]  # (N, k)
     ym = yd[obs]
-    xtx = xm.T @ xm
+    xtx = _gram(xm, xm)
     if np.linalg.matrix_rank(xtx) < k:
         raise ValueError("TWFE: the treatment indicators are collinear with the unit and "
                          "period effects (e.g. an event time observed for no unit, or no "
                          "never/late-treated comparison); narrow the window.")
     xtx_inv = np.linalg.inv(xtx)
-    beta = xtx_inv @ (xm.T @ ym)
-    u = yd - Xd @ beta
+    beta = xtx_inv @ _gram(xm, ym[:, None])[:, 0]
+    u = yd - np.einsum("utk,k->ut", Xd, beta)
     u = np.where(obs, u, 0.0)
     su = (Xd * u[..., None]).sum(axis=1)  # per-unit scores (n_u, k)
     sc = np.zeros((p.n_clusters, k))
@@ -94,7 +99,7 @@ def _fit_twfe(p: Panel, X: np.ndarray) -> _Fit:
     N = int(obs.sum())
     K = k + p.times.size
     adj = G / (G - 1) * (N - 1) / (N - K)
-    V = adj * xtx_inv @ (sc.T @ sc) @ xtx_inv
+    V = adj * xtx_inv @ _gram(sc, sc) @ xtx_inv
     return _Fit(coef=beta, vcov=V, n_obs=N, n_clusters=G, dof_resid=G - 1)
 
 
