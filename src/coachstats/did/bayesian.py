@@ -526,6 +526,13 @@ class BayesianDiDResult(Result):
             + (" Event-time effects are pooled too, which shrinks growing effects towards "
                "their mean." if self.event_pooling == "exchangeable" else ""),
         ]
+        if self.data_shape == "individual":
+            out.append(
+                "When the same people answer in several periods, stable person differences "
+                "inflate the within-cell spread but cancel over time, so intervals are "
+                "conservative; with a person id, unit='<person column>' models person "
+                "intercepts instead."
+            )
         if self.data_shape == "means":
             out.append(
                 "Without within-cell SDs, individual and cell-level variance are separated only "
