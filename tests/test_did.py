@@ -321,3 +321,23 @@ def test_error_event_study_window_and_two_by_two_coding():
         cs.did.two_by_two(df, "y", "g", "t")
     with pytest.raises(ValueError, match="balanced"):
         cs.did.bacon_decomposition(df.iloc[1:], "y", "id", "t", "g")
+
+
+def test_repeated_cross_sections_match_panel_on_balanced_data_and_manual_means(sim):
+    df = _toy(n_units=90, periods=5)
+    pan = staggered(df, "y", "id", "t", "g", n_boot=0)
+    rc = staggered(df, "y", "id", "t", "g", panel=False, n_boot=0)
+    # balanced, one row per unit and period: difference of means = mean of differences
+    assert rc.att == pytest.approx(pan.att, rel=1e-10)
+    assert not rc.panel and any("Repeated cross-sections" in n for n in rc.notes)
+    d = sim.data
+    r = staggered(d, **COLS, cluster="manager", panel=False, n_boot=199, rng=1)
+    m = d.groupby(["coached_from", "quarter"])["engagement"].mean()
+    manual = (m[(4, 5)] - m[(4, 3)]) - (m[(0, 5)] - m[(0, 3)])
+    cell = r.group_time.set_index(["cohort", "time"]).loc[(4, 5)]
+    assert cell["estimate"] == pytest.approx(manual, rel=1e-10)
+    assert cell["n_treated"] == int(((d["coached_from"] == 4) & (d["quarter"] == 5)).sum())
+    assert r.n_clusters == d["manager"].nunique()
+    assert r.aggregate("dynamic").crit_uniform > 1.96
+    with pytest.raises(ValueError, match="panel=False"):
+        staggered(d, **COLS, panel=False, covariates=["employee"], n_boot=0)

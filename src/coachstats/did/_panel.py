@@ -134,6 +134,7 @@ class Panel:
     aggregated: bool
     n_individual_rows: int
     balanced: bool
+    rows: dict[str, np.ndarray] | None = None  # per-row arrays (repeated cross-sections)
 
 
 def _py(x: Any) -> Any:
@@ -153,6 +154,7 @@ def build_panel(
     covariates: Sequence[str] | None = None,
     aggregate: bool = False,
     dropna: bool = False,
+    keep_rows: bool = False,
 ) -> Panel:
     """Validate long data and pivot it to arrays (vectorised; no per-cell loops)."""
     covariates = list(covariates or [])
@@ -266,4 +268,6 @@ def build_panel(
         covariate_names=tuple(covariates), n_rows=int(np.count_nonzero(counts)),
         n_dropped=missing.n_dropped, aggregated=aggregated, n_individual_rows=n_ind,
         balanced=bool((counts > 0).all()),
+        rows=({"y": yv, "t": t_pos, "g": cpos_row.astype(np.int64),
+               "cluster": cl_unit[u_codes].astype(np.int64)} if keep_rows else None),
     )

@@ -49,6 +49,12 @@ def estimate_simple(data: pd.DataFrame) -> pd.DataFrame:
     return res.to_frame().iloc[:1]
 
 
+def estimate_rc(data: pd.DataFrame) -> pd.DataFrame:
+    """Simple ATT from individual rows as repeated cross-sections, clustered by manager."""
+    res = staggered(data, **COLS, cluster="manager", panel=False, n_boot=0)
+    return res.to_frame().iloc[:1]
+
+
 def estimate_twfe(data: pd.DataFrame) -> pd.DataFrame:
     """Static TWFE on team means, CR1 by manager, relabelled as an estimate of ``att``."""
     f = twfe(data, **COLS, cluster="manager", aggregate=True).to_frame()
@@ -110,6 +116,12 @@ CHECKS: dict[str, RecoveryCheck] = {
         estimate_fn=estimate_simple, generate_fn=generate_growing, truth=truth_att,
         default_reps=200,
         description="Callaway-Sant'Anna simple ATT when effects grow 0.12 per quarter.",
+    ),
+    "did_staggered_rc_engagement": RecoveryCheck(
+        estimate_fn=estimate_rc, generate_fn=generate, truth=truth_att, default_reps=200,
+        description="Callaway-Sant'Anna on individual survey rows as repeated "
+                    "cross-sections (row-weighted; its weights equal the team weights in "
+                    "expectation), clustered by manager.",
     ),
     "did_twfe_growing_effects": RecoveryCheck(
         estimate_fn=estimate_twfe, generate_fn=generate_growing, truth=truth_att,

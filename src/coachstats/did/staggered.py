@@ -139,6 +139,7 @@ class StaggeredResult(Result):
     covariates: tuple[str, ...]
     aggregated: bool
     n_individual_rows: int
+    panel: bool
     balanced: bool
     n_dropped: int
     # linear representation for aggregations: coefficients -> covariance and draws
@@ -184,7 +185,9 @@ class StaggeredResult(Result):
             f"{self.method.upper()} estimator, controls: "
             f"{'never treated' if self.control == 'never' else 'not yet treated'}, "
             f"base period: {self.base_period}, anticipation: {self.anticipation}.",
-            f"{self.n_units} units in {self.n_clusters} clusters"
+            (f"{self.n_units} units" if self.panel else
+             f"Repeated cross-sections: {self.n_units} rows")
+            + f" in {self.n_clusters} clusters"
             + (f" ({self.cluster})" if self.cluster else " (units)") + ".",
             "Standard errors: analytic influence function"
             + (f"; uniform bands: multiplier bootstrap, {self.n_boot} draws, clustered by "
@@ -426,6 +429,34 @@ def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
     return out
 
 
+def _rc_cells(p: Panel, cells: list[tuple[int, int, int]], control: str, anticipation: int,
+              Z: np.ndarray, att: np.ndarray, n_t: np.ndarray, n_c: np.ndarray) -> None:
+    """Repeated cross-sections: ``ATT(g,t) = (A - B) - (C - D)`` from four row means
+    (cohort g at t and at the base period b; controls at t and at b); fills ``Z``."""
+    y, tr_, gr = p.rows["y"], p.rows["t"], p.rows["g"]
+    n = y.size
+    never = gr < 0
+    times = p.times
+    for k, (g, t, b) in enumerate(cells):
+        ctrl = never if control == "never" else never | (gr > max(t, b) + anticipation)
+        at_t, at_b = tr_ == t, tr_ == b
+        parts = [((gr == g) & at_t, 1.0), ((gr == g) & at_b, -1.0), (ctrl & at_t, -1.0),
+                 (ctrl & at_b, 1.0)]
+        counts = [int(np.count_nonzero(m)) for m, _ in parts]
+        if min(counts) == 0:
+            which = ["cohort at t", "cohort at the base period", "controls at t",
+                     "controls at the base period"][counts.index(0)]
+            raise ValueError(f"No rows for ATT(g={_fmt(times[g])}, t={_fmt(times[t])}): "
+                             f"{which} (base period {_fmt(times[b])}, control='{control}').")
+        est = 0.0
+        for (m, sign), c in zip(parts, counts, strict=True):
+            mu = float(np.einsum("i,i->", m.astype(float), y)) / c
+            est += sign * mu
+            Z[k] += np.where(m, sign * (y - mu) * (n / c), 0.0)
+        att[k] = est
+        n_t[k], n_c[k] = counts[0], counts[2]
+
+
 def _cells(p: Panel, control: str, anticipation: int, base_period: str
            ) -> list[tuple[int, int, int]]:
     """(cohort position, period position, base position) of every cell."""
@@ -464,6 +495,7 @@ def staggered(
     n_boot: int = 999,
     ci_level: float = 0.95,
     aggregate: bool = False,
+    panel: bool = True,
     dropna: bool = False,
     rng: RNGLike = None,
 ) -> StaggeredResult:
@@ -499,6 +531,10 @@ def staggered(
     aggregate : bool
         Average several rows per unit and period (individual survey answers) to cell means
         first; the result says so.
+    panel : bool
+        ``False``: treat rows as repeated cross-sections (e.g. individual survey answers
+        when people come and go): each ``ATT(g, t)`` compares four cell means of rows, and
+        rows are clustered by ``cluster`` (default: ``unit``, e.g. team). No covariates.
     dropna : bool
         Drop rows with missing values (counted in the result) instead of raising.
     rng : int, Generator or None
@@ -529,11 +565,14 @@ def staggered(
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
     if 0 < n_boot < 99:
         raise ValueError(f"n_boot={n_boot} is too few for a uniform band; use >= 99 (or 0).")
+    if not panel and covariates:
+        raise ValueError("covariates: not supported with panel=False (repeated "
+                         "cross-sections); use panel data or drop the covariates.")
     p = build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                     never_treated=never_treated, cluster=cluster, covariates=covariates,
-                    aggregate=aggregate, dropna=dropna)
+                    aggregate=aggregate or not panel, dropna=dropna, keep_rows=not panel)
     G = p.cohort_pos
-    n = G.size
+    n = G.size if panel else p.rows["y"].size
     times = p.times
     treated_pos = np.unique(G[G >= 0])
     if treated_pos.size == 0:
@@ -562,14 +601,17 @@ def staggered(
     n_t = np.empty(K, dtype=np.int64)
     n_c = np.empty(K, dtype=np.int64)
     never = G < 0
+    if not panel:
+        _rc_cells(p, cells, control, anticipation, Z, att, n_t, n_c)
+        Gr = p.rows["g"]
+    is_g = {int(g): (G if panel else Gr) == g for g in treated_pos}
     yT = np.ascontiguousarray(p.y.T)  # periods x units
     obsT = ~np.isnan(yT)
-    is_g = {int(g): G == g for g in treated_pos}
     fast = p.balanced and p.covariates is None
     if fast:  # balanced, no covariates: float indicators, no per-cell masks
         f_never = never.astype(float)
         f_g = {g: m.astype(float) for g, m in is_g.items()}
-    for k, (g, t, b) in enumerate(cells):
+    for k, (g, t, b) in enumerate(cells if panel else []):
         if fast:
             both = None
             tr = is_g[g]
@@ -626,7 +668,11 @@ def staggered(
     for j, g in enumerate(treated_pos):
         pg[j] = np.count_nonzero(is_g[int(g)]) / n
         Z[K + j] = is_g[int(g)] - pg[j]
-    if cluster is not None:
+    if not panel:
+        codes = p.rows["cluster"]
+        Zc = np.stack([np.bincount(codes, weights=row, minlength=codes.max() + 1)
+                       for row in Z])
+    elif cluster is not None:
         Zc = np.stack([np.bincount(p.cluster, weights=row, minlength=p.n_clusters)
                        for row in Z])
     else:
@@ -654,12 +700,14 @@ def staggered(
         gt["std_error_boot"] = se_b
         gt["ci_low_uniform"] = att - crit * se_b
         gt["ci_high_uniform"] = att + crit * se_b
+    n_cl = (int(p.rows["cluster"].max()) + 1) if not panel else int(p.n_clusters)
     res = StaggeredResult(
         group_time=gt, att=np.nan, std_error=np.nan, ci_low=np.nan, ci_high=np.nan,
         ci_level=ci_level, control=control, method=method, anticipation=int(anticipation),
-        base_period=base_period, n_units=int(n), n_clusters=int(p.n_clusters),
+        base_period=base_period, n_units=int(n), n_clusters=n_cl,
         n_boot=int(n_boot), cluster=cluster, covariates=p.covariate_names,
-        aggregated=p.aggregated, n_individual_rows=p.n_individual_rows, balanced=p.balanced,
+        aggregated=p.aggregated and panel, n_individual_rows=p.n_individual_rows,
+        panel=bool(panel), balanced=p.balanced or not panel,
         n_dropped=p.n_dropped, _cov=cov, _draws=draws, _pg=pg, _cohorts=coh_vals,
         _times=times, _cell_g=cg, _cell_t=ct_,
     )
