@@ -38,6 +38,15 @@ def test_twfe_biased_under_growing_effects_while_staggered_is_not():
     assert st["coverage"] > tw["coverage"]
 
 
+def test_repeated_cross_sections_fast():
+    n = 40
+    c = CHECKS["did_staggered_rc_engagement"]
+    f = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=n, rng=8).to_frame()
+    row = f.iloc[0]
+    assert abs(row["bias"]) < 3 * row["bias_mcse"] + 0.002
+    _assert_coverage(row["coverage"], n)
+
+
 @pytest.mark.slow
 def test_simple_att_and_uniform_band_full():
     # default design: 120 managers, ~20 per cohort. The extreme event times rest on one
@@ -61,7 +70,8 @@ def test_uniform_band_reaches_nominal_with_more_clusters():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["did_staggered_engagement", "did_staggered_growing_effects"])
+@pytest.mark.parametrize("name", ["did_staggered_engagement", "did_staggered_growing_effects",
+                                  "did_staggered_rc_engagement"])
 def test_registered_checks_full(name):
     c = CHECKS[name]
     f = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=300, rng=3).to_frame()
