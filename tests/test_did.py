@@ -341,3 +341,12 @@ def test_repeated_cross_sections_match_panel_on_balanced_data_and_manual_means(s
     assert r.aggregate("dynamic").crit_uniform > 1.96
     with pytest.raises(ValueError, match="panel=False"):
         staggered(d, **COLS, panel=False, covariates=["employee"], n_boot=0)
+
+
+def test_interpret_labels_att_in_outcome_sd_units(fit, sim):
+    labs = fit.interpret()
+    assert [lab.rule for lab in labs] == ["cohen1988_d", "wwc_g"]
+    assert labs[0].value == pytest.approx(fit.att / fit.outcome_sd)
+    r = staggered(sim.data, **COLS, aggregate=True, n_boot=0)
+    assert r.outcome_sd == pytest.approx(sim.data["engagement"].std())
+    assert fit.interpret(sd=1.0)[0].value == pytest.approx(fit.att)

@@ -135,6 +135,7 @@ class Panel:
     n_individual_rows: int
     balanced: bool
     rows: dict[str, np.ndarray] | None = None  # per-row arrays (repeated cross-sections)
+    outcome_sd: float = float("nan")  # SD of the outcome over the input rows
 
 
 def _py(x: Any) -> Any:
@@ -268,6 +269,7 @@ def build_panel(
         covariate_names=tuple(covariates), n_rows=int(np.count_nonzero(counts)),
         n_dropped=missing.n_dropped, aggregated=aggregated, n_individual_rows=n_ind,
         balanced=bool((counts > 0).all()),
+        outcome_sd=float(np.std(yv, ddof=1)) if yv.size > 1 else float("nan"),
         rows=({"y": yv, "t": t_pos, "g": cpos_row.astype(np.int64),
                "cluster": cl_unit[u_codes].astype(np.int64)} if keep_rows else None),
     )

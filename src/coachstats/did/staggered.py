@@ -142,6 +142,7 @@ class StaggeredResult(Result):
     panel: bool
     balanced: bool
     n_dropped: int
+    outcome_sd: float = float("nan")
     # linear representation for aggregations: coefficients -> covariance and draws
     _cov: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _draws: np.ndarray | None = field(repr=False, compare=False, default=None)
@@ -366,13 +367,16 @@ class StaggeredResult(Result):
         return self.aggregate("dynamic").plot(ax=ax, **kwargs)
 
     def interpret(self, sd: float | None = None) -> list[Any]:
-        """Label the simple ATT as a standardised effect when ``sd`` (outcome SD) is given
-        (Cohen 1988)."""
+        """Label the simple ATT in SD units of the outcome (Cohen 1988; WWC improvement
+        index rule). ``sd`` defaults to the SD of the outcome over the input rows
+        (individual answers when they were averaged)."""
         from ..interpret import label
 
-        if sd is None or not sd > 0:
+        sd = self.outcome_sd if sd is None else float(sd)
+        if not np.isfinite(sd) or sd <= 0:
             return []
-        return [label(self.att / sd, "cohen_d")]
+        d = self.att / sd
+        return [label(d, "cohen1988_d", term="att"), label(d, "wwc_g", term="att")]
 
 
 def _fmt(x: Any) -> str:
@@ -708,8 +712,8 @@ def staggered(
         n_boot=int(n_boot), cluster=cluster, covariates=p.covariate_names,
         aggregated=p.aggregated and panel, n_individual_rows=p.n_individual_rows,
         panel=bool(panel), balanced=p.balanced or not panel,
-        n_dropped=p.n_dropped, _cov=cov, _draws=draws, _pg=pg, _cohorts=coh_vals,
-        _times=times, _cell_g=cg, _cell_t=ct_,
+        n_dropped=p.n_dropped, outcome_sd=p.outcome_sd, _cov=cov, _draws=draws, _pg=pg,
+        _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
     )
     simple = res.aggregate("simple")
     object.__setattr__(res, "att", simple.estimate)
