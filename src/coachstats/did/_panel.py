@@ -114,7 +114,10 @@ def cohort_from_treatment(
             "started (code the unit by its first treated period, or drop it)."
         )
     first = s.loc[s[treated] == 1].groupby(unit)[time].min()
-    return df[unit].map(first).fillna(never_treated).rename("cohort")
+    out = df[unit].map(first).fillna(never_treated)
+    if pd.api.types.is_integer_dtype(df[time]) and isinstance(never_treated, int | np.integer):
+        out = out.astype(np.int64)
+    return out.rename("cohort")
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,7 @@ def two_by_two(
     >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5],
     ...                    "g": [0, 0, 1, 1] * 2, "p": [0, 1] * 4})
     >>> two_by_two(df, "y", "g", "p").estimate
-    2.0
+    2.5
     """
     ci_level = v.check_ci_level(ci_level)
     df, _ = v.prepare(data, {"outcome": outcome, "group": group, "post": post,
