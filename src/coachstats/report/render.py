@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import __version__
 from ..interpret import RULES, improvement_index, label
-from ..results import _fmt
+from ..results import FRAME_COLUMNS, _fmt
 from .privacy import PrivacyError, Suppression, _scannable, scan_for_identifiers
 from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
@@ -254,16 +254,14 @@ def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd
     return frame
 
 
-_COUNT = re.compile(r"^(n|k|df|count|events?|n_.*|.*_n|.*_count)$")
-
-
 def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as shown in HTML: empty columns left out, whole-number counts as integers."""
     keep = [c for c in frame.columns if not frame[c].isna().all()] or list(frame.columns)
     shown = frame.loc[:, keep].head(MAX_HTML_ROWS).copy()
     for c in shown.columns:
         col = shown[c]
-        if _COUNT.match(str(c)) and pd.api.types.is_float_dtype(col):
+        # counts, periods, cohorts: whole numbers shown without decimals
+        if str(c) not in FRAME_COLUMNS and pd.api.types.is_float_dtype(col):
             vals = col.dropna()
             if len(vals) and np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)):
                 shown[c] = col.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
