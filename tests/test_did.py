@@ -350,3 +350,23 @@ def test_interpret_labels_att_in_outcome_sd_units(fit, sim):
     r = staggered(sim.data, **COLS, aggregate=True, n_boot=0)
     assert r.outcome_sd == pytest.approx(sim.data["engagement"].std())
     assert fit.interpret(sd=1.0)[0].value == pytest.approx(fit.att)
+
+
+def test_balance_e_keeps_the_same_cohorts_at_every_event_time(fit):
+    full = fit.aggregate("dynamic").to_frame().set_index("term")
+    bal = fit.aggregate("dynamic", balance_e=2).to_frame().set_index("term")
+    # cohorts 3..6 in 8 quarters: cohort 6 reaches event time 2, so all four stay; event
+    # times above 2 are dropped
+    assert "event_time[3]" not in bal.index and "event_time[2]" in bal.index
+    assert bal.loc["event_time[1]", "estimate"] == pytest.approx(
+        full.loc["event_time[1]", "estimate"])
+    bal4 = fit.aggregate("dynamic", balance_e=4).to_frame().set_index("term")
+    gt = fit.group_time
+    e0 = gt[(gt["event_time"] == 0) & (gt["cohort"] <= 4)]
+    # only cohorts 3 and 4 are observed 4 quarters after their start
+    assert bal4.loc["event_time[0]", "estimate"] != pytest.approx(
+        full.loc["event_time[0]", "estimate"])
+    lo, hi = e0["estimate"].min(), e0["estimate"].max()
+    assert lo <= bal4.loc["event_time[0]", "estimate"] <= hi
+    with pytest.raises(ValueError, match="balance_e"):
+        fit.aggregate("dynamic", balance_e=9)

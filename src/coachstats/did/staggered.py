@@ -221,7 +221,7 @@ class StaggeredResult(Result):
     # -- aggregation ---------------------------------------------------------------------
 
     def aggregate(self, kind: str = "simple", *, min_e: float = -np.inf,
-                  max_e: float = np.inf) -> AggregateResult:
+                  max_e: float = np.inf, balance_e: int | None = None) -> AggregateResult:
         """Aggregate group-time effects.
 
         Parameters
@@ -232,6 +232,10 @@ class StaggeredResult(Result):
             time (overall = mean of event times ``>= 0``); ``calendar``: by period.
         min_e, max_e : float
             Event-time window for ``dynamic`` (and the post cells used by the others).
+        balance_e : int, optional
+            ``dynamic`` only: keep cohorts observed for at least ``balance_e`` periods after
+            their start and event times up to ``balance_e``, so every event time averages
+            the same cohorts (as R ``did``'s ``aggte(balance_e=)``).
         """
         v.check_choice(kind, "kind", _KINDS)
         g, t = self._cell_g, self._cell_t
@@ -279,6 +283,18 @@ class StaggeredResult(Result):
             a[K + idx] += est_g / s - np.sum(pgs * est_g) / s**2
             overall = ("att_group", a)
         elif kind == "dynamic":
+            if balance_e is not None:
+                if isinstance(balance_e, bool) or not isinstance(balance_e, int | np.integer) \
+                        or balance_e < 0:
+                    raise ValueError(f"balance_e must be a non-negative integer, got "
+                                     f"{balance_e!r}.")
+                keep_g = (len(self._times) - 1 - gpos) >= balance_e
+                if not keep_g.any():
+                    raise ValueError(f"balance_e={balance_e}: no cohort is observed that long "
+                                     "after its start.")
+                max_e = min(max_e, balance_e)
+                min_e = max(min_e, balance_e - (len(self._times) - 1))
+                e = np.where(keep_g, e, np.iinfo(np.int64).min)
             es = np.unique(e[(e >= min_e) & (e <= max_e)])
             post_rows = []
             for ev in es:
