@@ -225,6 +225,7 @@ def test_plots_return_axes(fit, sim):
     import matplotlib.pyplot as plt
 
     for ax in (fit.plot(), fit.aggregate("group").plot(), fit.aggregate("calendar").plot(),
+               fit.aggregate("simple").plot(),
                cs.did.event_study(sim.data, **COLS, aggregate=True).plot(),
                cs.did.bacon_decomposition(sim.data, **COLS, aggregate=True).plot()):
         assert ax.get_ylabel()

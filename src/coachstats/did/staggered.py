@@ -30,7 +30,7 @@ from scipy import stats
 
 from .. import _validate as v
 from .._rng import RNGLike, as_generator
-from ..results import Result, tidy_frame
+from ..results import Result, new_axes, tidy_frame
 from ._drdid import ESTIMATORS
 from ._panel import Panel, build_panel
 
@@ -105,6 +105,15 @@ class AggregateResult(Result):
         """Event-study plot (dynamic) or estimates with intervals by cohort/period."""
         from ..plotting.event_study import event_study_plot
 
+        if self.kind == "simple":
+            ax = new_axes(ax, figsize=(4.0, 3.0))
+            ax.errorbar([0], [self.estimate], yerr=[[self.estimate - self.ci_low],
+                                                    [self.ci_high - self.estimate]],
+                        fmt="o", color="C0", capsize=3)
+            ax.axhline(0.0, color="0.3", lw=0.8)
+            ax.set_xticks([0], ["simple ATT"])
+            ax.set_ylabel(f"effect ({self.ci_level:.0%} CI)")
+            return ax
         rows = self.table[self.table["term"].str.contains(r"\[")]
         return event_study_plot(rows, ax=ax, kind=self.kind, **kwargs)
 
