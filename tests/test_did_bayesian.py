@@ -356,6 +356,22 @@ def test_bad_means_input_errors(small):
         bayesian(m.assign(sd=-1.0), **COLS, n="n", sd="sd")
 
 
+def test_aggregate_panel_output_is_accepted_with_single_response_cells(small):
+    from coachstats.did import aggregate_panel
+
+    cell = (small["team"] == small["team"].iloc[0]) & (small["quarter"] == 1)
+    df = small.drop(index=small.index[cell][1:])  # that cell keeps one response
+    agg = aggregate_panel(df, "engagement", "team", "quarter", keep=["manager", "coached_from"])
+    assert agg["sd"].isna().any()
+    ref = _cells(df)
+    cells = _cells(agg, n="n", sd="sd")
+    assert cells.shape == "means_sd" and cells.n_obs == len(df)
+    np.testing.assert_allclose(cells.frame["ss"], ref.frame["ss"], atol=1e-10)
+    np.testing.assert_allclose(cells.frame["mean"], ref.frame["mean"])
+    with pytest.raises(ValueError, match="missing value"):
+        _cells(agg.assign(sd=np.nan), n="n", sd="sd")
+
+
 def test_dropna_counts_dropped_rows(small):
     df = small.assign(engagement=small["engagement"].where(small.index % 50 != 0))
     cells = _cells(df, dropna=True)

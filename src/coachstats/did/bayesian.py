@@ -122,6 +122,13 @@ def _prepare(
         v.require_columns(v.check_dataframe(df), {"cohort": cohort})
         df = df.assign(**{cohort: df[cohort].fillna(np.inf)})
         never_treated = np.inf
+    if sd is not None and n is not None and isinstance(df, pd.DataFrame) and {sd, n} <= set(
+        df.columns
+    ):
+        # a single response has no SD; it adds nothing to the within-cell sum of squares
+        single = df[sd].isna() & (pd.to_numeric(df[n], errors="coerce") == 1)
+        if single.any():
+            df = df.assign(**{sd: df[sd].mask(single, 0.0)})
     cols: dict[str, str | None] = {"outcome": outcome, "unit": unit, "time": time,
                                    "cohort": cohort, "n": n, "sd": sd}
     for i, lev in enumerate(levels):
@@ -686,7 +693,8 @@ def bayesian(
         Cohort code of never-treated units (``numpy.nan`` or ``numpy.inf`` if they are coded
         as missing or infinite).
     n, sd : str, optional
-        Count and within-cell SD columns when rows are unit-period means.
+        Count and within-cell SD columns when rows are unit-period means (as returned by
+        :func:`coachstats.did.aggregate_panel`; a missing SD is allowed where ``n == 1``).
     anticipation : int
         Periods before the start in which effects may already appear (they get their own
         event-time effects and are excluded from ``att``).
