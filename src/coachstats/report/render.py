@@ -145,40 +145,54 @@ def _is_bayesian(result: Any, frame: pd.DataFrame | None) -> bool:
 
 def _figure(obj: Any, plot: Mapping[str, Any] | bool, where: str) -> tuple[str | None, list[str],
                                                                                str | None]:
-    """Draw ``obj.plot(ax=...)`` into a PNG; return (base64, texts in the figure, problem)."""
+    """Draw ``obj.plot(...)`` into a PNG; return (base64, texts in the figure, problem).
+
+    Without a ``figsize`` in the spec the result draws on a figure of its own choosing
+    (``plot(ax=None)``: a forest plot sizes itself to its studies); with one, on an Axes of
+    that size.
+    """
     if plot is False or not callable(getattr(obj, "plot", None)) or isinstance(obj, pd.DataFrame):
         return None, [], None
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
     kwargs = dict(plot) if isinstance(plot, Mapping) else {}
-    size = kwargs.pop("figsize", (7.2, 4.2))
-    if (not isinstance(size, list | tuple) or len(size) != 2
+    size = kwargs.pop("figsize", None)
+    if size is not None and (
+            not isinstance(size, list | tuple) or len(size) != 2
             or not all(isinstance(v, int | float) and 0 < v <= 40 for v in size)):
         raise StudySpecError(f"{where} plot: figsize must be [width, height] in inches, "
                              f"got {size!r}.")
     _check_kwargs(obj.plot, {**kwargs, "ax": None}, f"{where} plot")
-    fig = Figure(figsize=tuple(size), layout="constrained")
-    ax = fig.add_subplot()
+    ax = None
+    if size is not None:
+        ax = Figure(figsize=tuple(size), layout="constrained").add_subplot()
+    before = set(plt.get_fignums())
     try:
-        out = obj.plot(ax=ax, **kwargs)
+        with plt.ioff():
+            out = obj.plot(ax=ax, **kwargs)
+        fig = None
+        if hasattr(out, "savefig"):
+            fig = out
+        elif getattr(out, "figure", None) is not None:
+            fig = out.figure
+        elif isinstance(out, np.ndarray) and out.size and hasattr(out.flat[0], "figure"):
+            fig = out.flat[0].figure
+        elif ax is not None:
+            fig = ax.figure
+        if fig is None:
+            return None, [], "the figure could not be drawn (plot() returned no Axes)"
+        texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
     except NotImplementedError:
         return None, [], None
     except Exception as e:  # a broken figure must not hide the numbers
         return None, [], f"the figure could not be drawn ({type(e).__name__}: {e})"
-    if hasattr(out, "savefig"):
-        fig = out
-    elif hasattr(out, "figure") and out.figure is not None:
-        fig = out.figure
-    elif isinstance(out, np.ndarray) and out.size and hasattr(out.flat[0], "figure"):
-        fig = out.flat[0].figure
-    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96)
-    if fig is not ax.figure:
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
+    finally:
+        for n in set(plt.get_fignums()) - before:  # figures opened here, nowhere else
+            plt.close(n)
     return base64.b64encode(buf.getvalue()).decode("ascii"), texts, None
 
 
