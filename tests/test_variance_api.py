@@ -222,3 +222,12 @@ def test_note_when_most_managers_have_one_team():
     res = cs.variance.decompose(pd.concat([df, extra]), "engagement", ["manager", "team"],
                                 n_boot=0)  # fmt: skip
     assert any("86% of managers have a single team" in n for n in res.notes)
+
+
+def test_interpret_labels_name_their_rule(fitted):
+    _, res = fitted
+    labels = {i.term: i for i in res.interpret()}
+    assert set(labels) == {"icc1_manager", "icc1_team", "icc2_manager", "icc2_team"}
+    assert "LeBreton & Senter (2008)" in str(labels["icc1_manager"])
+    ag = cs.variance.agreement(likert_team(), items=["q1", "q2"], group="team", scale=(1, 5))
+    assert str(ag.interpret()[0]).startswith("very strong agreement")  # .93

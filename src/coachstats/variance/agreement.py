@@ -28,12 +28,19 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_choice, prepare, require_range
+from ..interpret import Interpretation, Rule, label
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["AgreementResult", "agreement"]
 
 #: conventional cut-off for "strong" agreement (LeBreton & Senter 2008, Table 3)
 STRONG = 0.70
+#: LeBreton & Senter (2008), Table 3 bands for rwg-type agreement indices
+AGREEMENT_RULE = Rule(
+    "lebreton_senter2008_rwg", "rwg", (0.31, 0.51, 0.71, 0.91),
+    ("lack of agreement", "weak agreement", "moderate agreement", "strong agreement",
+     "very strong agreement"), "LeBreton & Senter (2008), Table 3",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,11 @@ class AgreementResult(Result):
             {"term": "n_groups_suppressed", "estimate": float(self.n_suppressed), **base},
         ]  # fmt: skip
         return tidy_frame(rows, extra=["kind"])
+
+    def interpret(self) -> list[Interpretation]:
+        """The mean agreement over groups labelled by LeBreton & Senter (2008)."""
+        a = self.groups["agreement"].dropna()
+        return [label(float(a.mean()), AGREEMENT_RULE, term="mean")] if len(a) else []
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Histogram of group agreement with the 0.70 convention marked."""

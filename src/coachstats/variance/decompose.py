@@ -24,6 +24,7 @@ import pandas as pd
 
 from .._rng import RNGLike, as_generator
 from .._validate import check_choice, check_ci_level
+from ..interpret import Interpretation, Rule, label
 from ..results import Result, new_axes, tidy_frame
 from . import _nested
 from ._data import RESIDUAL, error_coefficients, nested_data
@@ -32,6 +33,13 @@ __all__ = ["BetweenShare", "VarianceResult", "decompose"]
 
 _METHODS = ("reml", "ml", "bayes")
 
+#: ICC(1) bands of LeBreton & Senter (2008), p. 838: .01 small, .10 medium, .25 large
+ICC1_RULE = Rule("lebreton_senter2008_icc1", "ICC(1)", (0.01, 0.10, 0.25),
+                 ("negligible", "small", "medium", "large"), "LeBreton & Senter (2008)")
+#: ICC(2) >= .70 as the usual threshold for reliable group means (LeBreton & Senter 2008)
+ICC2_RULE = Rule("lebreton_senter2008_icc2", "ICC(2)", (0.70,),
+                 ("group means unreliable", "group means reliable"),
+                 "LeBreton & Senter (2008): ICC(2) >= .70")
 
 
 @dataclass(frozen=True)
@@ -345,6 +353,17 @@ class VarianceResult(Result):
             "With few groups at a level its variance, and every share built on it, is "
             "imprecise; read the intervals.",
         ]
+
+    def interpret(self) -> list[Interpretation]:
+        """ICC(1) and ICC(2) of each level labelled by LeBreton & Senter (2008)."""
+        out = []
+        for i, name in enumerate(self.levels):
+            icc = self._summarise(lambda d, i=i: d[:, i] / d.sum(axis=1))["estimate"]
+            out.append(label(icc, ICC1_RULE, term=f"icc1_{name}"))
+        for i, name in enumerate(self.levels):
+            out.append(label(self._summarise(self._reliability(i))["estimate"], ICC2_RULE,
+                             term=f"icc2_{name}"))  # fmt: skip
+        return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Share of individual-score variance at each level, with intervals."""
