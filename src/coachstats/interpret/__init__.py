@@ -77,6 +77,21 @@ RULES: dict[str, Rule] = {
         ("not substantively important", "substantively important"),
         "What Works Clearinghouse Procedures Handbook v5.0 (2022): |g| >= 0.25",
     ),
+    "lebreton_senter2008_icc1": Rule(
+        "lebreton_senter2008_icc1", "ICC(1)", (0.01, 0.10, 0.25),
+        ("negligible", "small", "medium", "large"), "LeBreton & Senter (2008)",
+    ),
+    "lebreton_senter2008_icc2": Rule(
+        "lebreton_senter2008_icc2", "ICC(2)", (0.70,),
+        ("group means unreliable", "group means reliable"),
+        "LeBreton & Senter (2008): ICC(2) >= .70",
+    ),
+    "lebreton_senter2008_rwg": Rule(
+        "lebreton_senter2008_rwg", "rwg", (0.31, 0.51, 0.71, 0.91),
+        ("lack of agreement", "weak agreement", "moderate agreement", "strong agreement",
+         "very strong agreement"),
+        "LeBreton & Senter (2008), Table 3",
+    ),
     "higgins2003_i2": Rule(
         "higgins2003_i2",
         "I2 (%)",

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_choice, prepare, require_range
-from ..interpret import Interpretation, Rule, label
+from ..interpret import RULES, Interpretation, label
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["AgreementResult", "agreement"]
@@ -36,11 +36,7 @@ __all__ = ["AgreementResult", "agreement"]
 #: conventional cut-off for "strong" agreement (LeBreton & Senter 2008, Table 3)
 STRONG = 0.70
 #: LeBreton & Senter (2008), Table 3 bands for rwg-type agreement indices
-AGREEMENT_RULE = Rule(
-    "lebreton_senter2008_rwg", "rwg", (0.31, 0.51, 0.71, 0.91),
-    ("lack of agreement", "weak agreement", "moderate agreement", "strong agreement",
-     "very strong agreement"), "LeBreton & Senter (2008), Table 3",
-)  # fmt: skip
+AGREEMENT_RULE = RULES["lebreton_senter2008_rwg"]
 
 
 @dataclass(frozen=True)

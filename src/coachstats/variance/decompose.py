@@ -24,7 +24,7 @@ import pandas as pd
 
 from .._rng import RNGLike, as_generator
 from .._validate import check_choice, check_ci_level
-from ..interpret import Interpretation, Rule, label
+from ..interpret import RULES, Interpretation, label
 from ..results import Result, new_axes, tidy_frame
 from . import _nested
 from ._data import RESIDUAL, error_coefficients, nested_data
@@ -33,13 +33,9 @@ __all__ = ["BetweenShare", "VarianceResult", "decompose"]
 
 _METHODS = ("reml", "ml", "bayes")
 
-#: ICC(1) bands of LeBreton & Senter (2008), p. 838: .01 small, .10 medium, .25 large
-ICC1_RULE = Rule("lebreton_senter2008_icc1", "ICC(1)", (0.01, 0.10, 0.25),
-                 ("negligible", "small", "medium", "large"), "LeBreton & Senter (2008)")
-#: ICC(2) >= .70 as the usual threshold for reliable group means (LeBreton & Senter 2008)
-ICC2_RULE = Rule("lebreton_senter2008_icc2", "ICC(2)", (0.70,),
-                 ("group means unreliable", "group means reliable"),
-                 "LeBreton & Senter (2008): ICC(2) >= .70")
+#: ICC(1) bands (.01 small, .10 medium, .25 large) and ICC(2) >= .70, LeBreton & Senter (2008)
+ICC1_RULE = RULES["lebreton_senter2008_icc1"]
+ICC2_RULE = RULES["lebreton_senter2008_icc2"]
 
 
 @dataclass(frozen=True)
