@@ -8,6 +8,21 @@ CRV1). Each timing runs in a fresh process so peak memory (max RSS) is per task.
 that is not installed is reported as "peer not available".
 
 Usage: python benchmarks/bench_did.py [--units 100000] [--periods 10] [--repeat 3]
+
+Measured on a shared 2-core machine under load from other jobs (diff-diff 3.13.0,
+differences 0.3.0, pyfixest 0.60.0, Python 3.12, best of 3)::
+
+    task                              package        seconds  peak MB   ratio
+    staggered                         coachstats       0.099      320    1.00
+    staggered + 999-draw bootstrap    coachstats       0.617      437    1.00
+    twfe_cluster                      coachstats       0.133      323    1.00
+    staggered                         diff-diff        0.146      365    1.48
+    staggered + 999-draw bootstrap    diff-diff        1.471     1132    2.39
+    staggered                         differences     11.272      495  114.17
+    staggered + 999-draw bootstrap    differences     17.589      495   28.53
+    twfe_cluster                      pyfixest         0.820      907    6.14
+
+All four packages return the same simple ATT (0.72927) and TWFE coefficient (0.58872).
 """
 
 from __future__ import annotations
