@@ -83,6 +83,7 @@ def test_cs_did_bayesian_stays_callable_on_repeated_access():
         "import coachstats as cs\n"
         "for _ in range(2):\n"
         "    try:\n"
+        "        assert not isinstance(cs.did.bayesian, type(cs))\n"
         "        cs.did.bayesian([1], outcome='y', unit='u', time='t', cohort='g')\n"
         "    except TypeError as e:\n"
         "        assert 'DataFrame' in str(e), e\n"

@@ -9,15 +9,13 @@
   uniform bootstrap bands;
 - :func:`aggregate_panel`: individual survey rows to unit-period means with counts;
   :func:`cohort_from_treatment`: first treated period from a 0/1 column;
-- :func:`bayesian`: multilevel Bayesian DiD (PyMC; imported on first use).
+- :func:`bayesian`: multilevel Bayesian DiD (PyMC is imported only when it samples).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from ._panel import aggregate_panel, cohort_from_treatment
+from .bayesian import BayesianDiDResult, bayesian
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
     BaconResult,
@@ -33,6 +31,7 @@ from .twfe import (
 __all__ = [
     "AggregateResult",
     "BaconResult",
+    "BayesianDiDResult",
     "EventStudyResult",
     "PretrendTest",
     "StaggeredResult",
@@ -47,15 +46,3 @@ __all__ = [
     "twfe",
     "two_by_two",
 ]
-
-_LAZY = {"bayesian": ".bayesian", "BayesianDiDResult": ".bayesian"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module 'coachstats.did' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*__all__, "BayesianDiDResult"])

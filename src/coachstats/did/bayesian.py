@@ -40,8 +40,6 @@ weighted by cohort size ("dynamic" aggregation).
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -849,17 +847,3 @@ def _recovery_truth(sim: Any) -> dict[str, float]:
     """``att`` and ``event_time[e]`` on the observed (Likert-mean) scale."""
     return {k: val for k, val in sim.truth.terms().items() if not k.startswith("group[")}
 
-
-class _CallableModule(types.ModuleType):
-    """This module and its function share the name ``bayesian``.
-
-    Importing the submodule sets ``coachstats.did.bayesian`` to the module (the import
-    system does so after a lazy ``__getattr__`` returned the function), so calling the
-    module forwards to the function and ``cs.did.bayesian(df, ...)`` works either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> BayesianDiDResult:
-        return bayesian(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
