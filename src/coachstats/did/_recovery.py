@@ -15,6 +15,9 @@ from .._rng import RNGLike, as_generator
 from ..simulate import SimulatedData
 from ..simulate.engagement import engagement_panel
 from ..validate.checks import RecoveryCheck
+from .bayesian import _recovery_estimate as _bayes_estimate
+from .bayesian import _recovery_generate as _bayes_generate
+from .bayesian import _recovery_truth as _bayes_truth
 from .staggered import staggered
 from .twfe import twfe
 
@@ -128,5 +131,11 @@ CHECKS: dict[str, RecoveryCheck] = {
         default_reps=200,
         description="Static TWFE on the same growing-effect design: expected to be biased "
                     "downward (already-treated cohorts serve as controls; Goodman-Bacon 2021).",
+    ),
+    "did_bayesian_engagement": RecoveryCheck(
+        estimate_fn=_bayes_estimate, generate_fn=_bayes_generate, truth=_bayes_truth,
+        default_reps=50,
+        description="Multilevel Bayesian DiD on the 200-manager, 8-quarter engagement panel: "
+                    "att and event_time[e] (95% equal-tailed credible intervals).",
     ),
 }
