@@ -560,7 +560,7 @@ class Agreement(Result):
         from coachstats.interpret import Interpretation
 
         # a rule defined by the estimator itself, not registered in coachstats.interpret
-        return [Interpretation(self.icc1, "strong", "lebreton_senter2008_icc1",
+        return [Interpretation(self.icc1, "strong", "custom_team_rule",
                                "LeBreton & Senter (2008)")]
 
 
@@ -568,4 +568,4 @@ def test_labels_from_rules_outside_the_registry_render_with_their_citation(tmp_p
     html_path, js = render([Agreement(0.21)], tmp_path / "r.html")
     assert "strong, following LeBreton &amp; Senter (2008)" in html_path.read_text()
     lab = json.loads(js.read_text())["summary"][0]["labels"][0]
-    assert lab["rule"] == "lebreton_senter2008_icc1" and lab["metric"] is None
+    assert lab["rule"] == "custom_team_rule" and lab["metric"] is None
