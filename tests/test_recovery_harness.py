@@ -84,3 +84,24 @@ def test_failed_fits_are_counted_not_hidden():
 def test_unknown_truth_term_raises():
     with pytest.raises(KeyError, match="'median'"):
         recovery(t_interval, gen, truth={"median": 1.0}, n_reps=2, rng=1)
+
+
+def test_every_estimator_family_registers_recovery_checks():
+    from coachstats.validate.checks import FAMILIES, all_checks
+
+    checks = all_checks()
+    for family in FAMILIES:
+        mod = __import__(family, fromlist=["CHECKS"])
+        assert mod.CHECKS, f"{family} registers no recovery check"
+    assert len(checks) >= len(FAMILIES)
+    for name, c in checks.items():
+        assert callable(c.estimate_fn) and callable(c.generate_fn), name
+        assert c.description, f"{name} has no description"
+
+
+def test_validate_command_runs_a_registered_check(capsys):
+    from coachstats.cli import main
+
+    assert main(["validate", "meta_reml_knha", "--reps", "3", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "coverage" in out and "meta_reml_knha" in out
