@@ -277,7 +277,7 @@ class MetaResult(Result):
 
         out = []
         if not self.has_moderators:
-            out.append(label(self._back(self.estimate), "funder_ozer2019_r", term="mu"))
+            out.append(label(self._back(self.estimate), "funder_ozer2019_r", term="r"))
         out.append(label(self.i2, "higgins2003_i2", term="i2"))
         return out
 
