@@ -371,3 +371,13 @@ def test_balance_e_keeps_the_same_cohorts_at_every_event_time(fit):
     assert lo <= bal4.loc["event_time[0]", "estimate"] <= hi
     with pytest.raises(ValueError, match="balance_e"):
         fit.aggregate("dynamic", balance_e=9)
+
+
+def test_text_cohort_column_names_the_bad_rows():
+    # under pandas 3 text columns have the "str" dtype, not object
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "u": [1, 1, 2, 2, 3, 3],
+                       "t": [1, 2, 1, 2, 1, 2], "g": ["2", "x", "0", "0", "2", "2"]})
+    before = df.copy()
+    with pytest.raises(TypeError, match=r"'g' has non-numeric values \(rows \[1\]\)"):
+        cs.did.staggered(df, outcome="y", unit="u", time="t", cohort="g")
+    pd.testing.assert_frame_equal(df, before)

@@ -171,8 +171,9 @@ def build_panel(
     if not df0.index.is_unique:
         df0 = df0.reset_index(drop=True)
     # never-treated may be coded as the never_treated value, missing or infinite
-    coh = pd.to_numeric(df0[cohort], errors="coerce") if df0[cohort].dtype == object else df0[
-        cohort]
+    raw = df0[cohort]
+    # text columns are pandas' "str" dtype under pandas 3, object before it
+    coh = raw if pd.api.types.is_numeric_dtype(raw) else pd.to_numeric(raw, errors="coerce")
     if not pd.api.types.is_numeric_dtype(coh):
         raise TypeError(f"cohort: column {cohort!r} must be numeric (the first treated period)."
                         )
