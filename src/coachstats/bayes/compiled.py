@@ -3,8 +3,9 @@
 Building a PyMC model and compiling its log-density (PyTensor -> Numba) costs seconds; NUTS
 on a small model costs a fraction of that. Estimators that fit the same model many times
 (sensitivity grids, recovery studies, simulation-based calibration) therefore build the
-model once with :func:`pymc.Data` containers, compile it once with
-:func:`nutpie.compile_pymc_model`, and swap the data with nutpie's ``with_data`` for each fit.
+model once with :func:`pymc.Data` containers, compile it once for nutpie (with the compiled
+code cached on disk, so a new process loads it: see :mod:`._disk_cached`), and swap the data
+with nutpie's ``with_data`` for each fit.
 
 The model's free parameters must not change shape with the data (keep per-row latent
 variables out of reusable models); data containers may change length between fits.
@@ -62,7 +63,7 @@ class CompiledModel:
         *,
         var_names: Sequence[str] | None = None,
     ) -> None:
-        import nutpie
+        from ._disk_cached import compile_model
 
         t0 = time.perf_counter()
         arrays = {k: np.asarray(v) for k, v in data.items()}
@@ -76,7 +77,7 @@ class CompiledModel:
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._compiled = nutpie.compile_pymc_model(
+            self._compiled = compile_model(
                 model, var_names=list(var_names) if var_names is not None else None
             )
         self.model = model
