@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -89,15 +90,16 @@ def bench_refits(n_reuse: int, n_fresh: int, n_fresh_cached: int) -> None:
     import warnings
 
     import numpy as np
+    import pymc as pm
 
     import coachstats as cs
-    from coachstats.bayes import sample
     from coachstats.roi.bayesian import RoiPrior, _build, _squeeze, compiled_roi_model
 
     print(f"\n2. Refits on new data: {n_reuse} with the reused compiled model vs "
           f"{n_fresh} fresh builds (4 chains x 1000 draws each)")
-    datasets = [cs.simulate.roi_program(rng=10_000 + i).data for i in range(max(n_reuse,
-                                                                                n_fresh))]
+    n_data = max(n_reuse, n_fresh, n_fresh_cached)
+    datasets = [cs.simulate.roi_program(rng=10_000 + i).data for i in range(n_data)]
+    logging.getLogger("pymc").setLevel(logging.ERROR)  # pm.sample's per-fit log lines
     kw = {"benefit": "benefit", "cost": "cost", "attribution": "attribution",
           "confidence": "confidence"}
     compiled_roi_model(RoiPrior())  # compile once (not timed: reported in part 1)
@@ -121,8 +123,9 @@ def bench_refits(n_reuse: int, n_fresh: int, n_fresh_cached: int) -> None:
     t0 = time.perf_counter()
     med_fresh = []
     for i in range(n_fresh):
-        idata = sample(build(_arrays(datasets[i], np, _squeeze)), draws=1000, tune=1000,
-                       chains=4, rng=i)
+        idata = pm.sample(draws=1000, tune=1000, chains=4, random_seed=i, progressbar=False,
+                          compute_convergence_checks=False,
+                          model=build(_arrays(datasets[i], np, _squeeze)))
         med_fresh.append(float(np.median(idata["posterior"]["share_with_benefit"].values)))
     t_fresh = time.perf_counter() - t0
     # fresh model objects compiled through coachstats' disk-cached callbacks: what reuse

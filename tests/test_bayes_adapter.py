@@ -43,3 +43,18 @@ def test_short_chains_warn():
         d = diagnose(idata, ["mu", "sigma"])
     assert not d.ok
     assert not d.to_frame()["ok"].all()
+
+
+def test_sample_returns_the_groups_pm_sample_gives():
+    import pymc as pm
+
+    y = np.random.default_rng(3).normal(size=25)
+    with pm.Model() as m:
+        x = pm.Data("x", np.arange(25.0))
+        b = pm.Normal("b", 0, 1)
+        pm.Normal("y", b * x, 1.0, observed=y)
+    idata = sample(m, draws=50, tune=50, chains=1, rng=2)
+    np.testing.assert_array_equal(idata["observed_data"]["y"].values, y)
+    np.testing.assert_array_equal(idata["constant_data"]["x"].values, np.arange(25.0))
+    assert {"diverging", "n_steps"} <= set(idata["sample_stats"].data_vars)
+    assert idata["posterior"]["b"].shape == (1, 50)
