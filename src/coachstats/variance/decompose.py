@@ -105,6 +105,7 @@ class VarianceResult(Result):
     diagnostics: Any = field(default=None, repr=False, compare=False)
     idata: Any = field(default=None, repr=False, compare=False)
     single_child_share: tuple[float, ...] = ()
+    design: Any = field(default=None, repr=False, compare=False)
 
     # ---------------------------------------------------------------- quantities
     @property
@@ -259,6 +260,64 @@ class VarianceResult(Result):
             std_error=s["std_error"], ci_low=s["ci_low"], ci_high=s["ci_high"],
             ci_level=self.ci_level, interval=self.interval,
         )  # fmt: skip
+
+    def profile_intervals(self, ci_level: float | None = None) -> pd.DataFrame:
+        """Profile-likelihood intervals of the standard deviations, as lme4's ``confint()``.
+
+        Each SD's interval holds the values whose profile ML deviance (all other parameters
+        re-estimated) is within the chi-square(1) quantile of the minimum. As in lme4
+        (``confint(fit, method = "profile")``) the ML deviance is profiled after a REML fit
+        too; the end points are exact roots (lme4 interpolates a profile grid, so it agrees
+        to about 4 significant digits). A lower end point of 0 means the data cannot rule
+        out that the level adds no variance.
+
+        Parameters
+        ----------
+        ci_level : float, optional
+            Interval probability (default: the result's ``ci_level``).
+
+        Returns
+        -------
+        DataFrame
+            One row per level (outer to inner) and the residual: ``term`` (``sd_<level>``),
+            ``estimate`` (this fit's SD), ``ml_estimate`` (the profile's centre),
+            ``ci_low``, ``ci_high``, ``ci_level``, ``variance_ci_low``, ``variance_ci_high``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import coachstats as cs
+        >>> g = np.random.default_rng(0)
+        >>> team = np.repeat(np.arange(30), 6)
+        >>> y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1, 180)
+        >>> res = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
+        ...                             n_boot=0)
+        >>> res.profile_intervals()["term"].tolist()
+        ['sd_team', 'sd_residual']
+        """
+        if self.method == "bayes" or self.design is None:
+            raise ValueError(
+                "profile intervals need a REML or ML fit; a Bayesian fit has posterior "
+                "intervals in components, icc1 and to_frame()."
+            )
+        level = self.ci_level if ci_level is None else check_ci_level(ci_level)
+        from ._profile import profile_sd_intervals
+
+        sd_ml, low, high, _ = profile_sd_intervals(self.design, level)
+        nlev = len(self.levels)
+        order = [*range(nlev - 1, -1, -1), nlev]  # internal order is innermost first
+        rows = []
+        for name, k in zip(self.names, order, strict=True):
+            i = self.names.index(name)
+            rows.append({
+                "term": f"sd_{name}", "estimate": math.sqrt(max(self.variances[i], 0.0)),
+                "std_error": math.nan, "ci_low": low[k], "ci_high": high[k],
+                "ci_level": level, "level": name, "ml_estimate": sd_ml[k],
+                "variance_ci_low": low[k] ** 2, "variance_ci_high": high[k] ** 2,
+            })  # fmt: skip
+        return tidy_frame(
+            rows, extra=["level", "ml_estimate", "variance_ci_low", "variance_ci_high"]
+        )
 
     # ---------------------------------------------------------------- Result verbs
     @property
@@ -464,7 +523,8 @@ def decompose(
     Returns
     -------
     VarianceResult
-        ``components``, ``icc1``, ``icc2``, ``between_share()``, ``to_frame()``, ``plot()``.
+        ``components``, ``icc1``, ``icc2``, ``between_share()``, ``to_frame()``, ``plot()``;
+        ``profile_intervals()`` gives lme4-style profile-likelihood intervals of the SDs.
 
     Examples
     --------
@@ -532,5 +592,5 @@ def decompose(
         draws=draws_, fixed=fixed, n=len(nd.y), n_groups=n_groups, mean_group_size=sizes,
         ci_level=ci_level, criterion=float(fit.criterion[0]), converged=bool(fit.converged[0]),
         n_dropped=nd.missing.n_dropped, interval=interval, err_coef=err,
-        single_child_share=single,
+        single_child_share=single, design=design,
     )  # fmt: skip
