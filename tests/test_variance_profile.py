@@ -11,20 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_variance_reference import CASES  # same data sets and lme4 names
 
 import coachstats as cs
 
 REF = Path(__file__).parent / "reference"
 PROFILE = json.loads((REF / "variance_profile.json").read_text())
 
-CASES = {
-    # name: (csv, outcome, levels outer -> inner, ids, covariates, lme4 names outer -> inner)
-    "dyestuff": ("variance_dyestuff.csv", "Yield", ["Batch"], "unique", None, ["Batch"]),
-    "pastes": ("variance_pastes.csv", "strength", ["batch", "cask"], "within", None,
-               ["batch", "cask:batch"]),
-    "unbalanced3": ("variance_unbalanced3.csv", "y", ["division", "manager", "team"], "unique",
-                    ["x"], ["division", "manager", "team"]),
-}  # fmt: skip
 
 
 def _fit(case, method="reml"):
