@@ -1,6 +1,7 @@
 """Privacy guard: minimum group size, complementary suppression, identifier scan, manifest."""
 
 import json
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,70 @@ def derivable(table, groups):
     return out
 
 
+def smallest_derivable_union(table, groups, df, k):
+    """The smallest set of withheld innermost groups, under ``k`` people in all, whose sum
+    follows from the published cells (None if there is none).
+
+    Each published cell is a known sum over the innermost groups under it; a set of
+    withheld innermost groups is derivable when its indicator vector lies in the row space
+    of those cells. Every subset with fewer than ``k`` people is tried, so this catches
+    combinations across levels, not only single cells.
+    """
+    t = table.reset_index(drop=True)
+    inner = groups[-1]
+    leaf = t[t["level"] == inner].reset_index(drop=True)
+    keys = [tuple(r[g] for g in groups) for _, r in leaf.iterrows()]
+    size = [int((df[inner] == key[-1]).sum()) for key in keys]
+    rows = []
+    for _, r in t[~t["withheld"]].iterrows():
+        depth = 0 if r["level"] == "overall" else groups.index(r["level"]) + 1
+        key = tuple(r[g] for g in groups[:depth])
+        rows.append([float(lk[:depth] == key) for lk in keys])
+    A = np.array(rows) if rows else np.zeros((0, len(keys)))
+    rank = np.linalg.matrix_rank(A) if len(A) else 0
+    hidden = [i for i in range(len(keys)) if leaf.loc[i, "withheld"]]
+    for r in range(1, len(hidden) + 1):
+        for combo in combinations(hidden, r):
+            if sum(size[i] for i in combo) >= k:
+                continue
+            v = np.zeros(len(keys))
+            v[list(combo)] = 1.0
+            if np.linalg.matrix_rank(np.vstack([A, v])) == rank:
+                return [keys[i] for i in combo]
+    return None
+
+
+def test_withheld_groups_at_different_levels_cannot_be_combined():
+    # overall - M1 - M3-T2 would give M2-T1 + M3-T1: 3 + 1 people
+    df = people({"M1": [5, 5, 5, 5], "M2": [3], "M3": [1, 6]})
+    t = safe_group_means(df, "engagement", ["manager", "team"]).table
+    assert smallest_derivable_union(t, ["manager", "team"], df, 5) is None
+    assert derivable(t, ["manager", "team"]) == []
+    team = t.set_index("team")
+    assert team.loc["M3-T2", "withheld"]
+    assert "outside its published groups" in team.loc["M3-T2", "reason"]
+    assert not t.loc[t["manager"] == "M1", "withheld"].any()  # nothing more than needed
+
+
+def test_three_levels_random_hierarchies_never_leak_a_small_union():
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        rows = []
+        for d in range(int(rng.integers(1, 4))):
+            for m in range(int(rng.integers(1, 4))):
+                for j in range(int(rng.integers(1, 4))):
+                    n = int(rng.integers(1, 9))
+                    rows += [{"division": f"D{d}", "manager": f"D{d}M{m}",
+                              "team": f"D{d}M{m}T{j}", "engagement": float(rng.normal())}
+                             for _ in range(n)]
+        df = pd.DataFrame(rows)
+        k = int(rng.integers(3, 7))
+        groups = ["division", "manager", "team"]
+        t = safe_group_means(df, "engagement", groups, min_size=k).table
+        assert smallest_derivable_union(t, groups, df, k) is None, seed
+        assert (t.loc[~t["withheld"], "n"] >= k).all()
+
+
 def test_team_of_3_and_4_under_manager_of_12_not_derivable():
     df = people({"M1": [3, 4, 5], "M2": [6, 8], "M3": [7, 5]})
     res = safe_group_means(df, "engagement", ["manager", "team"])
@@ -114,6 +179,7 @@ def test_random_hierarchies_never_leak(seed):
     k = int(rng.integers(3, 7))
     t = safe_group_means(df, "engagement", ["manager", "team"], min_size=k).table
     assert derivable(t, ["manager", "team"]) == []
+    assert smallest_derivable_union(t, ["manager", "team"], df, k) is None
     shown = t.loc[~t["withheld"]]
     assert (shown["n"] >= k).all()
     # whatever is withheld under a published parent hides at least k people in total

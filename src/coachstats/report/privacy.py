@@ -11,8 +11,16 @@ over a hierarchy (e.g. manager > team) and withholds
 The rule behind the second step: every published total equals the sum of its published and
 withheld parts, so within each such relation (a parent and its children, the overall total
 and the top level) either nothing is withheld, or at least two cells are withheld whose
-combined size is itself at least ``min_size``. Sums and counts are linear in the withheld
-cells, so in a tree of relations no single withheld cell can then be solved for.
+combined size is itself at least ``min_size``.
+
+Relations also combine across levels: a published total minus its published descendants
+reveals the people under it that sit in no published group (withheld groups, and withheld
+groups' withheld parts), whatever level they sit at. These *residuals* of the published
+cells are disjoint, and every sum that can be derived from the published numbers is a sum of
+published cells and whole residuals. So the final rule: every published cell's residual is
+empty or holds at least ``min_size`` people; where it does not, a further group is withheld
+(a published group under that cell with no published parts of its own, smallest first, or
+else the cell itself).
 """
 
 from __future__ import annotations
@@ -132,6 +140,34 @@ def _label(node: _Node, groups: Sequence[str]) -> str:
     return ", ".join(f"{g}={k}" for g, k in zip(groups, node.key, strict=False))
 
 
+def _frontier(node: _Node) -> list[_Node]:
+    """The published groups under ``node`` reached through withheld groups only."""
+    out: list[_Node] = []
+    for c in node.children:
+        out.extend([c] if not c.withheld else _frontier(c))
+    return out
+
+
+def _fix_residuals(root: _Node, groups: Sequence[str], min_size: int) -> bool:
+    """Withhold one more group where a published cell's residual is a small group."""
+    for node in _walk(root):
+        if node.withheld:
+            continue
+        front = _frontier(node)
+        residual = node.n - sum(f.n for f in front)
+        if residual == 0 or residual >= min_size:
+            continue
+        whole = sorted((f for f in front if not _frontier(f)), key=lambda f: f.n)
+        target = whole[0] if whole else node
+        target.withheld = True
+        target.reason = (
+            f"complementary: withheld so that the people under {_label(node, groups)} "
+            f"outside its published groups (fewer than {min_size} together) cannot be derived"
+        )
+        return True
+    return False
+
+
 def _suppress(root: _Node, groups: Sequence[str], min_size: int) -> None:
     for node in _walk(root):
         if node.n < min_size:
@@ -179,6 +215,9 @@ def _suppress(root: _Node, groups: Sequence[str], min_size: int) -> None:
                     "derived as the sum of its parts"
                 )
                 changed = True
+        # last, across levels: what a published cell hides in all must be a group of min_size
+        if not changed:
+            changed = _fix_residuals(root, groups, min_size)
 
 
 @dataclass(frozen=True)
