@@ -151,7 +151,8 @@ def _callback(src: str, name: str, inner: Any, signature: Any) -> Any:
         "inner": inner,
         **{f"ptr_{d}": p for d, p in pointers.items()},
     }
-    inner_key = CACHED_SRC_FUNCTIONS.get(getattr(inner, "py_func", None))
+    py_func = getattr(inner, "py_func", None)
+    inner_key = CACHED_SRC_FUNCTIONS.get(py_func) if py_func is not None else None
     key = None
     if inner_key is not None:
         text = "\n".join([WRAPPER_VERSION, numba.__version__, inner_key, src])
