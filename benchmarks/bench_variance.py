@@ -6,11 +6,15 @@ manager, team and individual variance. Times (best of 3) REML point estimates (c
 bootstrap, and prints the variance components of both so agreement is visible. lme4 runs
 through Rscript when installed, otherwise "peer not available".
 
-    .venv/bin/python benchmarks/bench_variance.py [--no-peer]
+    .venv/bin/python benchmarks/bench_variance.py [--no-peer] [--profile]
+
+``--profile`` also times lme4's ``confint(method = "profile")`` (minutes on these data);
+coachstats' exact profile intervals are always timed.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -48,11 +52,16 @@ t <- min(sapply(1:3, function(i) system.time(
 vc <- as.data.frame(VarCorr(f))
 cat("seconds", t, "\n")
 for (i in seq_len(nrow(vc))) cat(ifelse(is.na(vc$grp[i]), "Residual", vc$grp[i]), vc$vcov[i], "\n")
+if (!is.na(Sys.getenv("PROFILE", NA))) {
+  tp <- system.time(ci <- suppressMessages(confint(f, method = "profile", oldNames = FALSE)))
+  cat("profile_seconds", tp[["elapsed"]], "\n")
+  for (i in 1:3) cat(sprintf("ci_%d", i), ci[i, 1], ci[i, 2], "\n")
+}
 cat("version", as.character(packageVersion("lme4")), "\n")
 """
 
 
-def lme4_fit(df: pd.DataFrame) -> dict[str, str] | None:
+def lme4_fit(df: pd.DataFrame, profile: bool = False) -> dict[str, str] | None:
     if shutil.which("Rscript") is None:
         return None
     if subprocess.run(["Rscript", "-e", "library(lme4)"], capture_output=True).returncode:
@@ -61,9 +70,11 @@ def lme4_fit(df: pd.DataFrame) -> dict[str, str] | None:
         p = Path(tmp)
         df.to_csv(p / "d.csv", index=False)
         (p / "bench.R").write_text(R_SCRIPT)
+        env = dict(os.environ, **({"PROFILE": "1"} if profile else {}))
         out = subprocess.run(["Rscript", str(p / "bench.R"), str(p / "d.csv")],
-                             capture_output=True, text=True, check=True)  # fmt: skip
-    return {ln.split()[0]: ln.split()[1] for ln in out.stdout.splitlines() if ln.strip()}
+                             capture_output=True, text=True, check=True, env=env)  # fmt: skip
+    return {ln.split()[0]: " ".join(ln.split()[1:]) for ln in out.stdout.splitlines()
+            if ln.strip()}
 
 
 def main() -> int:
@@ -80,12 +91,18 @@ def main() -> int:
     t = time.perf_counter()
     full = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=200, rng=1)
     t_full = time.perf_counter() - t
-    peer = None if "--no-peer" in sys.argv else lme4_fit(df)
+    t = time.perf_counter()
+    prof = point.profile_intervals()
+    t_prof = time.perf_counter() - t
+    want_profile = "--profile" in sys.argv
+    peer = None if "--no-peer" in sys.argv else lme4_fit(df, profile=want_profile)
     print("\ncoachstats.variance.decompose vs lme4::lmer (seconds; ratio = lme4 / coachstats)")
     print(f"{'task':<44}{'coachstats':>12}{'lme4':>10}{'ratio':>9}")
     lme4_s = float(peer["seconds"]) if peer else None
+    lme4_prof = float(peer["profile_seconds"]) if peer and "profile_seconds" in peer else None
     rows = [("REML point estimates", t_point, lme4_s),
-            ("REML + 200 bootstrap intervals (lme4: point)", t_full, None)]  # fmt: skip
+            ("REML + 200 bootstrap intervals (lme4: point)", t_full, None),
+            ("profile intervals of the SDs (confint)", t_prof, lme4_prof)]  # fmt: skip
     for task, ours, theirs in rows:
         other = f"{theirs:.2f}" if theirs is not None else ("n/a" if peer is None else "-")
         ratio = f"{theirs / ours:.1f}x" if theirs is not None else ""
@@ -95,6 +112,12 @@ def main() -> int:
     for lev, v in zip(point.components["level"], point.components["variance"], strict=True):
         theirs = f"{float(peer[names[lev]]):.6f}" if peer else "n/a"
         print(f"  {lev:<10} coachstats {v:.6f}   lme4 {theirs}")
+    print("\n95% profile intervals of the SDs")
+    r_rows = {"manager": "ci_2", "team": "ci_1", "residual": "ci_3"}  # lme4's order
+    for _, r in prof.iterrows():
+        theirs = peer.get(r_rows[r["level"]], "n/a") if peer else "n/a"
+        print(f"  {r['level']:<10} coachstats [{r['ci_low']:.6f}, {r['ci_high']:.6f}]   "
+              f"lme4 [{theirs}]")
     c = full.between_share()
     print(f"\nmanager share of team-mean variance: {c.estimate:.3f} "
           f"[{c.ci_low:.3f}, {c.ci_high:.3f}] ({c.interval})")  # fmt: skip
