@@ -32,7 +32,7 @@ def _fit(case, method="reml"):
 def test_profile_intervals_match_exact_lme4_profile(case, level):
     r_names = [*CASES[case][5], "residual"]
     ref = PROFILE[case]["intervals"][level]
-    tab = _fit(case).profile_intervals(float(level))
+    tab = _fit(case).profile_intervals(float(level)).to_frame()
     exact = ref["exact"]
     want_low = [exact[n]["sd_low"] for n in r_names]
     want_high = [exact[n]["sd_high"] for n in r_names]
@@ -53,8 +53,8 @@ def test_profile_intervals_match_exact_lme4_profile(case, level):
 
 @pytest.mark.reference
 def test_reml_and_ml_fits_give_the_same_profile_as_lme4_does():
-    a = _fit("dyestuff", "reml").profile_intervals()
-    b = _fit("dyestuff", "ml").profile_intervals()
+    a = _fit("dyestuff", "reml").profile_intervals().to_frame()
+    b = _fit("dyestuff", "ml").profile_intervals().to_frame()
     np.testing.assert_allclose(a[["ci_low", "ci_high"]], b[["ci_low", "ci_high"]], rtol=1e-9)
     # the estimate column is each fit's own; the profile's centre is the ML estimate
     assert a.loc[0, "estimate"] > a.loc[0, "ml_estimate"] == pytest.approx(b.loc[0, "estimate"])
@@ -83,7 +83,7 @@ def test_profile_interval_coverage_on_simulated_teams():
         y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1.0, 180)
         res = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
                                     n_boot=0)
-        tab = res.profile_intervals()
+        tab = res.profile_intervals().to_frame()
         truth = np.array([0.6, 1.0])
         hits += (tab["ci_low"].to_numpy() <= truth) & (truth <= tab["ci_high"].to_numpy())
     assert (hits / reps >= 0.85).all(), hits / reps
@@ -100,10 +100,26 @@ def test_profile_interval_coverage_full():
         team = np.repeat(np.arange(30), 6)
         y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1.0, 180)
         tab = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
-                                    n_boot=0).profile_intervals()
+                                    n_boot=0).profile_intervals().to_frame()
         truth = np.array([0.6, 1.0])
         hits += (tab["ci_low"].to_numpy() <= truth) & (truth <= tab["ci_high"].to_numpy())
     cov = hits / reps
     mcse = np.sqrt(0.95 * 0.05 / reps)
     print(f"profile coverage: team SD {cov[0]:.3f}, residual SD {cov[1]:.3f} (MCSE {mcse:.3f})")
     assert (np.abs(cov - 0.95) <= 3 * mcse).all(), cov
+
+
+def test_profile_result_verbs():
+    import matplotlib.pyplot as plt
+
+    res = _fit("pastes").profile_intervals(0.9)
+    assert isinstance(res, cs.variance.ProfileIntervals)
+    frame = res.to_frame()
+    assert list(frame.columns[:6]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
+                                       "ci_level"]
+    assert frame["ci_level"].eq(0.9).all() and "90%" in res.notes[0]
+    assert "sd_batch" in res.summary() and "<table" in res._repr_html_()
+    _fig, ax = plt.subplots()
+    assert res.plot(ax=ax) is ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["batch", "cask", "residual"]
+    assert ax.get_xlim()[0] == 0

@@ -15,6 +15,13 @@ Examples
 """
 
 from .agreement import AgreementResult, agreement
-from .decompose import BetweenShare, VarianceResult, decompose
+from .decompose import BetweenShare, ProfileIntervals, VarianceResult, decompose
 
-__all__ = ["AgreementResult", "BetweenShare", "VarianceResult", "agreement", "decompose"]
+__all__ = [
+    "AgreementResult",
+    "BetweenShare",
+    "ProfileIntervals",
+    "VarianceResult",
+    "agreement",
+    "decompose",
+]

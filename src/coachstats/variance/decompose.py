@@ -29,7 +29,7 @@ from ..results import Result, new_axes, tidy_frame
 from . import _nested
 from ._data import RESIDUAL, error_coefficients, nested_data
 
-__all__ = ["BetweenShare", "VarianceResult", "decompose"]
+__all__ = ["BetweenShare", "ProfileIntervals", "VarianceResult", "decompose"]
 
 _METHODS = ("reml", "ml", "bayes")
 
@@ -70,6 +70,56 @@ class BetweenShare(Result):
             "std_error": self.std_error, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "ci_level": self.ci_level, "level": self.level, "of": self.of, "means": self.means,
         }])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProfileIntervals(Result):
+    """Profile-likelihood intervals of the SDs of a nested model (lme4's ``confint()``).
+
+    ``table`` has one row per level (outer to inner) and the residual: ``term``
+    (``sd_<level>``), ``estimate`` (the fit's SD), ``ml_estimate`` (the profile's centre),
+    ``ci_low``, ``ci_high``, ``ci_level``, ``variance_ci_low``, ``variance_ci_high``.
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    outcome: str
+    method: str
+    ci_level: float
+
+    @property
+    def title(self) -> str:
+        return f"Profile-likelihood intervals of the standard deviations of {self.outcome}"
+
+    @property
+    def notes(self) -> list[str]:
+        pct = f"{100 * self.ci_level:g}%"
+        return [
+            f"{pct} intervals: the SDs whose profile ML deviance (every other parameter "
+            f"re-estimated) is within the chi-square(1) {pct} quantile of its minimum, as "
+            "lme4's confint(method = 'profile'), with exact end points.",
+            "The ML deviance is profiled also after a REML fit, as in lme4; estimate is this "
+            f"fit's ({self.method.upper()}) SD and ml_estimate the centre of the profile.",
+            "A lower end point of 0: the data cannot rule out that the level adds no variance.",
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """SD of each level with its profile interval."""
+        ax = new_axes(ax)
+        t = self.table
+        y = np.arange(len(t))
+        est = t["ml_estimate"].to_numpy(float)
+        err = np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
+        ax.errorbar(est, y, xerr=err, fmt="o", color=kwargs.pop("color", "C0"), capsize=3,
+                    **kwargs)
+        ax.set_yticks(y, t["level"].tolist())
+        ax.invert_yaxis()
+        ax.set_xlim(left=0)
+        ax.set_xlabel(f"standard deviation of {self.outcome} "
+                      f"(ML, {100 * self.ci_level:g}% profile interval)")
+        return ax
 
 
 @dataclass(frozen=True)
@@ -261,7 +311,7 @@ class VarianceResult(Result):
             ci_level=self.ci_level, interval=self.interval,
         )  # fmt: skip
 
-    def profile_intervals(self, ci_level: float | None = None) -> pd.DataFrame:
+    def profile_intervals(self, ci_level: float | None = None) -> ProfileIntervals:
         """Profile-likelihood intervals of the standard deviations, as lme4's ``confint()``.
 
         Each SD's interval holds the values whose profile ML deviance (all other parameters
@@ -278,10 +328,11 @@ class VarianceResult(Result):
 
         Returns
         -------
-        DataFrame
-            One row per level (outer to inner) and the residual: ``term`` (``sd_<level>``),
-            ``estimate`` (this fit's SD), ``ml_estimate`` (the profile's centre),
-            ``ci_low``, ``ci_high``, ``ci_level``, ``variance_ci_low``, ``variance_ci_high``.
+        ProfileIntervals
+            ``to_frame()``: one row per level (outer to inner) and the residual, ``term``
+            (``sd_<level>``), ``estimate`` (this fit's SD), ``ml_estimate`` (the profile's
+            centre), ``ci_low``, ``ci_high``, ``ci_level``, ``variance_ci_low``,
+            ``variance_ci_high``; ``plot()``.
 
         Examples
         --------
@@ -292,7 +343,7 @@ class VarianceResult(Result):
         >>> y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1, 180)
         >>> res = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
         ...                             n_boot=0)
-        >>> res.profile_intervals()["term"].tolist()
+        >>> res.profile_intervals().to_frame()["term"].tolist()
         ['sd_team', 'sd_residual']
         """
         if self.method == "bayes" or self.design is None:
@@ -315,9 +366,11 @@ class VarianceResult(Result):
                 "ci_level": level, "level": name, "ml_estimate": sd_ml[k],
                 "variance_ci_low": low[k] ** 2, "variance_ci_high": high[k] ** 2,
             })  # fmt: skip
-        return tidy_frame(
+        table = tidy_frame(
             rows, extra=["level", "ml_estimate", "variance_ci_low", "variance_ci_high"]
         )
+        return ProfileIntervals(table=table, outcome=self.outcome, method=self.method,
+                                ci_level=level)
 
     # ---------------------------------------------------------------- Result verbs
     @property
