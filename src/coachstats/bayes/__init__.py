@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._rng import RNGLike, seed_from
+from .._rng import RNGLike
 from ..results import Result, tidy_frame
 
 __all__ = [
@@ -69,10 +69,10 @@ def sample(
     """
     import time
 
-    import nutpie
     from pymc.backends.arviz import patch_nutpie_idata
 
     from ._disk_cached import compile_model
+    from .compiled import run_nutpie
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
@@ -82,16 +82,8 @@ def sample(
             model, var_names=list(var_names) if var_names is not None else None
         )
         t0 = time.time()
-        idata = nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=max(tune, 1),  # nutpie requires at least one tuning step
-            chains=chains,
-            seed=seed_from(rng),
-            progress_bar=False,
-            save_warmup=False,
-            target_accept=target_accept,
-        )
+        idata = run_nutpie(compiled, draws=draws, tune=tune, chains=chains,
+                           target_accept=target_accept, rng=rng)
         patch_nutpie_idata(idata, model, sampling_time=time.time() - t0)
     return idata
 

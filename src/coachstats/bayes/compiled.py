@@ -109,7 +109,6 @@ class CompiledModel:
         rng : int, Generator or None
             Seeds the sampler; the same seed and data give the same draws.
         """
-        import nutpie
 
         compiled = self._compiled
         if data is not None:
@@ -127,20 +126,30 @@ class CompiledModel:
                         f"data[{k!r}] must have {self._ndim[k]} dimension(s), got {v.ndim}."
                     )
             compiled = compiled.with_data(**arrays)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            idata = nutpie.sample(
-                compiled,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                seed=seed_from(rng),
-                progress_bar=False,
-                save_warmup=False,
-                target_accept=target_accept,
-            )
+        idata = run_nutpie(compiled, draws=draws, tune=tune, chains=chains,
+                           target_accept=target_accept, rng=rng)
         self.n_fits += 1
         return idata
+
+
+def run_nutpie(
+    compiled: Any, *, draws: int, tune: int, chains: int, target_accept: float, rng: RNGLike
+) -> Any:
+    """Sample a compiled model quietly with nutpie (no progress bar, no warm-up kept)."""
+    import nutpie
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=max(tune, 1),  # nutpie requires at least one tuning step
+            chains=chains,
+            seed=seed_from(rng),
+            progress_bar=False,
+            save_warmup=False,
+            target_accept=target_accept,
+        )
 
 
 _CACHE: dict[Hashable, CompiledModel] = {}
