@@ -212,6 +212,13 @@ def _model_class() -> type:
 _MODEL_CLASS: type | None = None
 
 
+def _nutpie_compile(model: Any, var_names: Sequence[str] | None) -> Any:
+    """nutpie's own compilation: same draws, callbacks compiled afresh in each process."""
+    import nutpie
+
+    return nutpie.compile_pymc_model(model, var_names=var_names)
+
+
 def compile_model(model: Any, *, var_names: Sequence[str] | None = None) -> Any:
     """Compile ``model`` for :func:`nutpie.sample`, loading the callbacks from disk if cached.
 
@@ -231,9 +238,7 @@ def compile_model(model: Any, *, var_names: Sequence[str] | None = None) -> Any:
         if _MODEL_CLASS is None:
             _MODEL_CLASS = _model_class()
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - other nutpie
-        import nutpie
-
-        return nutpie.compile_pymc_model(model, var_names=var_names)
+        return _nutpie_compile(model, var_names)
 
     initial_point_fn = _with_lock(
         make_initial_point_fn(
@@ -263,10 +268,8 @@ def compile_model(model: Any, *, var_names: Sequence[str] | None = None) -> Any:
         arrays.append(value)
     offsets, offset = [], 0
     for a in arrays:
-        if a.dtype.name not in _DTYPES:
-            import nutpie
-
-            return nutpie.compile_pymc_model(model, var_names=var_names)
+        if a.dtype.name not in _DTYPES:  # pragma: no cover - no such container in coachstats
+            return _nutpie_compile(model, var_names)
         offsets.append(offset)
         offset += 1 + a.ndim
     ud_len = max(offset, 1)
