@@ -38,6 +38,30 @@ def tidy_frame(rows: Iterable[Mapping[str, Any]], extra: Sequence[str] = ()) -> 
     return df.loc[:, list(FRAME_COLUMNS) + rest].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Caution:
+    """A failed or borderline check that qualifies a result's headline.
+
+    ``code`` is a stable snake_case identifier (``"pretrend_rejected"``, ``"rhat_high"``,
+    ``"few_clusters"``, ``"low_reliability"``, ``"immortal_time"`` ...); ``message`` says it in
+    plain words with the number; ``value`` is that number when there is one.
+
+    Examples
+    --------
+    >>> Caution("pretrend_rejected", "Pre-trend test rejected (p = 0.019).", value=0.019).code
+    'pretrend_rejected'
+    """
+
+    code: str
+    message: str
+    value: float | None = None
+    severity: str = "warning"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "value": self.value,
+                "severity": self.severity}
+
+
 def _fmt(v: object, digits: int) -> str:
     if isinstance(v, bool | np.bool_):
         return str(bool(v))
@@ -75,6 +99,11 @@ class Result:
     def notes(self) -> list[str]:
         """Short statements the reader needs (method, interval type, what was dropped)."""
         return []
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """Failed or borderline checks a reader must see beside the headline (none by default)."""
+        return ()
 
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         """Tidy table: ``term, estimate, std_error, ci_low, ci_high, ci_level, ...``."""
