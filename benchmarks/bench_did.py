@@ -139,7 +139,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny panel, coachstats only, one repeat (the test suite runs this)")
     a = ap.parse_args()
+    if a.smoke:
+        a.units, a.periods, a.repeat = 600, 10, 1
     if a.worker:
         pkg, what, boot = a.worker
         print(json.dumps(worker(pkg, what, int(boot), a.units, a.periods, a.repeat)))
@@ -148,6 +152,8 @@ def main() -> None:
           f"cohorts {COHORTS} + never treated; best of {a.repeat}")
     results = {}
     for pkg, what, boot in TASKS:
+        if a.smoke and pkg != "coachstats":
+            continue
         cmd = [sys.executable, __file__, "--units", str(a.units), "--periods",
                str(a.periods), "--repeat", str(a.repeat), "--worker", pkg, what, str(boot)]
         try:

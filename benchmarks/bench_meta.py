@@ -76,7 +76,9 @@ def metafor_times(d160: pd.DataFrame, d2000: pd.DataFrame) -> dict[str, float] |
 
 
 def main() -> int:
-    d160, d2000, d1m = make(160), make(2000, 2), make(1_000_000, 3)
+    smoke = "--smoke" in sys.argv  # tiny sizes, no peer: the test suite runs this
+    d160, d2000, d1m = (make(20), make(50, 2), make(1_000, 3)) if smoke else (
+        make(160), make(2000, 2), make(1_000_000, 3))
     res160 = cs.meta.correlations(d160)
     y, v = np.arctanh(d2000["r"].to_numpy()), 1 / (d2000["n"].to_numpy() - 3.0)
     rows = [
@@ -87,7 +89,7 @@ def main() -> int:
         ("Q-profile CI of tau^2", 160, best(res160.heterogeneity_ci, 20), "qprofile160"),
         ("leave-one-out", 160, best(lambda: cs.meta.leave_one_out(res160), 10), "loo160"),
     ]
-    peer = None if "--no-peer" in sys.argv else metafor_times(d160, d2000)
+    peer = None if smoke or "--no-peer" in sys.argv else metafor_times(d160, d2000)
     print("coachstats.meta vs metafor (ms per call; ratio = metafor / coachstats)")
     print(f"{'task':<24}{'k':>10}{'coachstats':>12}{'metafor':>12}{'ratio':>10}")
     for task, k, ms, key in rows:

@@ -9,6 +9,7 @@
 The peer is plain PyMC (always installed with coachstats). Usage::
 
     .venv/bin/python benchmarks/bench_roi.py [--refits 100] [--fresh 100] [--fresh-cached 20]
+    .venv/bin/python benchmarks/bench_roi.py --smoke   # one of each, in this process
 """
 
 from __future__ import annotations
@@ -146,10 +147,13 @@ def bench_refits(n_reuse: int, n_fresh: int, n_fresh_cached: int) -> None:
           f"{per_reuse:10.3f}")
     print(f"{'  of which compiled-model sampling only':40s} {n_reuse:5d} {t_fit_only:9.1f} "
           f"{t_fit_only / max(n_reuse, 1):10.3f}")
-    print(f"{'PyMC fresh build + compile per fit':40s} {n_fresh:5d} {t_fresh:9.1f} "
-          f"{per_fresh:10.3f}")
+    if n_fresh:
+        print(f"{'PyMC fresh build + compile per fit':40s} {n_fresh:5d} {t_fresh:9.1f} "
+              f"{per_fresh:10.3f}")
     print(f"{'fresh build, disk-cached callbacks':40s} {n_fresh_cached:5d} "
           f"{t_fresh_cached:9.1f} {t_fresh_cached / max(n_fresh_cached, 1):10.3f}")
+    if n_fresh == 0:
+        return
     print(f"speed-up per fit: {per_fresh / per_reuse:.1f}x with summaries, "
           f"{per_fresh / (t_fit_only / max(n_reuse, 1)):.1f}x sampling only (target >= 10x)")
 
@@ -160,7 +164,12 @@ def main() -> None:
     p.add_argument("--fresh", type=int, default=100)
     p.add_argument("--fresh-cached", type=int, default=20)
     p.add_argument("--skip-process", action="store_true")
+    p.add_argument("--smoke", action="store_true",
+                   help="one fit of ours, no plain-PyMC peer, no fresh processes "
+                        "(the test suite runs this)")
     a = p.parse_args()
+    if a.smoke:
+        a.skip_process, a.refits, a.fresh, a.fresh_cached = True, 1, 0, 1
     print(f"bench_roi: Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); "
           "peer = plain PyMC (fresh model build and compile per fit)")
     if not a.skip_process:

@@ -6,10 +6,11 @@ manager, team and individual variance. Times (best of 3) REML point estimates (c
 bootstrap, and prints the variance components of both so agreement is visible. lme4 runs
 through Rscript when installed, otherwise "peer not available".
 
-    .venv/bin/python benchmarks/bench_variance.py [--no-peer] [--profile]
+    .venv/bin/python benchmarks/bench_variance.py [--no-peer] [--profile] [--smoke]
 
 ``--profile`` also times lme4's ``confint(method = "profile")`` (minutes on these data);
-coachstats' exact profile intervals are always timed.
+coachstats' exact profile intervals are always timed. ``--smoke`` runs every step on a tiny
+design without the peer (the test suite does, so the script cannot rot).
 """
 
 from __future__ import annotations
@@ -78,30 +79,32 @@ def lme4_fit(df: pd.DataFrame, profile: bool = False) -> dict[str, str] | None:
 
 
 def main() -> int:
-    df = make()
+    smoke = "--smoke" in sys.argv
+    df = make(20, 60, 600) if smoke else make()
     print(f"data: {len(df):,} employees, {df['team'].nunique():,} teams, "
           f"{df['manager'].nunique():,} managers")  # fmt: skip
-    cs.variance.decompose(df.sample(20_000, random_state=0), "engagement", ["manager", "team"],
-                          n_boot=0)  # warm-up
+    cs.variance.decompose(df.sample(min(20_000, len(df)), random_state=0), "engagement",
+                          ["manager", "team"], n_boot=0)  # warm-up
     t_point = float("inf")
     for _ in range(3):  # best of 3
         t = time.perf_counter()
         point = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=0)
         t_point = min(t_point, time.perf_counter() - t)
     t = time.perf_counter()
-    full = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=200, rng=1)
+    n_boot = 100 if smoke else 200
+    full = cs.variance.decompose(df, "engagement", ["manager", "team"], n_boot=n_boot, rng=1)
     t_full = time.perf_counter() - t
     t = time.perf_counter()
     prof = point.profile_intervals()
     t_prof = time.perf_counter() - t
     want_profile = "--profile" in sys.argv
-    peer = None if "--no-peer" in sys.argv else lme4_fit(df, profile=want_profile)
+    peer = None if smoke or "--no-peer" in sys.argv else lme4_fit(df, profile=want_profile)
     print("\ncoachstats.variance.decompose vs lme4::lmer (seconds; ratio = lme4 / coachstats)")
     print(f"{'task':<44}{'coachstats':>12}{'lme4':>10}{'ratio':>9}")
     lme4_s = float(peer["seconds"]) if peer else None
     lme4_prof = float(peer["profile_seconds"]) if peer and "profile_seconds" in peer else None
     rows = [("REML point estimates", t_point, lme4_s),
-            ("REML + 200 bootstrap intervals (lme4: point)", t_full, None),
+            (f"REML + {n_boot} bootstrap intervals (lme4: point)", t_full, None),
             ("profile intervals of the SDs (confint)", t_prof, lme4_prof)]  # fmt: skip
     for task, ours, theirs in rows:
         other = f"{theirs:.2f}" if theirs is not None else ("n/a" if peer is None else "-")
@@ -113,10 +116,10 @@ def main() -> int:
         theirs = f"{float(peer[names[lev]]):.6f}" if peer else "n/a"
         print(f"  {lev:<10} coachstats {v:.6f}   lme4 {theirs}")
     print("\n95% profile intervals of the SDs")
-    r_rows = {"manager": "ci_2", "team": "ci_1", "residual": "ci_3"}  # lme4's order
-    for _, r in prof.iterrows():
-        theirs = peer.get(r_rows[r["level"]], "n/a") if peer else "n/a"
-        print(f"  {r['level']:<10} coachstats [{r['ci_low']:.6f}, {r['ci_high']:.6f}]   "
+    r_rows = {"sd_manager": "ci_2", "sd_team": "ci_1", "sd_residual": "ci_3"}  # lme4's order
+    for _, r in prof.to_frame().iterrows():
+        theirs = peer.get(r_rows[r["term"]], "n/a") if peer else "n/a"
+        print(f"  {r['term']:<12} coachstats [{r['ci_low']:.6f}, {r['ci_high']:.6f}]   "
               f"lme4 [{theirs}]")
     c = full.between_share()
     print(f"\nmanager share of team-mean variance: {c.estimate:.3f} "
