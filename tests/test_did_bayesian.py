@@ -24,6 +24,7 @@ from coachstats.did.bayesian import BayesianDiDResult, bayesian
 bmod = importlib.import_module("coachstats.did.bayesian")
 
 COLS = dict(outcome="engagement", unit="team", time="quarter", cohort="coached_from")
+FIT = dict(COLS, levels=("manager", "team"))
 FAST = dict(draws=300, tune=300, chains=2)
 
 
@@ -62,7 +63,7 @@ def fit(panel):
     df, _ = panel
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return bayesian(df, **COLS, placebo=True, ci_level=0.9, **FAST, rng=11)
+        return bayesian(df, **FIT, placebo=True, ci_level=0.9, **FAST, rng=11)
 
 
 # --- import hygiene --------------------------------------------------------------------
@@ -153,7 +154,7 @@ def test_bias_over_a_few_seeds_is_within_monte_carlo_error(fit, panel):
         df, truth = _panel(rng=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            res = bayesian(df, **COLS, **FAST, rng=seed)
+            res = bayesian(df, **FIT, **FAST, rng=seed)
         errs.append(res.estimate - truth["att"])
         var.append(res.std_error**2)
     z = np.mean(errs) / np.sqrt(np.mean(var) / len(errs))
@@ -164,8 +165,8 @@ def test_same_rng_same_draws_and_means_with_sd_equal_rows(fit, panel):
     df, _ = panel
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        again = bayesian(df, **COLS, placebo=True, ci_level=0.9, **FAST, rng=11)
-        means = bayesian(_means(df), **COLS, n="n", sd="sd", placebo=True, ci_level=0.9,
+        again = bayesian(df, **FIT, placebo=True, ci_level=0.9, **FAST, rng=11)
+        means = bayesian(_means(df), **FIT, n="n", sd="sd", placebo=True, ci_level=0.9,
                          **FAST, rng=11)
     a = fit.idata["posterior"]["att"].values
     np.testing.assert_array_equal(a, again.idata["posterior"]["att"].values)
@@ -240,7 +241,7 @@ def test_result_text_diagnostics_plot_interpret(fit):
 def test_short_chains_warn():
     df, _ = _panel(n_managers=10, periods=4, cohorts=(3,), rng=5)
     with pytest.warns(ConvergenceWarning):
-        res = bayesian(df, **COLS, draws=30, tune=30, chains=2, rng=1)
+        res = bayesian(df, **FIT, draws=30, tune=30, chains=2, rng=1)
     assert not res.diagnostics.ok
     assert "DIAGNOSTICS POOR" in res.summary()
 
@@ -305,42 +306,42 @@ def small():
 def test_bad_input_errors(small):
     df = small
     with pytest.raises(TypeError, match="DataFrame"):
-        bayesian(df.to_numpy(), **COLS)
+        bayesian(df.to_numpy(), **FIT)
     with pytest.raises(ValueError, match=r"'score'.*outcome="):
-        bayesian(df, **{**COLS, "outcome": "score"})
+        bayesian(df, **{**FIT, "outcome": "score"})
     with pytest.raises(ValueError, match=r"'manager'.*not found"):
-        bayesian(df.drop(columns="manager"), **COLS)
+        bayesian(df.drop(columns="manager"), **FIT)
     bad = df.assign(engagement=df["engagement"].astype(str).where(df.index > 0, "high"))
     with pytest.raises(TypeError, match="must be numeric"):
-        bayesian(bad, **COLS)
+        bayesian(bad, **FIT)
     with pytest.raises(ValueError, match="must hold the first treated period"):
-        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 9)), **COLS)
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 9)), **FIT)
     rev = df.copy()
     never_team = rev.loc[rev["coached_from"] == 0, "team"].iloc[0]
     rev.loc[(rev["team"] == never_team) & (rev["quarter"] == 4), "coached_from"] = 3
     with pytest.raises(ValueError, match="never reverse"):
-        bayesian(rev, **COLS)
+        bayesian(rev, **FIT)
     with pytest.raises(ValueError, match=r"no untreated\s+pre-period"):
-        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 1)), **COLS)
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 1)), **FIT)
     with pytest.raises(ValueError, match="anticipation=1"):
-        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 2)), **COLS,
+        bayesian(df.assign(coached_from=df["coached_from"].replace(3, 2)), **FIT,
                  anticipation=1)
     with pytest.raises(ValueError, match="no comparison group"):
-        bayesian(df[df["coached_from"] == 3], **COLS)
+        bayesian(df[df["coached_from"] == 3], **FIT)
     with pytest.raises(ValueError, match="whole-number periods"):
-        bayesian(df.assign(quarter=df["quarter"] + 0.5), **COLS)
+        bayesian(df.assign(quarter=df["quarter"] + 0.5), **FIT)
     moved = df.copy()
     moved.loc[moved.index[-1], "manager"] = moved["manager"].iloc[0]
     with pytest.raises(ValueError, match="more than one 'manager'"):
-        bayesian(moved, **COLS)
+        bayesian(moved, **FIT)
     with pytest.raises(ValueError, match="missing value"):
-        bayesian(df.assign(engagement=df["engagement"].where(df.index != 5)), **COLS)
+        bayesian(df.assign(engagement=df["engagement"].where(df.index != 5)), **FIT)
     with pytest.raises(ValueError, match=r"Did you mean 0\.95"):
-        bayesian(df, **COLS, ci_level=95)
+        bayesian(df, **FIT, ci_level=95)
     with pytest.raises(ValueError, match="draws must be at least 1"):
-        bayesian(df, **COLS, draws=0)
+        bayesian(df, **FIT, draws=0)
     with pytest.raises(TypeError, match="chains: expected an integer"):
-        bayesian(df, **COLS, chains=2.0)
+        bayesian(df, **FIT, chains=2.0)
     with pytest.raises(TypeError, match="levels: expected a list"):
         bayesian(df, **COLS, levels=3)
 
@@ -348,13 +349,13 @@ def test_bad_input_errors(small):
 def test_bad_means_input_errors(small):
     m = _means(small)
     with pytest.raises(ValueError, match="sd= was given without n="):
-        bayesian(m, **COLS, sd="sd")
+        bayesian(m, **FIT, sd="sd")
     with pytest.raises(ValueError, match=r"share a .*team, quarter"):
-        bayesian(pd.concat([m, m.head(2)]), **COLS, n="n")
+        bayesian(pd.concat([m, m.head(2)]), **FIT, n="n")
     with pytest.raises(ValueError, match=r"'n'.*must lie in \[1, inf\]"):
-        bayesian(m.assign(n=0), **COLS, n="n")
+        bayesian(m.assign(n=0), **FIT, n="n")
     with pytest.raises(ValueError, match=r"'sd'.*must lie in"):
-        bayesian(m.assign(sd=-1.0), **COLS, n="n", sd="sd")
+        bayesian(m.assign(sd=-1.0), **FIT, n="n", sd="sd")
 
 
 def test_aggregate_panel_output_is_accepted_with_single_response_cells(small):
@@ -399,7 +400,7 @@ def _full_size(rng):
 
 
 def _fit_full(data, rng):
-    return bayesian(data, **COLS, draws=500, tune=500, chains=2, rng=rng)
+    return bayesian(data, **FIT, draws=500, tune=500, chains=2, rng=rng)
 
 
 @pytest.mark.slow

@@ -419,19 +419,35 @@ def test_long_format_matches_wide_and_reports_unpaired(paired):
         pd.DataFrame({"person": paired.index, "wave": "t1", "score": paired["post"]}),
     ])
     wide = repeated_measures_d(paired, "pre", "post", kind="all").to_frame()
-    lng = repeated_measures_d(long, "t0", "t1", kind="all", id="person", time="wave",
-                              value="score").to_frame()
+    lng = repeated_measures_d(long, "t0", "t1", kind="all", person="person", time="wave",
+                              outcome="score").to_frame()
     pd.testing.assert_frame_equal(wide, lng)
     unpaired = long.iloc[:-2]  # the last two people lack a post value
     with pytest.raises(ValueError, match=r"different lengths: 2 'person' value\(s\)"):
-        repeated_measures_d(unpaired, "t0", "t1", id="person", time="wave", value="score")
-    res = repeated_measures_d(unpaired, "t0", "t1", id="person", time="wave", value="score",
+        repeated_measures_d(unpaired, "t0", "t1", person="person", time="wave", outcome="score")
+    res = repeated_measures_d(unpaired, "t0", "t1", person="person", time="wave", outcome="score",
                               dropna=True)
     assert res.n_dropped == 2 and res.to_frame()["n"].item() == len(paired) - 2
     with pytest.raises(ValueError, match="one value per occasion"):
-        repeated_measures_d(pd.concat([long, long.head(1)]), "t0", "t1", id="person",
-                            time="wave", value="score")
-    with pytest.raises(ValueError, match="needs a DataFrame and all of id="):
-        repeated_measures_d(long, "t0", "t1", time="wave", value="score")
+        repeated_measures_d(pd.concat([long, long.head(1)]), "t0", "t1", person="person",
+                            time="wave", outcome="score")
+    with pytest.raises(ValueError, match="needs a DataFrame and all of person="):
+        repeated_measures_d(long, "t0", "t1", time="wave", outcome="score")
     with pytest.raises(ValueError, match="pre='t9' is not a value of column 'wave'"):
-        repeated_measures_d(long, "t9", "t1", id="person", time="wave", value="score")
+        repeated_measures_d(long, "t9", "t1", person="person", time="wave", outcome="score")
+
+
+def test_old_argument_names_still_work_with_a_warning(paired):
+    long = pd.concat([
+        pd.DataFrame({"person": paired.index, "wave": "t0", "score": paired["pre"]}),
+        pd.DataFrame({"person": paired.index, "wave": "t1", "score": paired["post"]}),
+    ])
+    new = repeated_measures_d(long, "t0", "t1", person="person", time="wave", outcome="score")
+    with pytest.warns(FutureWarning, match=r"id= is now called person="):
+        old = repeated_measures_d(long, "t0", "t1", id="person", time="wave", value="score")
+    pd.testing.assert_frame_equal(new.to_frame(), old.to_frame())
+    with pytest.warns(FutureWarning, match=r"df= is now called data="):
+        repeated_measures_d(df=paired)
+    with pytest.raises(TypeError, match="pass only data="):
+        repeated_measures_d(paired, df=paired)
+

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as v
+from .._deprecate import renamed_arguments
 from .._rng import RNGLike
 from ..results import Result, new_axes, tidy_frame
 
@@ -647,14 +648,15 @@ class BayesianDiDResult(Result):
 # ---------------------------------------------------------------------------------------
 
 
+@renamed_arguments(df="data")
 def bayesian(
-    df: pd.DataFrame,
-    *,
+    data: pd.DataFrame,
     outcome: str,
     unit: str,
     time: str,
     cohort: str,
-    levels: Sequence[str] | None = ("manager", "team"),
+    *,
+    levels: Sequence[str] | None = None,
     never_treated: float = 0,
     n: str | None = None,
     sd: str | None = None,
@@ -678,15 +680,16 @@ def bayesian(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         Individual rows (several per unit-period), one row per unit-period, or unit-period
         means with counts (``n=``) and optionally within-cell SDs (``sd=``). Not modified.
     outcome, unit, time, cohort : str
         Columns: the outcome, the panel unit (e.g. team), the period (whole numbers), and the
         first treated period of the unit (``never_treated`` for never treated).
-    levels : list of str
-        Grouping columns, outermost first, that get random intercepts; ``unit`` is added
-        as the innermost level if missing. Each must nest in the previous one.
+    levels : list of str, optional
+        Grouping columns, outermost first, that get random intercepts (e.g. the manager
+        column above a team unit); ``unit`` is added as the innermost level if missing. Each
+        must nest in the previous one. None: the unit alone.
     never_treated : number
         Cohort code of never-treated units (``numpy.nan`` or ``numpy.inf`` if they are coded
         as missing or infinite).
@@ -742,7 +745,7 @@ def bayesian(
             raise TypeError(f"{name}: expected a column name, got {type(val).__name__}.")
     lev = _as_levels(levels, unit)
     cells = _prepare(
-        df, outcome=outcome, unit=unit, time=time, cohort=cohort, levels=lev, n=n, sd=sd,
+        data, outcome=outcome, unit=unit, time=time, cohort=cohort, levels=lev, n=n, sd=sd,
         never_treated=never_treated, anticipation=int(anticipation), dropna=dropna,
         placebo=bool(placebo),
     )
@@ -840,7 +843,8 @@ def _recovery_generate(rng: RNGLike) -> Any:
 
 def _recovery_estimate(data: pd.DataFrame, rng: RNGLike = None) -> BayesianDiDResult:
     return bayesian(data, outcome="engagement", unit="team", time="quarter",
-                    cohort="coached_from", draws=500, tune=500, chains=2, rng=rng)
+                    cohort="coached_from", levels=["manager", "team"], draws=500, tune=500,
+                    chains=2, rng=rng)
 
 
 def _recovery_truth(sim: Any) -> dict[str, float]:

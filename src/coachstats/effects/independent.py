@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_arguments
 from .._validate import check_ci_level, prepare
 from ..results import tidy_frame
 from ._noncentral import hedges_j, ncp_interval
@@ -87,8 +88,9 @@ def _levels(frame: pd.DataFrame, group: str, reference: Any) -> tuple[Any, Any]:
     return focal, reference
 
 
+@renamed_arguments(df="data")
 def group_difference(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     outcome: str,
     group: str,
     *,
@@ -103,7 +105,7 @@ def group_difference(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per person (per stratum when ``by`` is given).
     outcome : str
         Numeric outcome column.
@@ -143,7 +145,7 @@ def group_difference(
     if isinstance(min_group_size, bool) or not isinstance(min_group_size, int) \
             or min_group_size < 2:
         raise ValueError(f"min_group_size must be an integer >= 2, got {min_group_size!r}.")
-    frame, miss = prepare(df, {"outcome": outcome, "group": group, "by": by},
+    frame, miss = prepare(data, {"outcome": outcome, "group": group, "by": by},
                           numeric=["outcome"], dropna=dropna)
     if not np.isfinite(frame[outcome].to_numpy(float)).all():
         raise ValueError(f"column {outcome!r} (argument outcome=) has infinite values.")
@@ -184,8 +186,9 @@ def group_difference(
     )
 
 
+@renamed_arguments(df="data")
 def independent_d(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     outcome: str,
     group: str,
     *,
@@ -206,5 +209,5 @@ def independent_d(
     >>> round(independent_d(d, "y", "g", reference="a", hedges=False).estimate, 6)
     1.0
     """
-    return group_difference(df, outcome, group, reference=reference, hedges=hedges,
+    return group_difference(data, outcome, group, reference=reference, hedges=hedges,
                             ci_level=ci_level, min_group_size=2, dropna=dropna)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_arguments
 from .._validate import check_ci_level, prepare, require_min_count
 from ..results import tidy_frame
 from ._noncentral import hedges_j
@@ -102,8 +103,9 @@ def _result(row: dict[str, Any], hedges: bool, n_dropped: int, labels: str) -> E
     )
 
 
+@renamed_arguments(df="data")
 def ppc_d(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     pre: str,
     post: str,
     group: str,
@@ -117,7 +119,7 @@ def ppc_d(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per person.
     pre, post : str
         Pretest and posttest columns.
@@ -150,7 +152,7 @@ def ppc_d(
     True
     """
     ci_level = check_ci_level(ci_level)
-    frame, miss = prepare(df, {"pre": pre, "post": post, "group": group},
+    frame, miss = prepare(data, {"pre": pre, "post": post, "group": group},
                           numeric=["pre", "post"], dropna=dropna)
     treat, ctrl = _levels(frame, group, control)
     parts = {}

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_arguments
 from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
 from ..interpret import Interpretation, label
 from ..results import Result, new_axes, tidy_frame
@@ -194,8 +195,9 @@ class RaterAgreementResult(Result):
         return ax
 
 
+@renamed_arguments(df="data")
 def rater_agreement(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     leader: str,
     rater_group: str,
     rating: str,
@@ -217,7 +219,7 @@ def rater_agreement(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per rating: leader, rater group, occasion, rating (and optionally rater id).
     leader, rater_group, rating, time : str
         Column names.
@@ -267,7 +269,7 @@ def rater_agreement(
     if isinstance(min_raters, bool) or not isinstance(min_raters, int) or min_raters < 1:
         raise ValueError(f"min_raters must be a positive integer, got {min_raters!r}.")
     frame, miss = prepare(
-        df, {"leader": leader, "rater_group": rater_group, "rating": rating, "time": time,
+        data, {"leader": leader, "rater_group": rater_group, "rating": rating, "time": time,
              "rater": rater}, numeric=["rating"], dropna=dropna)
     if not np.isfinite(frame[rating].to_numpy(float)).all():
         raise ValueError(f"column {rating!r} (argument rating=) has infinite values.")

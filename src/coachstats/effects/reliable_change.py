@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_arguments
 from .._validate import check_choice, check_ci_level, prepare, require_min_count
 from ..results import Result, new_axes, tidy_frame
 
@@ -180,8 +181,9 @@ class ReliableChangeResult(Result):
         return ax
 
 
+@renamed_arguments(df="data")
 def reliable_change(
-    df: pd.DataFrame,
+    data: pd.DataFrame,
     pre: str,
     post: str,
     reliability: float,
@@ -197,7 +199,7 @@ def reliable_change(
 
     Parameters
     ----------
-    df : DataFrame
+    data : DataFrame
         One row per person.
     pre, post : str
         Score columns.
@@ -238,7 +240,7 @@ def reliable_change(
     if not (np.isfinite(reliability) and 0 < reliability <= 1):
         raise ValueError(f"reliability must lie in (0, 1], got {reliability!r}. Use a "
                          "test-retest or internal-consistency coefficient such as 0.85.")
-    frame, miss = prepare(df, {"pre": pre, "post": post}, numeric=["pre", "post"],
+    frame, miss = prepare(data, {"pre": pre, "post": post}, numeric=["pre", "post"],
                           dropna=dropna)
     a = frame[pre].to_numpy(float)
     b = frame[post].to_numpy(float)

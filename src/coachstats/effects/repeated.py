@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_arguments
 from .._validate import (
     check_choice,
     check_ci_level,
@@ -257,8 +258,9 @@ def _long_to_wide(
     return wide.reset_index(drop=True), miss.n_dropped + int(incomplete.sum())
 
 
+@renamed_arguments(df="data", id="person", value="outcome")
 def repeated_measures_d(
-    df: pd.DataFrame | None = None,
+    data: pd.DataFrame | None = None,
     pre: Any = "pre",
     post: Any = "post",
     *,
@@ -266,15 +268,15 @@ def repeated_measures_d(
     hedges: bool = True,
     ci_level: float = 0.95,
     dropna: bool = False,
-    id: str | None = None,
+    person: str | None = None,
     time: str | None = None,
-    value: str | None = None,
+    outcome: str | None = None,
 ) -> EffectSizeResult:
     """Standardized pre-to-post change: d_z, d_av or d_rm, with Hedges' correction.
 
     Parameters
     ----------
-    df : DataFrame or None
+    data : DataFrame or None
         One row per person with the two measurements side by side. If None, ``pre`` and
         ``post`` are array-likes of equal length.
     pre, post : str or array-like
@@ -289,7 +291,7 @@ def repeated_measures_d(
         the delta-method variance.
     dropna : bool
         Drop incomplete pairs (and count them) instead of raising.
-    id, time, value : str, optional
+    person, time, outcome : str, optional
         Long format: one row per person and occasion. ``pre`` and ``post`` are then the
         values of ``time`` that mark the two occasions; people measured at only one of them
         raise an error (or are dropped and counted with ``dropna=True``).
@@ -313,12 +315,14 @@ def repeated_measures_d(
     ci_level = check_ci_level(ci_level)
     kinds = _as_kinds(kind)
     n_dropped = 0
-    if time is not None or value is not None or id is not None:
-        if df is None or id is None or time is None or value is None:
-            raise ValueError("long format needs a DataFrame and all of id=, time= and value=.")
-        df, n_dropped = _long_to_wide(df, id, time, value, pre, post, dropna)
+    if time is not None or outcome is not None or person is not None:
+        if data is None or person is None or time is None or outcome is None:
+            raise ValueError(
+                "long format needs a DataFrame and all of person=, time= and outcome=."
+            )
+        data, n_dropped = _long_to_wide(data, person, time, outcome, pre, post, dropna)
         pre, post = "pre", "post"
-    if df is None:
+    if data is None:
         a, b = _to_array(pre, "pre"), _to_array(post, "post")
         if len(a) != len(b):
             raise ValueError(
@@ -337,7 +341,7 @@ def repeated_measures_d(
     else:
         if not isinstance(pre, str) or not isinstance(post, str):
             raise TypeError("with a DataFrame, pre= and post= must be column names.")
-        frame, miss = prepare(df, {"pre": pre, "post": post}, numeric=["pre", "post"],
+        frame, miss = prepare(data, {"pre": pre, "post": post}, numeric=["pre", "post"],
                               dropna=dropna)
         n_dropped += miss.n_dropped
         a = frame[pre].to_numpy(dtype=float)

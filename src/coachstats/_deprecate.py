@@ -1,0 +1,59 @@
+"""Renamed arguments keep working for one minor release, with a warning naming the new one."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The release in which deprecated argument names stop being accepted.
+REMOVED_IN = "0.3"
+
+
+def renamed_arguments(**renames: str) -> Callable[[F], F]:
+    """Accept ``old=`` keyword arguments as ``new=``, warning once per call.
+
+    Examples
+    --------
+    >>> @renamed_arguments(df="data")
+    ... def f(data):
+    ...     return len(data)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     f(df=[1, 2])
+    2
+    """
+
+    def decorate(fn: F) -> F:
+        params = list(inspect.signature(fn).parameters.values())
+        position = {p.name: i for i, p in enumerate(params)
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs or len(args) > position.get(new, len(args)):
+                    raise TypeError(
+                        f"{fn.__name__}() got both {old}= (the old name) and {new}=; "
+                        f"pass only {new}=."
+                    )
+                warnings.warn(
+                    f"{fn.__name__}(): the argument {old}= is now called {new}=; "
+                    f"{old}= stops working in coachstats {REMOVED_IN}.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        wrapper.__deprecated_arguments__ = dict(renames)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
