@@ -30,7 +30,7 @@ from ..results import Result, new_axes, tidy_frame
 CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
 
 
-def wilson_interval(k: int, n: int, ci_level: float = 0.95) -> tuple[float, float]:
+def wilson_interval(k: int, n: int, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion k/n (Wilson 1927).
 
     Examples
@@ -158,7 +158,7 @@ class ReliableChangeResult(Result):
     def to_frame(self) -> pd.DataFrame:
         rows = []
         for cat, k in self.counts.items():
-            lo, hi = wilson_interval(k, self.n, self.ci_level)
+            lo, hi = wilson_interval(k, self.n, ci_level=self.ci_level)
             p = k / self.n
             rows.append({"term": cat, "estimate": p,
                          "std_error": math.sqrt(p * (1 - p) / self.n), "ci_low": lo,

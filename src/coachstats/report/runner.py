@@ -175,7 +175,8 @@ def _check_args(fn: Any, args: dict[str, Any], where: str, skip_first: bool = Tr
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return
     valid = [p.name for p in params if p.kind is not inspect.Parameter.VAR_POSITIONAL]
-    unknown = sorted(set(args) - set(valid))
+    old_names = getattr(fn, "__deprecated_arguments__", {})  # accepted, with a warning
+    unknown = sorted(set(args) - set(valid) - set(old_names))
     if unknown:
         raise StudySpecError(
             f"{where}: unknown option(s) {', '.join(map(repr, unknown))}; valid options: "

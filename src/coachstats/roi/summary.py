@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._rng import RNGLike, as_generator
+from .._deprecate import renamed_arguments
+from .._rng import RNGLike, seed_from
 from .._validate import check_ci_level
 from ..results import Result, new_axes, tidy_frame
 
@@ -59,7 +60,7 @@ def _parse_bins(
         missing = [c for c in (low, high, share) if c not in bins.columns]
         if missing:
             raise ValueError(
-                f"bins: columns {missing} not found (have {list(bins.columns)}); pass "
+                f"data: columns {missing} not found (have {list(bins.columns)}); pass "
                 "low=, high=, share= naming the band edges and shares."
             )
         lo = bins[low].to_numpy(dtype=float)
@@ -68,26 +69,26 @@ def _parse_bins(
     else:
         arr = np.asarray(list(bins), dtype=float)
         if arr.ndim != 2 or arr.shape[1] != 3:
-            raise ValueError("bins: give a DataFrame or a sequence of (low, high, share).")
+            raise ValueError("data: give a DataFrame or a sequence of (low, high, share).")
         lo, hi, sh = arr.T
     hi = np.where(np.isnan(hi), np.inf, hi)
     if lo.size < 2:
-        raise ValueError("bins: need at least two bands.")
+        raise ValueError("data: need at least two bands.")
     if np.any(np.isnan(lo)) or np.any(np.isnan(sh)):
-        raise ValueError("bins: band lower edges and shares must not be missing.")
+        raise ValueError("data: band lower edges and shares must not be missing.")
     if lo[0] != 0 or not np.isinf(hi[-1]):
         raise ValueError(
-            "bins: bands must cover all multiples, from 0 to infinity (leave the last "
+            "data: bands must cover all multiples, from 0 to infinity (leave the last "
             f"upper edge empty); got [{lo[0]:g}, {hi[-1]:g})."
         )
     if np.any(hi <= lo) or np.any(hi[:-1] != lo[1:]):
-        raise ValueError("bins: bands must be ordered and contiguous (each high = next low).")
+        raise ValueError("data: bands must be ordered and contiguous (each high = next low).")
     if np.any(sh < 0) or np.any(sh > 1):
         if np.all((sh >= 0) & (sh <= 100)) and abs(sh.sum() - 100) < 2:
-            raise ValueError("bins: shares look like percentages; divide them by 100.")
-        raise ValueError("bins: shares must lie in [0, 1].")
+            raise ValueError("data: shares look like percentages; divide them by 100.")
+        raise ValueError("data: shares must lie in [0, 1].")
     if abs(sh.sum() - 1) > 0.02:
-        raise ValueError(f"bins: shares must sum to 1 (got {sh.sum():.3f}).")
+        raise ValueError(f"data: shares must sum to 1 (got {sh.sum():.3f}).")
     return lo, hi, sh / sh.sum()
 
 
@@ -307,8 +308,9 @@ def _grid(lo_mu: float, hi_mu: float, lo_ls: float, hi_ls: float, k: int) -> tup
     return M, LS, mu[1] - mu[0], ls[1] - ls[0]
 
 
+@renamed_arguments(n_draws="draws", bins="data")
 def from_summary(
-    bins: pd.DataFrame | Sequence[tuple[float, float, float]] | None = None,
+    data: pd.DataFrame | Sequence[tuple[float, float, float]] | None = None,
     *,
     n: float,
     share_recouped: float | None = None,
@@ -318,15 +320,14 @@ def from_summary(
     high: str = "high",
     share: str = "share",
     ci_level: float = 0.95,
-    n_draws: int = 20_000,
+    draws: int = 20_000,
     rng: RNGLike = None,
-    _seed: int | None = None,
 ) -> SummaryRoiResult:
     """Posterior of the population return-multiple distribution from published figures.
 
     Parameters
     ----------
-    bins : DataFrame or sequence of (low, high, share), optional
+    data : DataFrame or sequence of (low, high, share), optional
         Return-multiple bands covering 0 to infinity (last ``high`` empty) and the share of
         respondents in each. Column names via ``low=, high=, share=``.
     n : float
@@ -341,9 +342,11 @@ def from_summary(
         that did not (1 = ignorable nonresponse; 2 or 4 = selective).
     ci_level : float
         Probability of the equal-tailed credible intervals.
-    n_draws : int
+    draws : int
         Posterior draws taken from the grid.
-    rng : int, Generator or None
+    rng : int, Generator, SeedSequence or None
+        Random numbers for the draws; a refit with the same SeedSequence (as
+        :meth:`SummaryRoiResult.sensitivity` does) reuses the same stream.
 
     Returns
     -------
@@ -369,15 +372,16 @@ def from_summary(
         raise ValueError(f"share_recouped must lie in (0, 1), got {share_recouped!r}.{hint}")
     if median_multiple is not None and not median_multiple > 0:
         raise ValueError(f"median_multiple must be positive, got {median_multiple!r}.")
-    if bins is None and share_recouped is None and median_multiple is None:
+    if data is None and share_recouped is None and median_multiple is None:
         raise ValueError("Give at least one of bins, share_recouped or median_multiple.")
     inputs = {
-        "bins": bins, "n": n, "share_recouped": share_recouped,
+        "data": data, "n": n, "share_recouped": share_recouped,
         "median_multiple": median_multiple, "nonresponse_odds": nonresponse_odds,
-        "low": low, "high": high, "share": share, "ci_level": ci_level, "n_draws": n_draws,
-        "_seed": int(as_generator(rng).integers(0, 2**31 - 1)) if _seed is None else _seed,
+        "low": low, "high": high, "share": share, "ci_level": ci_level, "draws": draws,
+        "rng": rng if isinstance(rng, np.random.SeedSequence)
+        else np.random.SeedSequence(seed_from(rng)),
     }
-    bands = None if bins is None else _parse_bins(bins, low, high, share)
+    bands = None if data is None else _parse_bins(data, low, high, share)
     sr_term = share_recouped
     if bands is not None and share_recouped is not None:
         lo, _hi, sh = bands
@@ -404,10 +408,10 @@ def from_summary(
     )
     lp = _log_post(M, np.exp(LS), **kw)
     w = np.exp(lp - lp.max()).reshape(-1)
-    g = np.random.default_rng(inputs["_seed"])
-    idx = g.choice(w.size, size=n_draws, p=w / w.sum())
-    mu = M.reshape(-1)[idx] + g.uniform(-dm / 2, dm / 2, n_draws)
-    s = np.exp(LS.reshape(-1)[idx] + g.uniform(-dl / 2, dl / 2, n_draws))
+    g = np.random.default_rng(inputs["rng"])
+    idx = g.choice(w.size, size=draws, p=w / w.sum())
+    mu = M.reshape(-1)[idx] + g.uniform(-dm / 2, dm / 2, draws)
+    s = np.exp(LS.reshape(-1)[idx] + g.uniform(-dl / 2, dl / 2, draws))
     r = float(nonresponse_odds)
 
     f1 = _cdf(np.array(1.0), mu, s)
