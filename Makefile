@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Both set up .venv when needed.
 PY := .venv/bin/python
 
-.PHONY: setup demo test data lint bench
+.PHONY: setup demo test data lint bench docs
 setup:
 	@bash scripts/setup.sh
 
@@ -20,3 +20,7 @@ lint: setup
 
 bench: setup
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+# The API reference (from the docstrings) and the studies gallery, warnings as errors.
+docs: setup
+	$(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html

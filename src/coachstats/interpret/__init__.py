@@ -16,7 +16,7 @@ __all__ = ["RULES", "Interpretation", "Rule", "improvement_index", "label"]
 
 @dataclass(frozen=True)
 class Rule:
-    """Ordered cut-points on |value| and the label of each band."""
+    """Ordered cut-points on ``|value|`` and the label of each band."""
 
     name: str
     metric: str
