@@ -400,3 +400,47 @@ def test_not_identifiers_and_public_labels(tmp_path, capsys):
     code, err, _, _ = run_cli(tmp_path, capsys, ["TeamID"], name="bad_public",
                               privacy='[privacy]\npublic_labels = ["EmployeeID"]')
     assert code == 2 and "people's identifiers are never published" in err
+
+
+def test_crosstab_in_a_report_withholds_small_cells_and_lists_them(tmp_path, capsys):
+    df = hr_export()
+    rng = np.random.default_rng(5)
+    people = df["EmployeeID"].unique()
+    attrs = pd.DataFrame({"EmployeeID": people,
+                          "Gender": rng.choice(["f", "m"], len(people)),
+                          "AgeBand": rng.choice(["<40", "40+"], len(people), p=[.8, .2])})
+    df = df.merge(attrs, on="EmployeeID")
+    spec = SPEC.replace('estimator = "report.group_means"', 'estimator = "report.crosstab"')
+    spec = spec.replace('args = {{ value = "Engagement", groups = {groups} }}',
+                        'args = {{ by = {groups}, value = "Engagement" }}')
+    d = tmp_path / "xt"
+    d.mkdir()
+    df.to_csv(d / "export.csv", index=False)
+    (d / "spec.toml").write_text(spec.format(groups='["Gender", "AgeBand"]', privacy="",
+                                             person='person = "EmployeeID"'))
+    out = d / "r.html"
+    assert main(["report", str(d / "spec.toml"), "--data", str(d / "export.csv"),
+                 "--out", str(out)]) == 0, capsys.readouterr().err
+    js = json.loads(out.with_suffix(".json").read_text())
+    cells = [r for r in js["analyses"][0]["table"] if r["level"] == "cell"]
+    for r in cells:
+        truth = attrs.loc[(attrs["Gender"] == r["Gender"]) & (attrs["AgeBand"] == r["AgeBand"])]
+        assert r["withheld"] or r["n"] == len(truth) >= 5
+        if len(truth) < 5:
+            assert r["withheld"]
+    withheld = [r for r in cells if r["withheld"]]
+    assert len(withheld) >= 2 and len(withheld) < len(cells)
+    items = [m["item"] for m in js["privacy"]["manifest"]]
+    assert all(any(f"Gender={r['Gender']}, AgeBand={r['AgeBand']}" in i for i in items)
+               for r in withheld)
+
+
+def test_estimators_do_not_import_the_report_package():
+    import subprocess
+    import sys
+
+    code = ("import sys, coachstats.privacy, coachstats.variance, coachstats.effects;"
+            "print('coachstats.report' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -165,7 +165,7 @@ def available_estimators() -> list[str]:
         except ImportError:
             continue
         if pkg == "report":
-            out.append("report.group_means")
+            out.extend(("report.crosstab", "report.group_means"))
             continue
         out.extend(f"{pkg}.{n}" for n in _public_callables(mod))
     return sorted(out)
