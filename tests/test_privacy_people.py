@@ -444,3 +444,24 @@ def test_estimators_do_not_import_the_report_package():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_output_scan_catches_raw_labels_of_pseudonymised_columns(tmp_path, capsys):
+    # an estimator that labels its rows with raw manager IDs: the scan stops the report
+    df = hr_export(waves=1)
+    df["Coached"] = np.where(df.groupby("TeamID").cumcount() % 2 == 0, "yes", "no")
+    spec = SPEC.replace('estimator = "report.group_means"',
+                        'estimator = "effects.group_difference"')
+    spec = spec.replace('args = {{ value = "Engagement", groups = {groups} }}',
+                        'args = {{ outcome = "Engagement", group = "Coached", '
+                        'reference = "no", by = {groups}, min_group_size = 3 }}')
+    d = tmp_path / "scan"
+    d.mkdir()
+    df.to_csv(d / "export.csv", index=False)
+    (d / "spec.toml").write_text(spec.format(groups='"ManagerID"', privacy="[privacy]\n"
+                                             "min_group_size = 3", person=""))
+    code = main(["report", str(d / "spec.toml"), "--data", str(d / "export.csv"),
+                 "--out", str(d / "r.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "identifier value(s) from the input data" in err
+    assert "'M-100" in err and not (d / "r.html").exists()
