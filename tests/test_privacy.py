@@ -1,4 +1,8 @@
-"""Privacy guard: minimum group size, complementary suppression, identifier scan, manifest."""
+"""Privacy guard: minimum group size, complementary suppression, identifier scan, manifest.
+
+The grouping labels here are public (``public_labels``) so that tests can name cells; see
+test_privacy_people.py for pseudonyms and counting people.
+"""
 
 import json
 from itertools import combinations
@@ -7,8 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coachstats.report import PrivacyError, render_study, safe_group_means
+from coachstats.report import PrivacyError, render_study
+from coachstats.report import safe_group_means as _safe_group_means
 from coachstats.report.privacy import check_min_size, guess_id_columns, scan_for_identifiers
+
+
+def safe_group_means(*args, **kw):
+    return _safe_group_means(*args, public_labels=["division", "manager", "team"], **kw)
 
 
 def people(layout, seed=0):
@@ -122,7 +131,7 @@ def test_three_levels_random_hierarchies_never_leak_a_small_union():
         df = pd.DataFrame(rows)
         k = int(rng.integers(3, 7))
         groups = ["division", "manager", "team"]
-        t = safe_group_means(df, "engagement", groups, min_size=k).table
+        t = safe_group_means(df, "engagement", groups, min_group_size=k).table
         assert smallest_derivable_union(t, groups, df, k) is None, seed
         assert (t.loc[~t["withheld"], "n"] >= k).all()
 
@@ -177,7 +186,7 @@ def test_random_hierarchies_never_leak(seed):
               for i in range(rng.integers(2, 7))}
     df = people(layout, seed)
     k = int(rng.integers(3, 7))
-    t = safe_group_means(df, "engagement", ["manager", "team"], min_size=k).table
+    t = safe_group_means(df, "engagement", ["manager", "team"], min_group_size=k).table
     assert derivable(t, ["manager", "team"]) == []
     assert smallest_derivable_union(t, ["manager", "team"], df, k) is None
     shown = t.loc[~t["withheld"]]
@@ -198,7 +207,7 @@ def test_min_size_rules():
         check_min_size(4.5)
     df = people({"M1": [5]})
     with pytest.raises(ValueError, match="at least 3"):
-        safe_group_means(df, "engagement", ["team"], min_size=1)
+        safe_group_means(df, "engagement", ["team"], min_group_size=1)
     with pytest.raises(ValueError, match=r"'scor'.*Available columns"):
         safe_group_means(df, "scor", ["team"])
     with pytest.raises(ValueError, match="more than one 'manager'"):
@@ -208,7 +217,7 @@ def test_min_size_rules():
 
 def test_identifier_helpers():
     assert guess_id_columns(pd.DataFrame(columns=["employee_id", "team", "x", "Full_Name"])) == [
-        "employee_id", "Full_Name"]
+        "employee_id", "team", "Full_Name"]
     found, skipped = scan_for_identifiers(
         ["<td>EMP-40001</td>", "mean 3.4, n = 12"], ["EMP-40001", "EMP-40002", 7, 123456])
     assert found == ["EMP-40001"] and skipped == 1
@@ -220,6 +229,9 @@ SPEC = """
 [study]
 title = "Engagement by team"
 seed = 1
+
+[privacy]
+public_labels = ["manager", "team"]
 
 [data.people]
 file = "people.csv"
@@ -255,7 +267,9 @@ def test_report_of_small_teams_has_no_ids_no_derivable_numbers_and_a_manifest(tm
     assert "team=M1-T1" in items and "team=M1-T2" in items
     assert "team=M1-T1" in html and "Suppression manifest" in html
     assert payload["privacy"]["scan"]["found"] == 0
-    assert payload["privacy"]["identifier_columns"] == {"people": ["employee_id"]}
+    assert payload["privacy"]["identifier_columns"] == {
+        "people": ["employee_id", "manager", "team"]}
+    assert payload["privacy"]["public_labels"] == ["manager", "team"]
 
 
 def test_report_refuses_to_write_identifiers(tmp_path):
@@ -263,9 +277,9 @@ def test_report_refuses_to_write_identifiers(tmp_path):
     df.to_csv(tmp_path / "people.csv", index=False)
     # grouping by the employee ID column would print every ID: refused, nothing written
     spec = SPEC.format(extra="").replace('groups = ["manager", "team"]', 'groups = ["employee_id"]')
-    spec = spec.replace("seed = 1", "seed = 1\n[privacy]\nmin_group_size = 3")
+    spec = spec.replace("[privacy]", "[privacy]\nmin_group_size = 3")
     (tmp_path / "study.toml").write_text(spec)
-    with pytest.raises(PrivacyError, match="identifier"):
+    with pytest.raises(PrivacyError, match=r"refuses to group by.*identifies individual people"):
         render_study(tmp_path / "study.toml", tmp_path / "out" / "r.html")
     assert not (tmp_path / "out" / "r.html").exists()
 
@@ -276,7 +290,7 @@ def test_spec_threshold_cannot_go_below_3_or_below_study(tmp_path):
     from coachstats.report import StudySpecError
 
     (tmp_path / "study.toml").write_text(
-        SPEC.format(extra="").replace("seed = 1", "seed = 1\n[privacy]\nmin_group_size = 2"))
+        SPEC.format(extra="").replace("[privacy]", "[privacy]\nmin_group_size = 2"))
     with pytest.raises(StudySpecError, match="at least 3"):
         render_study(tmp_path / "study.toml", tmp_path / "r.html")
     (tmp_path / "study.toml").write_text(

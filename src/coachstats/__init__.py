@@ -24,6 +24,7 @@ _SUBMODULES = (
     "interpret",
     "meta",
     "plotting",
+    "privacy",
     "report",
     "results",
     "roi",

@@ -53,10 +53,10 @@ class EffectSizeResult(Result):
         return self.table.copy()
 
     def suppressions(self, analysis: str = "") -> list[Any]:
-        """One ``report.privacy.Suppression`` per withheld row (e.g. a small stratum)."""
+        """One ``coachstats.privacy.Suppression`` per withheld row (e.g. a small stratum)."""
         if "suppressed" not in self.table:
             return []
-        from ..report.privacy import Suppression
+        from ..privacy import Suppression
 
         f = self.table.loc[self.table["suppressed"].fillna(False).astype(bool)]
         return [Suppression(analysis, f"estimate for {t}", "a group with fewer people than "

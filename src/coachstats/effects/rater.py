@@ -10,8 +10,9 @@ estimable, Spearman's disattenuated value. Within-group reliability uses the one
 ICC(1) and the reliability of the group mean ICC(2) = (MSB - MSW) / MSB (Bliese 2000) over
 leaders with at least two raters in the group.
 
-Privacy (the rule 360 vendors apply): a rater group with fewer than ``min_raters`` distinct
-raters at either occasion is suppressed everywhere (no numbers, and it is left out of the
+Privacy (the rule 360 vendors apply): a rater group with fewer than ``min_group_size``
+distinct raters (default 5, never below 3; see :mod:`coachstats.privacy`) at either occasion
+is suppressed everywhere (no numbers, and it is left out of the
 overall score); groups named in ``exempt_groups`` (typically self and manager, whose
 identity is known anyway) are exempt. No result holds a row per leader or rater.
 """
@@ -31,6 +32,7 @@ from scipy import stats
 from .._deprecate import renamed_arguments
 from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
 from ..interpret import Interpretation, label
+from ..privacy import DEFAULT_MIN_GROUP_SIZE, Suppression, check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 from .reliable_change import reliable_change
 from .repeated import KINDS, paired_rows
@@ -96,13 +98,19 @@ class RaterAgreementResult(Result):
     reliable: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
     suppressed: tuple[str, ...] = ()
     overall_groups: tuple[str, ...] = ()
-    min_raters: int = 5
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     kind: str = "av"
     hedges: bool = True
     ci_level: float = 0.95
     n_leaders: int = 0
     n_dropped: int = 0
     n_other_occasions: int = 0
+    raters_identified: bool = True
+
+    @property
+    def min_raters(self) -> int:
+        """The privacy threshold (older name of :attr:`min_group_size`)."""
+        return self.min_group_size
 
     @property
     def title(self) -> str:
@@ -118,8 +126,12 @@ class RaterAgreementResult(Result):
             + " per leader (leaders rated by all of them at both occasions).",
         ]
         if self.suppressed:
-            out.append(f"Suppressed (fewer than {self.min_raters} raters): "
+            out.append(f"Suppressed (fewer than {self.min_group_size} raters): "
                        + ", ".join(self.suppressed) + ".")
+        if not self.raters_identified:
+            out.append("No rater id column: the number of distinct raters in a group is "
+                       "taken as the most ratings any one leader received from it (a lower "
+                       "bound); pass rater= to count raters exactly.")
         if self.n_dropped:
             out.append(f"{self.n_dropped} rating row(s) with missing values were dropped.")
         if self.n_other_occasions:
@@ -146,9 +158,7 @@ class RaterAgreementResult(Result):
         return self.change.copy()
 
     def suppressions(self, analysis: str = "") -> list[Any]:
-        """One ``report.privacy.Suppression`` per withheld rater group or overall score."""
-        from ..report.privacy import Suppression
-
+        """One :class:`coachstats.privacy.Suppression` per withheld rater group or overall."""
         f = self.change.loc[self.change["suppressed"].astype(bool)]
         return [
             Suppression(analysis, f"change and agreement for rater group {t}", str(r),
@@ -209,11 +219,12 @@ def rater_agreement(
     kind: str = "av",
     hedges: bool = True,
     ci_level: float = 0.95,
-    min_raters: int = 5,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     exempt_groups: Sequence[str] = (),
     overall_exclude: Sequence[str] = ("self",),
     reliability: Mapping[str, float] | None = None,
     dropna: bool = False,
+    min_raters: int | None = None,
 ) -> RaterAgreementResult:
     """Change per rater group and overall, and agreement across rater groups, for 360 data.
 
@@ -224,8 +235,10 @@ def rater_agreement(
     leader, rater_group, rating, time : str
         Column names.
     rater : str, optional
-        Rater id column; distinct raters are counted for the privacy threshold (without it,
-        each row counts as one rater).
+        Rater id column; distinct raters are counted for the privacy threshold. Without it
+        the count is a lower bound: the most ratings any one leader received from the group
+        at that occasion (a rater rates a leader once), since rows may repeat raters across
+        leaders.
     pre, post : labels
         Values of ``time`` marking the two occasions; rows at other occasions are ignored
         (and counted in the notes).
@@ -235,9 +248,9 @@ def rater_agreement(
         Hedges' small-sample correction.
     ci_level : float
         Level of every interval.
-    min_raters : int
-        Privacy threshold (default 5): a group with fewer distinct raters at either occasion
-        is suppressed everywhere.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3): a group with fewer distinct raters at
+        either occasion is suppressed everywhere.
     exempt_groups : sequence of str
         Groups exempt from the threshold (e.g. ``("self", "manager")``).
     overall_exclude : sequence of str
@@ -250,6 +263,8 @@ def rater_agreement(
         leader and no given value get no reliable-change rows.
     dropna : bool
         Drop rating rows with missing values (counted) instead of raising.
+    min_raters : int, optional
+        Deprecated name of ``min_group_size``.
 
     Returns
     -------
@@ -266,8 +281,12 @@ def rater_agreement(
     """
     ci_level = check_ci_level(ci_level)
     check_choice(kind, "kind", KINDS)
-    if isinstance(min_raters, bool) or not isinstance(min_raters, int) or min_raters < 1:
-        raise ValueError(f"min_raters must be a positive integer, got {min_raters!r}.")
+    if min_raters is not None:
+        import warnings
+
+        warnings.warn("min_raters is renamed min_group_size.", DeprecationWarning, stacklevel=2)
+        min_group_size = check_min_group_size(min_raters, "min_raters")
+    min_raters = check_min_group_size(min_group_size)
     frame, miss = prepare(
         data, {"leader": leader, "rater_group": rater_group, "rating": rating, "time": time,
              "rater": rater}, numeric=["rating"], dropna=dropna)
@@ -296,8 +315,9 @@ def rater_agreement(
     # privacy: distinct raters per group and occasion
     if rater is not None:
         n_raters = frame.groupby([rater_group, time], sort=False)[rater].nunique()
-    else:
-        n_raters = frame.groupby([rater_group, time], sort=False).size()
+    else:  # lower bound on distinct raters: the most ratings one leader got from the group
+        n_raters = (frame.groupby([rater_group, time, leader], sort=False).size()
+                    .groupby(level=[0, 1], sort=False).max())
     counts = {g: (int(n_raters.get((g, pre), 0)), int(n_raters.get((g, post), 0)))
               for g in groups}
     suppressed = [g for g in groups if g not in exempt and min(counts[g]) < min_raters]
@@ -432,7 +452,8 @@ def rater_agreement(
     reliable = (pd.concat(rc_rows, ignore_index=True) if rc_rows else tidy_frame([]))
     return RaterAgreementResult(
         change=change, agreement=agreement, reliability=reliability_table, reliable=reliable,
-        suppressed=tuple(suppressed), overall_groups=overall, min_raters=min_raters,
+        suppressed=tuple(suppressed), overall_groups=overall, min_group_size=min_raters,
+        raters_identified=rater is not None,
         kind=kind, hedges=hedges, ci_level=ci_level,
         n_leaders=int(frame[leader].nunique()), n_dropped=miss.n_dropped,
         n_other_occasions=n_other,

@@ -26,7 +26,7 @@ import pandas as pd
 from .. import __version__
 from ..interpret import RULES, improvement_index, label
 from ..results import FRAME_COLUMNS, _fmt
-from .privacy import PrivacyError, Suppression, _scannable, scan_for_identifiers
+from .privacy import PrivacyError, Suppression, _scannable, guard_table, scan_for_identifiers
 from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
 
@@ -249,12 +249,7 @@ class _Ctx:
 
 
 def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
-    clash = sorted(set(map(str, frame.columns)) & ctx.id_columns)
-    if clash:
-        raise PrivacyError(
-            f"analysis {analysis!r} ({what}): the table has identifier column(s) {clash}; "
-            "reports never show individual rows. Aggregate first (e.g. report.group_means)."
-        )
+    guard_table(frame, ctx.id_columns, analysis, what)
     for c in _RISK_COLUMNS:
         if c in frame.columns:
             n = pd.to_numeric(frame[c], errors="coerce")
@@ -524,7 +519,7 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
     data would appear in the output.
     """
     study = run.study
-    id_cols = {c for cols in run.id_columns.values() for c in cols}
+    id_cols = run.person_columns()
     ctx = _Ctx(study.min_group_size, id_cols)
     ctx.manifest.extend(run.manifest)
     sections = []
@@ -605,6 +600,7 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
             "min_group_size": study.min_group_size,
             "identifier_columns": {k: list(v) for k, v in run.id_columns.items()},
             "manifest": [m.as_dict() for m in ctx.manifest],
+            **run.privacy_summary(),
         },
         "problems": ctx.problems,
     }

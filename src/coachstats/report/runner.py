@@ -15,7 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from .privacy import Suppression, guess_id_columns
+from ..privacy import (
+    Identifiers,
+    PrivacyError,
+    Suppression,
+    detect_identifiers,
+    looks_like_time,
+    resolve_person,
+)
 from .spec import AnalysisSpec, DataSpec, Study, StudySpecError
 
 __all__ = [
@@ -40,7 +47,8 @@ PRIVACY_PARAMS = (
 )
 
 #: names a spec may use for helpers defined in this package
-_ALIASES = {"report.group_means": "report.privacy.safe_group_means"}
+_ALIASES = {"report.group_means": "report.privacy.safe_group_means",
+            "report.crosstab": "report.privacy.safe_crosstab"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,8 @@ class StudyRun:
     analyses: tuple[AnalysisRun, ...]
     manifest: tuple[Suppression, ...]
     id_columns: dict[str, tuple[str, ...]]
+    identifiers: dict[str, Identifiers] = field(default_factory=dict)
+    people: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         """The report itself, framed, so a notebook shows what the HTML file will show."""
@@ -96,13 +106,36 @@ class StudyRun:
                 'style="width:100%;height:720px;border:1px solid #ccc"></iframe>')
 
     def id_values(self) -> list[Any]:
-        """Every value of every identifier column in the input data (for the output scan)."""
+        """Every value of every identifier column in the input data (for the output scan),
+        including the raw labels of pseudonymised columns; not those of ``public_labels``."""
+        public = set(self.study.public_labels)
         out: list[Any] = []
         for name, cols in self.id_columns.items():
             df = self.data[name].frame
             for c in cols:
-                out.extend(df[c].dropna().unique().tolist())
+                if c not in public:
+                    out.extend(df[c].dropna().unique().tolist())
         return out
+
+    def person_columns(self) -> set[str]:
+        """Columns identifying people (a published table may never hold one)."""
+        if not self.identifiers:
+            return {c for cols in self.id_columns.values() for c in cols}
+        return {c for ids in self.identifiers.values() for c in ids.person}
+
+    def privacy_summary(self) -> dict[str, Any]:
+        """How people were counted and identifiers recognised, per data entry (no values)."""
+        return {
+            "people": {k: {"column": col, "how": how} for k, (col, how) in self.people.items()},
+            "identifiers": {
+                k: {"person": list(ids.person), "groups": dict(ids.groups),
+                    "reasons": dict(ids.reasons)}
+                for k, ids in self.identifiers.items()
+            },
+            "declared_id_columns": list(self.study.id_columns or ()),
+            "not_identifiers": list(self.study.not_identifiers),
+            "public_labels": list(self.study.public_labels),
+        }
 
 
 # --------------------------------------------------------------------------- estimators
@@ -132,7 +165,7 @@ def available_estimators() -> list[str]:
         except ImportError:
             continue
         if pkg == "report":
-            out.append("report.group_means")
+            out.extend(("report.crosstab", "report.group_means"))
             continue
         out.extend(f"{pkg}.{n}" for n in _public_callables(mod))
     return sorted(out)
@@ -286,6 +319,78 @@ def _load(entry: DataSpec, study: Study, seed: int) -> LoadedData:
     return LoadedData(entry.name, df, prov)
 
 
+# --------------------------------------------------------------------------- people
+def _identify(study: Study, data: dict[str, LoadedData]
+              ) -> tuple[dict[str, Identifiers], dict[str, tuple[str | None, str]]]:
+    """Identifier columns and the person column of every data entry."""
+    listing = "; ".join(f"{n}: {list(map(str, d.frame.columns))}" for n, d in data.items())
+    for key in ("id_columns", "not_identifiers", "public_labels"):
+        names = getattr(study, key) or ()
+        absent = [c for c in names if not any(c in d.frame.columns for d in data.values())]
+        if absent:
+            raise StudySpecError(
+                f"{study.path}: [privacy] {key} {absent} are not columns of any data entry "
+                f"({listing})."
+            )
+    identifiers: dict[str, Identifiers] = {}
+    people: dict[str, tuple[str | None, str]] = {}
+    for name, d in data.items():
+        entry = study.data[name]
+        df = d.frame
+        if entry.person is not None and entry.person not in df.columns:
+            raise StudySpecError(
+                f"{study.path}: [data.{name}] person = {entry.person!r} is not a column of the "
+                f"data; its columns: {', '.join(map(repr, df.columns))}."
+            )
+        cols = set(map(str, df.columns))
+        try:
+            ids = detect_identifiers(
+                df, person=entry.person,
+                id_columns=[c for c in study.id_columns or () if c in cols],
+                not_identifiers=[c for c in study.not_identifiers if c in cols],
+            )
+        except (TypeError, ValueError) as e:
+            raise StudySpecError(f"{study.path}: [data.{name}]: {e}") from None
+        bad = [c for c in study.public_labels if c in ids.person]
+        if bad:
+            raise StudySpecError(
+                f"{study.path}: [privacy] public_labels {bad}: these columns identify people "
+                f"({'; '.join(ids.reasons[c] for c in bad)}); people's identifiers are never "
+                "published. Only labels of groups (team, manager, department) can be public."
+            )
+        identifiers[name] = ids
+        people[name] = resolve_person(df, entry.person, ids)
+    return identifiers, people
+
+
+def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd.DataFrame,
+                 ids: Identifiers, person: str | None, where: str
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Pass the person column, identifiers and public labels to an estimator that takes them;
+    refuse when counts would be of rows that may repeat per person."""
+    counts = any(_takes(fn, p) for p in (*PRIVACY_PARAMS, "person"))
+    if not counts:
+        return args, {}
+    if person is None and args.get("person") is None:
+        times = [str(c) for c in df.columns if looks_like_time(c)]
+        if times:
+            raise StudySpecError(
+                f"{where}: the privacy threshold counts people, but no column of data entry "
+                f"{entry!r} identifies people and rows may repeat per person (column(s) "
+                f"{times} look like waves or dates). Name the person column in the data entry, "
+                f"e.g. [data.{entry}] person = \"EmployeeID\" (or add it to [privacy] "
+                "id_columns)."
+            )
+    out = dict(args)
+    if _takes(fn, "person") and out.get("person") is None and person is not None:
+        out["person"] = person
+    if _takes(fn, "public_labels") and "public_labels" not in out:
+        out["public_labels"] = [c for c in study.public_labels if c in df.columns]
+    hidden = {"identifiers": ids} if _takes(fn, "identifiers") and "identifiers" not in out \
+        else {}
+    return out, hidden
+
+
 # --------------------------------------------------------------------------- running
 def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> dict[str, Any]:
     try:
@@ -295,6 +400,15 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
     out = dict(args)
     for p in PRIVACY_PARAMS:
         if p not in params:
+            continue
+        if p in ("min_size", "min_raters") and "min_group_size" in params:
+            if out.get(p) is not None:  # an older name given in the spec: same floor
+                out["min_group_size"], v = out.pop(p), None
+                if isinstance(out["min_group_size"], int) and out["min_group_size"] < threshold:
+                    raise StudySpecError(
+                        f"{where}: {p} = {out['min_group_size']} is below the study's privacy "
+                        f"threshold (min_group_size = {threshold}); remove it or raise it."
+                    )
             continue
         v = out.get(p)
         if v is None:
@@ -351,6 +465,8 @@ def _typed_args(fn: Any, args: dict[str, Any], where: str) -> dict[str, Any]:
 def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
     try:
         return fn(**args) if first is _NO_INPUT else fn(first, **args)
+    except PrivacyError:
+        raise
     except (ValueError, TypeError, KeyError, RuntimeError, ArithmeticError) as e:
         raise StudySpecError(f"{where}: {e}") from e
 
@@ -417,20 +533,8 @@ def run_study(
     """
     seed = study.seed if seed is None else int(seed)
     data = {name: _load(entry, study, seed) for name, entry in study.data.items()}
-    if study.id_columns:
-        absent = [c for c in study.id_columns
-                  if not any(c in d.frame.columns for d in data.values())]
-        if absent:
-            raise StudySpecError(
-                f"{study.path}: [privacy] id_columns {absent} are not columns of any data entry "
-                f"({'; '.join(f'{n}: {list(d.frame.columns)}' for n, d in data.items())})."
-            )
-    id_columns: dict[str, tuple[str, ...]] = {}
-    for name, d in data.items():
-        if study.id_columns is None:
-            id_columns[name] = tuple(guess_id_columns(d.frame))
-        else:
-            id_columns[name] = tuple(c for c in study.id_columns if c in d.frame.columns)
+    identifiers, people = _identify(study, data)
+    id_columns = {name: ids.columns for name, ids in identifiers.items()}
 
     runs: dict[str, AnalysisRun] = {}
     manifest: list[Suppression] = []
@@ -446,16 +550,19 @@ def run_study(
             args["rng"] = seed
         first: Any = _NO_INPUT
         n_input: int | None = None
+        hidden: dict[str, Any] = {}
         if a.data is not None:
             first = data[a.data].frame
             n_input = len(first)
             where += f" on data {a.data!r}"
+            args, hidden = _people_args(fn, args, study, a.data, first, identifiers[a.data],
+                                        people[a.data][0], where)
         elif a.source is not None:
             first = runs[a.source].result  # type: ignore[index]
             n_input = runs[a.source].n_input  # type: ignore[index]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = _call(fn, first, args, where)
+            result = _call(fn, first, {**args, **hidden}, where)
             follow = _followups(a, result, seed, study.min_group_size)
         msgs = tuple(dict.fromkeys(
             f"{w.category.__name__}: {w.message}" for w in caught
@@ -482,6 +589,7 @@ def run_study(
                     ))
     return StudyRun(
         study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),
-        manifest=tuple(manifest), id_columns=id_columns,
+        manifest=tuple(manifest), id_columns=id_columns, identifiers=identifiers,
+        people=people,
     )
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .privacy import DEFAULT_MIN_SIZE, check_min_size
+from ..privacy import DEFAULT_MIN_GROUP_SIZE as DEFAULT_MIN_SIZE
+from .privacy import check_min_size
 
 __all__ = ["AnalysisSpec", "DataSpec", "FollowUp", "Study", "StudySpecError", "load_study"]
 
@@ -22,8 +23,8 @@ class StudySpecError(ValueError):
 
 
 _STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
-_PRIVACY_KEYS = {"min_group_size", "id_columns"}
-_DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description"}
+_PRIVACY_KEYS = {"min_group_size", "id_columns", "not_identifiers", "public_labels"}
+_DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description", "person"}
 _ANALYSIS_KEYS = {
     "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
     "then", "headline", "rules", "method",
@@ -44,6 +45,7 @@ class DataSpec:
     query: str | None = None
     description: str = ""
     overridden: bool = False
+    person: str | None = None  # the column identifying people (counts use its distinct values)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Study:
     source: str = ""
     min_group_size: int = DEFAULT_MIN_SIZE
     id_columns: tuple[str, ...] | None = None
+    not_identifiers: tuple[str, ...] = ()
+    public_labels: tuple[str, ...] = ()
     data: dict[str, DataSpec] = field(default_factory=dict)
     analyses: tuple[AnalysisSpec, ...] = ()
 
@@ -180,8 +184,16 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
     except (TypeError, ValueError) as e:
         raise _err(path, "[privacy] min_group_size", str(e)) from None
     ids = pv.get("id_columns")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(c, str) for c in ids)):
-        raise _err(path, "[privacy]", "id_columns must be a list of column names.")
+    lists = {}
+    for key in ("id_columns", "not_identifiers", "public_labels"):
+        v = pv.get(key)
+        if v is not None and (not isinstance(v, list) or not all(isinstance(c, str) for c in v)):
+            raise _err(path, "[privacy]", f"{key} must be a list of column names, e.g. "
+                       f"{key} = [\"ManagerID\"].")
+        lists[key] = tuple(v or ())
+    both = sorted(set(lists["id_columns"]) & set(lists["not_identifiers"]))
+    if both:
+        raise _err(path, "[privacy]", f"{both} listed in both id_columns and not_identifiers.")
 
     overrides = {k: Path(v) for k, v in (data or {}).items()}
     if "" in overrides:  # --data FILE without a name: only when there is one data entry
@@ -204,8 +216,12 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
             raise _err(path, where, "query must be a string, e.g. query = \"tenure >= 6\".")
         if not all(isinstance(v, str) for v in [*cols.values(), *derive.values()]):
             raise _err(path, where, "columns and derive map names to strings.")
+        person = d.get("person")
+        if person is not None and (not isinstance(person, str) or not person):
+            raise _err(path, where, "person must name the column identifying people, e.g. "
+                       "person = \"EmployeeID\".")
         common = {"columns": cols, "derive": derive, "query": query,
-                  "description": d.get("description", "")}
+                  "description": d.get("description", ""), "person": person}
         if name in overrides:
             entries[name] = DataSpec(name, file=overrides[name], overridden=True, **common)
             continue
@@ -288,5 +304,6 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         path=path, title=str(st["title"]), seed=int(seed), claim=str(st.get("claim", "")),
         description=str(st.get("description", "")), source=str(st.get("source", "")),
         min_group_size=min_size, id_columns=tuple(ids) if ids is not None else None,
+        not_identifiers=lists["not_identifiers"], public_labels=lists["public_labels"],
         data=entries, analyses=tuple(analyses),
     )

@@ -14,7 +14,8 @@
   Undefined when a group's item mean sits on a scale end.
 
 Privacy: no row per person is ever returned, and groups with fewer than ``min_group_size``
-members (default 5) are suppressed: they are counted, never listed.
+distinct people (default 5, never below 3; see :mod:`coachstats.privacy`) are suppressed:
+they are counted, never listed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pandas as pd
 
 from .._validate import check_choice, prepare, require_range
 from ..interpret import RULES, Interpretation, label
+from ..privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["AgreementResult", "agreement"]
@@ -145,7 +147,8 @@ def agreement(
     *,
     kind: str = "rwg_j",
     scale: tuple[float, float] | None = None,
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    person: str | None = None,
     dropna: bool = False,
 ) -> AgreementResult:
     """Within-group agreement of ``items`` per ``group``: rwg(j) or awg(j).
@@ -165,7 +168,11 @@ def agreement(
         Response scale ends (e.g. ``(1, 5)``); inferred from the data when omitted (noted).
         rwg(j) uses ``high - low + 1`` options.
     min_group_size : int
-        Groups smaller than this are suppressed (counted, not listed). At least 3.
+        Groups with fewer distinct people are suppressed (counted, not listed). At least 3.
+    person : str, optional
+        Column identifying respondents. Agreement needs one row per person and group (filter
+        one survey wave first); with ``person`` this is checked and people are counted by it,
+        without it each row is taken to be a different person.
     dropna : bool
         Drop respondents with a missing item (counted) instead of raising.
 
@@ -187,11 +194,9 @@ def agreement(
     items = tuple(items)
     if not items:
         raise ValueError("items: give at least one item column.")
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, int | np.integer):
-        raise TypeError(f"min_group_size must be an integer, got {min_group_size!r}.")
-    if min_group_size < 3:
-        raise ValueError(f"min_group_size must be at least 3 (privacy), got {min_group_size}.")
-    cols = {"group": group, **{f"items[{i}]": c for i, c in enumerate(items)}}
+    min_group_size = check_min_group_size(min_group_size)
+    cols = {"group": group, **{f"items[{i}]": c for i, c in enumerate(items)},
+            "person": person}
     frame, missing = prepare(data, cols, numeric=[f"items[{i}]" for i in range(len(items))],
                              dropna=dropna)  # fmt: skip
     inferred = scale is None
@@ -204,6 +209,15 @@ def agreement(
     for i, c in enumerate(items):
         hint = f"Responses must lie on the scale {lo:g}-{hi:g}; pass scale=."
         require_range(frame, c, lo, hi, arg=f"items[{i}]", hint=hint)
+    if person is not None:
+        dup = frame.duplicated([group, person], keep=False)
+        if dup.any():
+            raise ValueError(
+                f"column {person!r} (argument person=) has {int(dup.sum())} rows for "
+                f"{frame.loc[dup, person].nunique()} people who answered more than once in the "
+                f"same {group!r} (rows {list(frame.index[dup][:10])}); agreement needs one "
+                "answer per person: filter one survey wave first."
+            )
     codes, labels = pd.factorize(frame[group], sort=True)
     k = np.bincount(codes).astype(float)
     keep = k >= min_group_size
