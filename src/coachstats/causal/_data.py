@@ -72,7 +72,9 @@ def code_treatment(s: pd.Series, column: str, reference: Any = None) -> tuple[np
     return (s.to_numpy() == treated).astype(float), treated, reference
 
 
-def _dummies(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str], list[str]]:
+def _dummies(
+    frame: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[np.ndarray, list[str], list[str]]:
     cols, names, cats = [], [], []
     for c in covariates:
         s = frame[c]
@@ -129,9 +131,10 @@ def check_separation(d: Design) -> None:
     for c in d.covariates:
         s = d.frame[c]
         if is_categorical(s):
-            tab = pd.crosstab(s, t)
-            n1 = tab[True] if True in tab.columns else pd.Series(0, index=tab.index)
-            n0 = tab[False] if False in tab.columns else pd.Series(0, index=tab.index)
+            codes, levels = pd.factorize(s, sort=True)
+            n1 = pd.Series(np.bincount(codes[t], minlength=len(levels)), index=levels)
+            n0 = pd.Series(np.bincount(codes[~t], minlength=len(levels)), index=levels)
+            tab = n1
             pure = tab.index[(n1 == 0) | (n0 == 0)]
             if len(pure):
                 lvl = pure[0]

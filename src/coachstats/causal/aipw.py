@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_ci_level, check_choice
+from .._validate import check_choice, check_ci_level
 from ._common import check_overlap, effect_design, normal_ci
 from .balance import BalanceResult, balance_table
 from .propensity import fit_design

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_ci_level, check_choice
+from .._validate import check_choice, check_ci_level
 from ..results import Caution
 from ._common import check_overlap, effect_design, normal_ci
 from ._data import as_list
@@ -127,7 +127,9 @@ def matching_weights(mm: np.ndarray, treat: np.ndarray) -> np.ndarray:
     return w
 
 
-def _cr1(y: np.ndarray, t: np.ndarray, w: np.ndarray, cluster: np.ndarray | None) -> tuple[float, float]:
+def _cr1(
+    y: np.ndarray, t: np.ndarray, w: np.ndarray, cluster: np.ndarray | None
+) -> tuple[float, float]:
     """Weighted LS of y on (1, t): the t coefficient and its CR1 (or HC1) SE."""
     X = np.column_stack([np.ones_like(t), t])
     XtW = X.T * w
@@ -218,7 +220,8 @@ def matching(
     if isinstance(ratio, bool) or not isinstance(ratio, int | np.integer) or ratio < 1:
         raise ValueError(f"ratio must be a positive integer, got {ratio!r}.")
     if caliper is not None and not (isinstance(caliper, int | float) and caliper > 0):
-        raise ValueError(f"caliper must be a positive number (SDs of the distance), got {caliper!r}.")
+        raise ValueError(
+            f"caliper must be a positive number (SDs of the distance), got {caliper!r}.")
     ex = as_list(exact, "exact") if exact is not None else []
     covs = as_list(covariates)
     d = effect_design(data, treatment, outcome, covs, cluster=cluster, reference=reference,

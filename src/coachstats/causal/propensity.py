@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_ci_level, check_choice
+from .._validate import check_choice, check_ci_level
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._data import Design, check_separation, design
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from .._validate import check_ci_level, check_choice
+from .._validate import check_choice, check_ci_level
 from ._common import ESTIMANDS, check_overlap, effect_design, normal_ci
 from ._data import Design
-from ._mest import expit, sandwich
+from ._mest import cdot, expit, sandwich
 from .balance import BalanceResult, balance_table
 from .propensity import fit_design
 from .results import CausalEffectResult, ess
@@ -42,7 +42,7 @@ def _ps_psi(X: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str
 
     def psi(theta: np.ndarray) -> np.ndarray:
         b, mu1, mu0 = theta[:k], theta[k], theta[k + 1]
-        e = expit(X @ b)
+        e = expit(cdot(X, b))
         w = ps_weights(e, t, estimand)
         return np.column_stack([X * (t - e)[:, None], t * w * (y - mu1),
                                 (1 - t) * w * (y - mu0)])
@@ -97,7 +97,7 @@ def _entropy_fit(Z: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str, sd:
 
         def psi(th: np.ndarray) -> np.ndarray:
             mm, la, mu1, mu0 = th[:k], th[k:2 * k], th[2 * k], th[2 * k + 1]
-            q = np.exp((Zs - mm) @ la)
+            q = np.exp(cdot(Zs - mm, la))
             return np.column_stack([(Zs - mm) * t[:, None], (Zs - mm) * ((1 - t) * q)[:, None],
                                     t * (y - mu1), (1 - t) * q * (y - mu0)])
     else:
@@ -113,7 +113,7 @@ def _entropy_fit(Z: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str, sd:
         def psi(th: np.ndarray) -> np.ndarray:
             mm, l1, l0 = th[:k], th[k:2 * k], th[2 * k:3 * k]
             mu1, mu0 = th[3 * k], th[3 * k + 1]
-            q1, q0 = np.exp((Zs - mm) @ l1), np.exp((Zs - mm) @ l0)
+            q1, q0 = np.exp(cdot(Zs - mm, l1)), np.exp(cdot(Zs - mm, l0))
             return np.column_stack([Zs - mm, (Zs - mm) * (t * q1)[:, None],
                                     (Zs - mm) * ((1 - t) * q0)[:, None],
                                     t * q1 * (y - mu1), (1 - t) * q0 * (y - mu0)])
