@@ -103,8 +103,11 @@ class CausalEffectResult(Result):
         if self.balance is not None:
             out.extend(self.balance.cautions)
         if self.propensity is not None and not self.n_trimmed:
-            out.extend(c for c in self.propensity.cautions if c.code != "outside_support"
-                       or self.estimand != "ATO")
+            # comparison people outside the treated range do not matter for the ATT, and
+            # overlap weights give everyone outside common support a weight near zero
+            out.extend(c for c in self.propensity.cautions
+                       if not (c.code == "outside_support"
+                               and (self.estimand == "ATO" or c.severity == "info")))
         for name, ess, n in (("treated", self.ess_treated, self.n_treated),
                              ("comparison", self.ess_comparison, self.n_comparison)):
             if n and ess < 0.5 * n:
