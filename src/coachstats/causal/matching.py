@@ -1,0 +1,306 @@
+"""Greedy nearest-neighbour matching on the propensity score, in MatchIt's conventions.
+
+Treated people are matched in decreasing order of the distance (MatchIt's default
+``m.order = "largest"``; the data order when matching with replacement). For each, the
+closest eligible comparison person is found among all people sorted by distance (ties go to
+the lower distance, and among equal distances to the first in data order, as MatchIt's general
+routine ``nn_matchC`` does); with ``ratio = k`` every treated person gets a first
+match before anyone gets a second. A caliper is in standard deviations of the distance
+(all people). ``exact=`` matches only within the levels of the named columns. Matching
+weights: 1 for matched treated people; a comparison person gets the sum over its matches of
+1 / (number of comparisons matched to that treated person), rescaled to sum to the number of
+matched comparisons. The ATT is the weighted difference in means with a cluster-robust (CR1,
+as R ``sandwich::vcovCL``) SE by matched set; with replacement, HC1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validate import check_choice, check_ci_level
+from ..results import Caution
+from ._common import check_overlap, effect_design, normal_ci
+from ._data import as_list
+from .balance import BalanceResult, balance_table
+from .propensity import fit_design
+from .results import CausalEffectResult, ess
+
+
+@dataclass(frozen=True)
+class MatchingResult(CausalEffectResult):
+    """ATT after matching, with the matched sets (``pairs``) and matching weights."""
+
+    pairs: pd.DataFrame | None = field(default=None, repr=False)
+
+    def matched_data(self) -> pd.DataFrame:
+        """Index of every matched person with its weight and matched set (``subclass``)."""
+        assert self.weights is not None and self.pairs is not None
+        w = self.weights[self.weights > 0]
+        sub = {}
+        for _, r in self.pairs.iterrows():
+            sub[r["treated"]] = r["subclass"]
+            sub[r["comparison"]] = r["subclass"]
+        return pd.DataFrame({"weights": w, "subclass": [sub.get(i, np.nan) for i in w.index]})
+
+
+def nearest_neighbour(
+    distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1, caliper: float | None = None,
+    replace: bool = False, strata: np.ndarray | None = None, order: str | None = None,
+) -> np.ndarray:
+    """Row positions of each treated person's matches (n_treated x ratio, -1 = none).
+
+    Treated rows are in data order. ``caliper`` is on the distance scale.
+    """
+    n = len(distance)
+    idx1 = np.flatnonzero(treat == 1)
+    n1 = len(idx1)
+    if order is None:
+        order = "data" if replace else "largest"
+    d1 = distance[idx1]
+    ord1 = {"largest": np.argsort(-d1, kind="stable"), "smallest": np.argsort(d1, kind="stable"),
+            "data": np.arange(n1)}[order]
+    srt = np.argsort(distance, kind="stable")  # all people by distance
+    pos = np.empty(n, dtype=int)
+    pos[srt] = np.arange(n)
+    ds = distance[srt]
+    is_c = treat[srt] == 0
+    avail = is_c.copy()
+    st = strata[srt] if strata is not None else None
+    mm = np.full((n1, ratio), -1, dtype=int)
+    for r in range(ratio):
+        for i in ord1:
+            unit = idx1[i]
+            p0 = pos[unit]
+            taken = set(mm[i, :r][mm[i, :r] >= 0].tolist())
+            found = []
+            for step in (-1, 1):
+                k = p0 + step
+                while 0 <= k < n:
+                    if (avail[k] and srt[k] not in taken
+                            and (st is None or st[k] == st[p0])):
+                        if caliper is not None and abs(ds[k] - ds[p0]) > caliper:
+                            k = -1
+                        break
+                    k += step
+                found.append(k if 0 <= k < n else -1)
+            left, right = found
+            if left >= 0 and right >= 0:
+                k = left if abs(ds[left] - ds[p0]) <= abs(ds[right] - ds[p0]) else right
+            else:
+                k = max(left, right)
+            if k < 0:
+                continue
+            # among eligible people at exactly this distance, the first in data order
+            lo_k = hi_k = k
+            while lo_k > 0 and ds[lo_k - 1] == ds[k]:
+                lo_k -= 1
+            while hi_k < n - 1 and ds[hi_k + 1] == ds[k]:
+                hi_k += 1
+            if hi_k > lo_k:
+                run = [j for j in range(lo_k, hi_k + 1) if avail[j] and srt[j] not in taken
+                       and (st is None or st[j] == st[p0])]
+                k = min(run, key=lambda j: srt[j])
+            mm[i, r] = srt[k]
+            if not replace:
+                avail[k] = False
+    return mm
+
+
+def matching_weights(mm: np.ndarray, treat: np.ndarray) -> np.ndarray:
+    """MatchIt's matching weights from the match matrix."""
+    n = len(treat)
+    idx1 = np.flatnonzero(treat == 1)
+    w = np.zeros(n)
+    for i, row in enumerate(mm):
+        ctrl = row[row >= 0]
+        if len(ctrl):
+            w[idx1[i]] = 1.0
+            w[ctrl] += 1.0 / len(ctrl)
+    c = (treat == 0) & (w > 0)
+    if c.any():
+        w[c] *= c.sum() / w[c].sum()
+    return w
+
+
+def _cr1(
+    y: np.ndarray, t: np.ndarray, w: np.ndarray, cluster: np.ndarray | None
+) -> tuple[float, float]:
+    """Weighted LS of y on (1, t): the t coefficient and its CR1 (or HC1) SE."""
+    X = np.column_stack([np.ones_like(t), t])
+    XtW = X.T * w
+    bread = np.linalg.inv(XtW @ X)
+    beta = bread @ (XtW @ y)
+    u = X * (w * (y - X @ beta))[:, None]
+    n, k = X.shape
+    if cluster is None:
+        meat = u.T @ u
+        adj = n / (n - k)
+    else:
+        codes = np.unique(cluster.astype(str), return_inverse=True)[1]
+        S = np.zeros((codes.max() + 1, k))
+        np.add.at(S, codes, u)
+        g = S.shape[0]
+        meat = S.T @ S
+        adj = g / (g - 1) * (n - 1) / (n - k)
+    V = adj * bread @ meat @ bread
+    return float(beta[1]), float(np.sqrt(V[1, 1]))
+
+
+def matching(
+    data: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    covariates: str | Sequence[str],
+    *,
+    ratio: int = 1,
+    caliper: float | None = None,
+    replace: bool = False,
+    exact: str | Sequence[str] | None = None,
+    distance: str = "logit",
+    cluster: str | None = None,
+    reference: Any = None,
+    ci_level: float = 0.95,
+    min_group_size: int = 5,
+    dropna: bool = False,
+) -> MatchingResult:
+    """ATT by nearest-neighbour matching on the propensity score (MatchIt's algorithm).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person; not modified.
+    treatment, outcome : str
+        Two-level treatment column and numeric outcome.
+    covariates : str or list of str
+        Covariates of the logistic propensity model (categorical ones dummy-coded).
+    ratio : int
+        Comparison people per treated person.
+    caliper : float, optional
+        Maximum distance between matches, in SDs of the distance; treated people without a
+        match inside it are dropped (counted; the estimate then describes the matched
+        treated only).
+    replace : bool
+        Allow a comparison person to be matched to several treated people.
+    exact : str or list of str, optional
+        Columns on which matches must agree exactly (e.g. the business unit).
+    distance : {"logit", "ps"}
+        Match on the linear predictor (logit of the score; Austin 2011) or on the score
+        itself (R MatchIt's default ``distance = "glm"``).
+    cluster : str, optional
+        Cluster the SE by this column instead of by matched set.
+    ci_level : float
+        Level of the normal interval.
+    min_group_size : int
+        Each group needs at least this many people (privacy; default 5).
+    dropna : bool
+        Drop rows with missing values (counted) instead of raising.
+
+    Returns
+    -------
+    MatchingResult
+        ``weights`` (matching weights; 0 = unmatched), ``pairs`` (treated, comparison,
+        subclass, distance gap), ``balance`` before/after and ``sensitivity()``.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=3)
+    >>> res = matching(sim.data, "coached", "performance", ["potential", "tenure"])
+    >>> int((res.weights > 0).sum()) == 2 * res.n_treated
+    True
+    """
+    ci_level = check_ci_level(ci_level)
+    distance = str(distance).lower()
+    check_choice(distance, "distance", ["logit", "ps"])
+    if isinstance(ratio, bool) or not isinstance(ratio, int | np.integer) or ratio < 1:
+        raise ValueError(f"ratio must be a positive integer, got {ratio!r}.")
+    if caliper is not None and not (isinstance(caliper, int | float) and caliper > 0):
+        raise ValueError(
+            f"caliper must be a positive number (SDs of the distance), got {caliper!r}.")
+    ex = as_list(exact, "exact") if exact is not None else []
+    covs = as_list(covariates)
+    d = effect_design(data, treatment, outcome, covs, cluster=cluster, reference=reference,
+                      dropna=dropna, min_group_size=min_group_size)
+    if ex:
+        missing = [c for c in ex if c not in data.columns]
+        if missing:
+            raise ValueError(f"exact=: column(s) {missing} not found in data.")
+        exf = data.loc[d.frame.index, ex]
+        if exf.isna().any().any():
+            raise ValueError(f"exact=: columns {ex} have missing values.")
+        strata = exf.astype(str).agg("|".join, axis=1).to_numpy()
+    else:
+        strata = None
+    ps = fit_design(d, treatment)
+    t = d.treat
+    check_overlap(ps.ps.to_numpy(), t, "ATT")
+    dist = ps.linear_predictor.to_numpy() if distance == "logit" else ps.ps.to_numpy()
+    cal = None if caliper is None else float(caliper) * float(np.std(dist, ddof=1))
+    mm = nearest_neighbour(dist, t, ratio=int(ratio), caliper=cal, replace=replace,
+                           strata=strata)
+    w = matching_weights(mm, t)
+    idx1 = np.flatnonzero(t == 1)
+    matched1 = (mm >= 0).any(axis=1)
+    n_unmatched = int((~matched1).sum())
+    if matched1.sum() < 2:
+        raise ValueError("fewer than 2 treated people found a match (caliper too narrow or no "
+                         "overlap); widen the caliper or revisit the covariates.")
+    index = d.frame.index
+    pairs = pd.DataFrame([
+        {"treated": index[idx1[i]], "comparison": index[c], "subclass": i + 1,
+         "distance_gap": abs(dist[idx1[i]] - dist[c])}
+        for i in range(len(idx1)) for c in mm[i] if c >= 0
+    ])
+    # matched sets renumbered in order of the treated rows that were matched
+    sets = {s: k + 1 for k, s in enumerate(sorted(pairs["subclass"].unique()))}
+    pairs["subclass"] = pairs["subclass"].map(sets)
+    keep = w > 0
+    y = d.frame[outcome].to_numpy(float)
+    if cluster is not None:
+        cl = d.frame[cluster].to_numpy()[keep]
+        se_text = f"cluster-robust (CR1) by {cluster}"
+    elif replace:
+        cl = None
+        se_text = "heteroskedasticity-robust (HC1); ignores the reuse of comparison people"
+    else:
+        sub = np.zeros(len(t), dtype=int)
+        for i, row in enumerate(mm):
+            if (row >= 0).any():
+                sub[idx1[i]] = i + 1
+                sub[row[row >= 0]] = i + 1
+        cl = sub[keep]
+        se_text = "cluster-robust (CR1) by matched set"
+    est, se = _cr1(y[keep], t[keep], w[keep], cl)
+    lo, hi, p = normal_ci(est, se, ci_level)
+    tab = balance_table(d.frame, t, d.covariates, w, "ATT")
+    cautions = []
+    if n_unmatched:
+        cautions.append(Caution(
+            "unmatched_treated",
+            f"{n_unmatched} of {len(idx1)} treated people found no match "
+            f"{'within the caliper' if caliper else ''} and are excluded: the estimate "
+            "describes the matched treated only.", float(n_unmatched)))
+    label = (f"{'1' if ratio == 1 else ratio}:1 nearest-neighbour matching on the "
+             f"{'logit of the ' if distance == 'logit' else ''}propensity score"
+             + (" with replacement" if replace else "")
+             + (f", caliper {caliper:g} SD" if caliper else "")
+             + (f", exact on {', '.join(ex)}" if ex else ""))
+    y0 = y[t == 0]
+    return MatchingResult(
+        estimand="ATT", method=label, estimate=est, std_error=se, ci_low=lo, ci_high=hi,
+        ci_level=ci_level, p_value=p, outcome=outcome, treatment=treatment,
+        treated_level=d.treated_level, reference_level=d.reference_level,
+        n_treated=int(matched1.sum()), n_comparison=int(((t == 0) & keep).sum()),
+        ess_treated=ess(w[t == 1][w[t == 1] > 0]), ess_comparison=ess(w[(t == 0) & keep]),
+        outcome_sd=float(np.std(y0, ddof=1)), n_params=d.X.shape[1] + 1,
+        balance=BalanceResult(tab, "ATT", adjusted=True, method="matching"), propensity=ps,
+        weights=pd.Series(w, index=index, name="weights"), se_method=se_text,
+        n_dropped=d.n_dropped, n_unmatched=n_unmatched,
+        method_notes=(f"Matching: {label} (greedy, largest distance first, as R MatchIt).",),
+        extra_cautions=tuple(cautions), pairs=pairs,
+    )
