@@ -16,6 +16,7 @@ Examples
 from ._competing import CompetingRisksResult, competing_risks
 from ._cost import TurnoverCostResult, turnover_cost
 from ._cox import CoxResult, PHCheckResult, cox
+from ._guard import mark_after_origin
 from ._km import KaplanMeierResult, kaplan_meier
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "competing_risks",
     "cox",
     "kaplan_meier",
+    "mark_after_origin",
     "turnover_cost",
 ]
