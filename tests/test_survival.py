@@ -213,7 +213,7 @@ def test_cif_plus_event_free_is_one_and_single_cause_is_one_minus_km(sim, exits)
 
 def test_cif_frame_terms_and_event_of_interest(sim):
     cr = competing_risks(sim.data, "months", "event", "exit", censor="censored",
-                         group="coached", times=[12, 24], min_at_risk=5)
+                         group="coached", times=[12, 24], min_group_size=5)
     f = cr.to_frame()
     assert set(f["term"]) == {f"exit by {t} (coached={g})" for t in (12, 24) for g in (0, 1)}
     assert (cr.steps["n_risk"] >= 5).all()

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import MissingReport, prepare
-from ..results import Result, tidy_frame
-from ..results import Caution
+from ..results import Caution, Result, tidy_frame
 from ._common import (
     check_ci,
     check_durations,

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import MissingReport, check_choice, check_ci_level, prepare
-from .._validate import _rows
+from .._validate import MissingReport, _rows, check_choice, check_ci_level, prepare
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _coxfit as F
 from ._common import binary_events, check_durations, check_episodes, check_weights
