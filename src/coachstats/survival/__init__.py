@@ -18,6 +18,7 @@ from ._cost import TurnoverCostResult, turnover_cost
 from ._cox import CoxResult, PHCheckResult, cox
 from ._guard import mark_after_origin
 from ._km import KaplanMeierResult, kaplan_meier
+from ._landmark import landmark
 
 __all__ = [
     "CompetingRisksResult",
@@ -28,6 +29,7 @@ __all__ = [
     "competing_risks",
     "cox",
     "kaplan_meier",
+    "landmark",
     "mark_after_origin",
     "turnover_cost",
 ]

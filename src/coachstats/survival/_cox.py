@@ -103,6 +103,7 @@ class CoxResult(Result):
     landmark: float | None = None
     n_landmark_excluded: int | None = None
     design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+    ph_inputs: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -248,6 +249,8 @@ class CoxResult(Result):
     def check_ph(self, transform: str = "km", alpha: float = 0.05) -> PHCheckResult:
         """Proportional-hazards check (R ``cox.zph(fit, transform=)``), advice as data."""
         check_choice(transform, "transform", PH_TRANSFORMS)
+        if transform not in self.ph_tests:  # computed on first use, then kept
+            self.ph_tests[transform] = _ph_result(*self.ph_inputs, transform)
         res = self.ph_tests[transform]
         if alpha == res.alpha:
             return res
@@ -494,7 +497,7 @@ def cox(
     km = km_steps(t, d, entry=None if entry is None else entry)
     idx = np.searchsorted(km["time"].to_numpy(), cd.t, side="left")
     s_minus = np.concatenate([[1.0], km["survival"].to_numpy()])[idx]
-    ph = {tr: _ph_result(cd, rs, beta, names, tr, s_minus) for tr in PH_TRANSFORMS}
+    ph_inputs = (cd, rs, beta, names, s_minus)
     if strata:
         base = pd.DataFrame({"time": [], "cumhaz": []})
     else:
@@ -505,8 +508,9 @@ def cox(
         terms=tuple(names), coef=beta + 0.0, cov=cov, robust_cov=robust_cov, ci_level=lvl,
         ties=ties, cluster=cluster, strata=strata, n=len(t), n_events=int(d.sum()),
         n_clusters=n_clusters, loglik=rs.loglik, loglik_null=ll0, iterations=it,
-        converged=conv, baseline=base, ph_tests=ph, missing=missing, start=start,
+        converged=conv, baseline=base, ph_tests={}, missing=missing, start=start,
         weights=weights, n_people=n_people, design_cautions=design_cautions,
+        ph_inputs=ph_inputs,
     )
 
 
@@ -550,7 +554,7 @@ def _check_monotone(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, info: np.nda
 
 
 def _ph_result(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, names: list[str],
-               transform: str, s_minus: np.ndarray, alpha: float = 0.05) -> PHCheckResult:
+               s_minus: np.ndarray, transform: str, alpha: float = 0.05) -> PHCheckResult:
     p = len(beta)
     if transform == "log" and np.any(cd.t <= 0):
         # log time is undefined at 0: report the check as unavailable rather than warn
