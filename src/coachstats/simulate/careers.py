@@ -169,8 +169,9 @@ def retention(
     SimulatedData
         ``data`` columns: ``employee, manager, coached, months, event`` with ``event`` one of
         "exit", "promotion", "censored" (with ``coaching_start`` also ``coached_month``:
-        months from hire to the start of coaching, missing if never coached). ``truth``: :class:`RetentionTruth` (hazard ratios,
-        Weibull baselines, frailty variance, true cumulative incidence at ``horizons``).
+        months from hire to the start of coaching, missing if never coached). ``truth``:
+        :class:`RetentionTruth` (hazard ratios, Weibull baselines, frailty variance, true
+        cumulative incidence at ``horizons`` when coaching is fixed at hire).
 
     Examples
     --------
