@@ -142,7 +142,7 @@ class _FG:
         return float((self.x[self.code == 1] @ beta).sum() - (self.d * np.log(s0)).sum())
 
     def score_info(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        e, we, s0, xbar = self.sums(beta)
+        _, we, s0, xbar = self.sums(beta)
         score = self.x[self.code == 1].sum(axis=0) - (self.d[:, None] * xbar).sum(axis=0)
         s2 = np.einsum("tk,ki,kj->tij", we, self.x, self.x)
         var = s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
