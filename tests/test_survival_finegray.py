@@ -39,6 +39,7 @@ def test_fine_gray_matches_crr(mg, key, ev, time):
 def test_fine_gray_result_and_errors(mg):
     f = fine_gray(mg, "etime", "event", ["male"], event_of_interest="pcm", censor="censor")
     fr = f.to_frame()
+    assert f.to_frame(scale="hr")["estimate"].iloc[0] == pytest.approx(fr["shr"].iloc[0])
     assert list(fr.columns[:6]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
                                     "ci_level"]
     assert fr["shr"].iloc[0] == pytest.approx(np.exp(fr["estimate"].iloc[0]))

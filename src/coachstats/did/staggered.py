@@ -30,7 +30,8 @@ from scipy import stats
 
 from .. import _validate as v
 from .._rng import RNGLike, as_generator
-from ..results import Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, tidy_frame
+from ._cautions import few_clusters_caution, pretrend_caution
 from ._drdid import ESTIMATORS
 from ._panel import Panel, build_panel
 
@@ -164,6 +165,15 @@ class StaggeredResult(Result):
     @property
     def title(self) -> str:
         return "Staggered DiD (Callaway & Sant'Anna 2021)"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """Pre-trend test rejected (or borderline) and few clusters."""
+        out: tuple[Caution, ...] = ()
+        if (~self.group_time["post"].to_numpy()).any():
+            pt = self.pretrend_test()
+            out += pretrend_caution(pt.statistic, pt.df, pt.p_value)
+        return out + few_clusters_caution(self.n_clusters, self.cluster)
 
     @property
     def estimate(self) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import MissingReport, check_ci_level, prepare
+from .._validate import MissingReport, check_choice, check_ci_level, prepare
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._common import check_durations
 from ._cox import _design
@@ -79,14 +79,20 @@ class FineGrayResult(Result):
             "distribution, estimated by Kaplan-Meier).",
         ]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, scale: str = "log") -> pd.DataFrame:
+        """One row per term; ``scale="hr"`` puts the ratio itself in ``estimate``/``ci_*``."""
+        check_choice(scale, "scale", ("log", "hr"))
         z = stats.norm.ppf(0.5 + self.ci_level / 2)
         rows = []
         for j, term in enumerate(self.terms):
             b, s = float(self.coef[j]), float(self.std_error[j])
-            rows.append({"term": term, "estimate": b, "std_error": s, "ci_low": b - z * s,
-                         "ci_high": b + z * s, "ci_level": self.ci_level,
-                         "scale": "log subdistribution hazard ratio", "shr": np.exp(b),
+            est = (b, b - z * s, b + z * s)
+            if scale == "hr":
+                est = tuple(np.exp(est))
+            rows.append({"term": term, "estimate": est[0], "std_error": s, "ci_low": est[1],
+                         "ci_high": est[2], "ci_level": self.ci_level,
+                         "scale": ("log subdistribution hazard ratio" if scale == "log"
+                                   else "subdistribution hazard ratio"), "shr": np.exp(b),
                          "shr_ci_low": np.exp(b - z * s), "shr_ci_high": np.exp(b + z * s),
                          "z": b / s, "p_value": float(2 * stats.norm.sf(abs(b / s)))})
         return tidy_frame(rows)
