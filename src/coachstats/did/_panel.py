@@ -194,6 +194,25 @@ def build_panel(
     else:
         never, coh = never.to_numpy(), coh.to_numpy()
     n_ind = int(df.shape[0])
+    for arg, col in [("outcome", outcome), ("time", time),
+                     *[(f"covariates[{i}]", c) for i, c in enumerate(covariates)]]:
+        vals = df[col].to_numpy(dtype=float)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise ValueError(
+                f"{arg}: column {col!r} has non-finite values (inf or -inf) in rows "
+                f"{df.index[bad][:5].tolist()}. Replace them with finite numbers, or set them "
+                "to missing and pass dropna=True (the result then counts the dropped rows)."
+            )
+
+    v.require_varies(df, outcome, "outcome",
+                     hint="A difference-in-differences needs an outcome that changes.")
+    if cluster is not None and df[cluster].nunique() < 2:
+        raise ValueError(
+            f"cluster: column {cluster!r} has a single cluster; a cluster-robust standard "
+            "error needs many clusters (20 or more). Cluster by a finer unit (e.g. team) or "
+            "leave cluster unset."
+        )
 
     t_raw = df[time].to_numpy(dtype=float)
     times = np.sort(pd.unique(t_raw))

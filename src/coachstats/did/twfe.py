@@ -410,6 +410,12 @@ def two_by_two(
     gg = df[group].to_numpy(dtype=float)
     pp = df[post].to_numpy(dtype=float)
     y = df[outcome].to_numpy(dtype=float)
+    if not np.isfinite(y).all():
+        raise ValueError(
+            f"outcome: column {outcome!r} has non-finite values (inf or -inf) in rows "
+            f"{df.index[~np.isfinite(y)][:5].tolist()}. Replace them with finite numbers, or "
+            "set them to missing and pass dropna=True."
+        )
     cells = pd.DataFrame({"group": gg.astype(int), "post": pp.astype(int), "y": y})
     counts = cells.groupby(["group", "post"]).size()
     missing = [c for c in [(0, 0), (0, 1), (1, 0), (1, 1)] if c not in counts.index]

@@ -221,3 +221,13 @@ def check_weights(frame: pd.DataFrame, column: str) -> np.ndarray:
     if not (w > 0).any():
         raise ValueError(f"Column {column!r} (argument weights=): every weight is 0.")
     return w
+
+
+def check_clusters(frame: pd.DataFrame, column: str | None) -> None:
+    """Raise when a cluster-robust variance would rest on a single cluster."""
+    if column is not None and frame[column].nunique() < 2:
+        raise ValueError(
+            f"cluster: column {column!r} has a single cluster, so a cluster-robust standard "
+            "error is undefined (it needs many clusters, 20 or more). Cluster by a finer unit "
+            "or leave cluster unset."
+        )

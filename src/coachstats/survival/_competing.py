@@ -13,6 +13,7 @@ from .._validate import MissingReport, prepare
 from ..results import Caution, Result, tidy_frame
 from ._common import (
     check_ci,
+    check_clusters,
     check_durations,
     check_episodes,
     coded_events,
@@ -264,6 +265,7 @@ def competing_risks(
     )
     t = check_durations(frame, duration)
     entry = check_episodes(frame, start, duration) if start else None
+    check_clusters(frame, cluster)
     code, declared = coded_events(frame, event, events, censor)
     if event_of_interest is not None and event_of_interest not in declared:
         raise ValueError(

@@ -13,7 +13,13 @@ from scipy import stats
 from .._validate import MissingReport, _rows, check_choice, check_ci_level, prepare
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _coxfit as F
-from ._common import binary_events, check_durations, check_episodes, check_weights
+from ._common import (
+    binary_events,
+    check_clusters,
+    check_durations,
+    check_episodes,
+    check_weights,
+)
 from ._guard import immortal_time_check
 from ._km import km_steps
 
@@ -464,6 +470,7 @@ def cox(
     t = check_durations(frame, duration)
     entry = check_episodes(frame, start, duration) if start else None
     w = check_weights(frame, weights) if weights else None
+    check_clusters(frame, cluster)
     d = binary_events(frame, event, event_of_interest=event_of_interest)
     if d.sum() == 0:
         raise ValueError(f"Column {event!r} (argument event=) has no events; nothing to fit.")

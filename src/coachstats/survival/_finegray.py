@@ -272,6 +272,12 @@ def fine_gray(
             f"its codes are {codes}."
         )
     code = np.where(s == event_of_interest, 1, np.where(s == censor, 0, 2))
+    if np.all(t[code == 1] == 0):
+        raise ValueError(
+            f"Column {duration!r} (argument duration=): every {event_of_interest!r} event "
+            "happens at time 0, so there is no follow-up to model. Check the time origin and "
+            "that the end date is not the same as the start date."
+        )
     x, names = _design(frame, covariates)
     fg = _FG(t, code, x)
     beta = np.zeros(x.shape[1])
@@ -295,7 +301,12 @@ def fine_gray(
                 converged = True
                 break
     score, info = fg.score_info(beta)
-    if not converged or not np.all(np.isfinite(beta)) or np.linalg.cond(info) > 1e12:
+    with np.errstate(all="ignore"):
+        step = np.abs(np.linalg.lstsq(info, score, rcond=None)[0])
+    runaway = (step > 1e-6) & (step > np.sqrt(1e-9) * np.abs(beta))
+    runaway |= np.abs(beta) * x.std(axis=0) > 15
+    if (not converged or not np.all(np.isfinite(beta)) or np.linalg.cond(info) > 1e12
+            or runaway.any()):
         raise ValueError(
             f"The Fine-Gray fit did not converge: covariate(s) {names} may separate the "
             f"{event_of_interest!r} events from the rest (an infinite ratio). Drop or merge "

@@ -139,6 +139,13 @@ def nested_data(
     cols.update({f"levels[{i}]": c for i, c in enumerate(lv)})
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covs)})
     frame, missing = prepare(data, cols, numeric=["outcome"], dropna=dropna)
+    y_all = frame[outcome].to_numpy(dtype=float)
+    if not np.isfinite(y_all).all():
+        bad = frame.index[~np.isfinite(y_all)][:5].tolist()
+        raise ValueError(
+            f"outcome: column {outcome!r} has non-finite values (inf or -inf) in rows {bad}. "
+            "Replace them with finite numbers, or set them to missing and pass dropna=True."
+        )
     require_varies(frame, outcome, "outcome", hint="There is no variance to decompose.")
     for c in lv:
         k = frame[c].nunique()
