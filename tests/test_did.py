@@ -344,13 +344,41 @@ def test_repeated_cross_sections_match_panel_on_balanced_data_and_manual_means(s
         staggered(d, **COLS, panel=False, covariates=["employee"], n_boot=0)
 
 
-def test_interpret_labels_att_in_outcome_sd_units(fit, sim):
+def test_interpret_labels_att_by_one_rule_in_standardizer_units(fit, sim):
     labs = fit.interpret()
-    assert [lab.rule for lab in labs] == ["cohen1988_d", "wwc_g"]
-    assert labs[0].value == pytest.approx(fit.att / fit.outcome_sd)
+    assert [lab.rule for lab in labs] == ["cohen1988_d"]
+    assert labs[0].value == pytest.approx(fit.att / fit.standardizer)
+    assert [lab.rule for lab in fit.interpret(rule="wwc_g")] == ["wwc_g"]
     r = staggered(sim.data, **COLS, aggregate=True, n_boot=0)
     assert r.outcome_sd == pytest.approx(sim.data["engagement"].std())
     assert fit.interpret(sd=1.0)[0].value == pytest.approx(fit.att)
+
+
+def test_standardizer_is_the_pre_treatment_sd_of_comparison_individuals(sim):
+    d = sim.data
+    r = staggered(d, **COLS, cluster="manager", aggregate=True, n_boot=0)
+    first = d.loc[d["coached_from"] > 0, "coached_from"].min()
+    rows = d[(d["coached_from"] == 0) & (d["quarter"] < first)]
+    assert r.standardizer == pytest.approx(rows["engagement"].std(), rel=1e-12)
+    assert r.standardizer_n == len(rows)
+    # cluster-robust SE of s^2 by hand, then the delta method for s
+    y = rows["engagement"].to_numpy()
+    n, s2 = len(y), y.var(ddof=1)
+    infl = pd.Series((y - y.mean()) ** 2 - s2 * (n - 1) / n).groupby(
+        rows["manager"].to_numpy()).sum()
+    se = np.sqrt((infl**2).sum()) / n / (2 * np.sqrt(s2))
+    assert r.standardizer_se == pytest.approx(se, rel=1e-10)
+    f = r.standardized().iloc[0]
+    assert f["estimate"] == pytest.approx(r.att / r.standardizer)
+    assert f["ci_low"] < f["estimate"] < f["ci_high"]
+    assert "never-treated units, periods before 3" in f["standardizer_source"]
+    # given team means instead of individual rows, the SD is of means (smaller): the
+    # standardizer is defined on individual outcomes, so pass individual rows
+    agg = d.groupby(["team", "manager", "quarter", "coached_from"], as_index=False)[
+        "engagement"].mean()
+    r2 = staggered(agg, **COLS, cluster="manager", n_boot=0)
+    assert r2.standardizer < r.standardizer
+    assert r.outcome_sd != pytest.approx(r.standardizer)
 
 
 def test_balance_e_keeps_the_same_cohorts_at_every_event_time(fit):

@@ -28,14 +28,14 @@ def exits(sim):
 # --- Kaplan-Meier ---------------------------------------------------------------------------
 
 def test_km_hand_values_and_greenwood(small):
-    km = kaplan_meier(small, "t", "e")
+    km = kaplan_meier(small, "t", "e", min_group_size=3)
     s = km.steps.set_index("time")
     assert s.loc[2, "survival"] == pytest.approx(5 / 6)
     assert s.loc[4, "survival"] == pytest.approx(5 / 8)
     assert s.loc[6, "survival"] == pytest.approx(5 / 12)
     gw = 1 / (6 * 5) + 1 / (4 * 3) + 1 / (3 * 2)
     assert s.loc[6, "std_error"] == pytest.approx(5 / 12 * np.sqrt(gw))
-    assert list(s["n_risk"]) == [6, 5, 4, 3, 1]
+    assert list(s["n_risk"]) == [6, 5, 4, 3]  # the step with 1 at risk is withheld
     # default interval is R's "log": exp(log S +/- z se), capped at 1
     z = 1.959963984540054
     assert s.loc[6, "ci_low"] == pytest.approx(5 / 12 * np.exp(-z * np.sqrt(gw)))
@@ -68,9 +68,9 @@ def test_km_groups_times_and_frame(exits):
 
 
 def test_km_privacy_threshold_hides_small_risk_sets(exits):
-    full = kaplan_meier(exits, "months", "exit", group="coached")
+    full = kaplan_meier(exits, "months", "exit", group="coached", min_group_size=3)
     assert full.steps["n_risk"].min() < 5
-    km = kaplan_meier(exits, "months", "exit", group="coached", min_at_risk=5, times=[35.9])
+    km = kaplan_meier(exits, "months", "exit", group="coached", min_group_size=5, times=[35.9])
     assert km.steps["n_risk"].min() >= 5
     assert km.at_times["survival"].isna().all()  # at 35.9 months fewer than 5 are at risk
     assert np.isnan(km.at_risk([35.9]).to_numpy()).all()
@@ -97,8 +97,10 @@ def test_km_errors_are_clear(small):
         kaplan_meier(small, "t", "e", ci="logit")
     with pytest.raises(ValueError, match=r"Did you mean 0\.95"):
         kaplan_meier(small, "t", "e", ci_level=95)
-    with pytest.raises(ValueError, match="min_at_risk must be at least 1"):
-        kaplan_meier(small, "t", "e", min_at_risk=0)
+    with pytest.raises(ValueError, match="min_group_size must be at least 3"):
+        kaplan_meier(small, "t", "e", min_group_size=2)
+    with pytest.warns(DeprecationWarning, match="min_group_size"):
+        kaplan_meier(small, "t", "e", min_at_risk=5)
     with pytest.raises(ValueError, match=r"'tt'.*not found"):
         kaplan_meier(small, "tt", "e")
     gap = small.assign(t=[2, np.nan, 4, 6, 6, 9])
@@ -211,7 +213,7 @@ def test_cif_plus_event_free_is_one_and_single_cause_is_one_minus_km(sim, exits)
 
 def test_cif_frame_terms_and_event_of_interest(sim):
     cr = competing_risks(sim.data, "months", "event", "exit", censor="censored",
-                         group="coached", times=[12, 24], min_at_risk=5)
+                         group="coached", times=[12, 24], min_group_size=5)
     f = cr.to_frame()
     assert set(f["term"]) == {f"exit by {t} (coached={g})" for t in (12, 24) for g in (0, 1)}
     assert (cr.steps["n_risk"] >= 5).all()
@@ -317,18 +319,31 @@ def test_km_curve_that_reaches_zero_matches_r():
     #   f$std.err -> 0.2236068 0.3651484 0.7958224 Inf; f$lower -> 0.51612576 0.29331643
     #   0.06305448 NA; quantile(f, .5) -> 3 [2, NA]
     #   survfit(..., conf.type = "log-log")$lower -> 0.20380926 0.12573018 0.01230153 NA
+    from coachstats.survival._common import prob_interval
+    from coachstats.survival._km import km_steps, median_with_ci
+
     d = pd.DataFrame({"t": [1, 2, 2, 3, 4], "e": [1, 1, 0, 1, 1]})
-    km = kaplan_meier(d, "t", "e")
-    s = km.steps
+    # five people: below the privacy threshold, so the estimator core is checked directly
+    with pytest.raises(ValueError, match="fewer than min_group_size=6"):
+        kaplan_meier(d, "t", "e", min_group_size=6)
+
+    def steps(ci):
+        st = km_steps(d["t"].to_numpy(float), d["e"].to_numpy(float))
+        st["std_error"] = st["survival"] * st["se_log"]
+        st["ci_low"], st["ci_high"] = prob_interval(st["survival"], st["se_log"],
+                                                    1.959963984540054, ci)
+        return st
+
+    s = steps("log")
     np.testing.assert_allclose(s["std_error"] / s["survival"],
                                [0.2236068, 0.3651484, 0.7958224, np.nan], rtol=1e-6)
     assert np.isnan(s["std_error"].iloc[-1])  # 0 x Inf, as R's summary() shows
     np.testing.assert_allclose(s["ci_low"], [0.51612576, 0.29331643, 0.06305448, np.nan],
                                rtol=1e-6)
     assert s["ci_high"].iloc[:3].eq(1).all() and np.isnan(s["ci_high"].iloc[3])
-    m = km.medians.iloc[0]
-    assert m["median"] == 3 and m["ci_low"] == 2 and np.isnan(m["ci_high"])
-    ll = kaplan_meier(d, "t", "e", ci="log-log").steps
+    m = median_with_ci(s)
+    assert m[0] == 3 and m[1] == 2 and np.isnan(m[2])
+    ll = steps("log-log")
     np.testing.assert_allclose(ll["ci_low"], [0.20380926, 0.12573018, 0.01230153, np.nan],
                                rtol=1e-6)
 

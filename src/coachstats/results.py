@@ -102,8 +102,14 @@ class Result:
 
     @property
     def cautions(self) -> tuple[Caution, ...]:
-        """Failed or borderline checks a reader must see beside the headline (none by default)."""
-        return ()
+        """Failed or borderline checks a reader must see beside the headline.
+
+        By default: the sampler cautions of a result that carries Bayesian ``diagnostics``
+        (R-hat, ESS, divergences), otherwise none.
+        """
+        diag = getattr(self, "diagnostics", None)
+        out = getattr(diag, "cautions", ()) if isinstance(diag, Result) else ()
+        return tuple(out)
 
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         """Tidy table: ``term, estimate, std_error, ci_low, ci_high, ci_level, ...``."""

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike
-from ..results import Result, tidy_frame
+from ..results import Caution, Result, tidy_frame
 
 __all__ = [
     "ConvergenceWarning",
@@ -177,6 +177,34 @@ class Diagnostics(Result):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """R-hat above 1.01, ESS below 400 or divergent transitions, in plain words.
+
+        Every Bayesian result that carries these diagnostics reports them as its cautions
+        (see :attr:`coachstats.results.Result.cautions`).
+        """
+        out = []
+        if not np.isfinite(self.max_rhat) or self.max_rhat > self.rhat_max:
+            out.append(Caution(
+                "rhat_high",
+                f"The sampler's chains disagree (largest R-hat {self.max_rhat:.3f}, above "
+                f"{self.rhat_max}): the posterior summaries may be wrong; run longer chains.",
+                float(self.max_rhat)))
+        ess = min(self.min_ess_bulk, self.min_ess_tail)
+        if not np.isfinite(ess) or ess < self.ess_min:
+            out.append(Caution(
+                "ess_low",
+                f"Too few effective draws (smallest ESS {ess:.0f}, below {self.ess_min:g}): "
+                "intervals are imprecise; draw more samples.", float(ess)))
+        if self.n_divergent > 0:
+            out.append(Caution(
+                "divergences",
+                f"{self.n_divergent} divergent transitions: the sampler missed part of the "
+                "posterior; results may be biased (raise target_accept or reparameterise).",
+                float(self.n_divergent)))
+        return tuple(out)
 
     @property
     def title(self) -> str:

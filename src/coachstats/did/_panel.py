@@ -139,11 +139,49 @@ class Panel:
     balanced: bool
     rows: dict[str, np.ndarray] | None = None  # per-row arrays (repeated cross-sections)
     outcome_sd: float = float("nan")  # SD of the outcome over the input rows
+    #: the DiD standardizer: SD of individual pre-treatment outcomes of the comparison
+    #: group, its cluster-robust SE, the number of rows and which rows were used
+    std_sd: float = float("nan")
+    std_se: float = float("nan")
+    std_n: int = 0
+    std_source: str = ""
 
 
 def _py(x: Any) -> Any:
     """Plain Python scalar for messages (no ``np.int64(...)`` reprs)."""
     return x.item() if hasattr(x, "item") else x
+
+
+def _standardizer(y: np.ndarray, t_pos: np.ndarray, cohort_pos: np.ndarray,
+                  cluster: np.ndarray, times: np.ndarray) -> tuple[float, float, int, str]:
+    """SD of individual outcomes in the comparison group before treatment starts.
+
+    Rows of never-treated units observed before the earliest treatment start (or, when no
+    unit is never treated, every unit's rows before that start, when all are untreated).
+    The SE is cluster-robust: the influence of each row on s^2 is summed within clusters,
+    and SE(s) = SE(s^2) / (2 s). Returns (sd, se, rows, description).
+    """
+    treated = cohort_pos >= 0
+    if not treated.any():
+        return float("nan"), float("nan"), 0, ""
+    first = int(cohort_pos[treated].min())
+    pre = t_pos < first
+    use = pre & ~treated
+    source = "never-treated units"
+    if use.sum() < 2:
+        use, source = pre, "all units (none never treated)"
+    n = int(use.sum())
+    if n < 2:
+        return float("nan"), float("nan"), n, ""
+    yy = y[use]
+    s2 = float(np.var(yy, ddof=1))
+    infl = (yy - yy.mean()) ** 2 - s2 * (n - 1) / n
+    cl = cluster[use]
+    sums = np.bincount(cl, weights=infl)
+    se_s2 = float(np.sqrt((sums**2).sum())) / n
+    sd = float(np.sqrt(s2))
+    label = f"before {_py(times[first])!r}"
+    return sd, se_s2 / (2 * sd) if sd > 0 else float("nan"), n, f"{source}, periods {label}"
 
 
 def build_panel(
@@ -194,6 +232,25 @@ def build_panel(
     else:
         never, coh = never.to_numpy(), coh.to_numpy()
     n_ind = int(df.shape[0])
+    for arg, col in [("outcome", outcome), ("time", time),
+                     *[(f"covariates[{i}]", c) for i, c in enumerate(covariates)]]:
+        vals = df[col].to_numpy(dtype=float)
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise ValueError(
+                f"{arg}: column {col!r} has non-finite values (inf or -inf) in rows "
+                f"{df.index[bad][:5].tolist()}. Replace them with finite numbers, or set them "
+                "to missing and pass dropna=True (the result then counts the dropped rows)."
+            )
+
+    v.require_varies(df, outcome, "outcome",
+                     hint="A difference-in-differences needs an outcome that changes.")
+    if cluster is not None and df[cluster].nunique() < 2:
+        raise ValueError(
+            f"cluster: column {cluster!r} has a single cluster; a cluster-robust standard "
+            "error needs many clusters (20 or more). Cluster by a finer unit (e.g. team) or "
+            "leave cluster unset."
+        )
 
     t_raw = df[time].to_numpy(dtype=float)
     times = np.sort(pd.unique(t_raw))
@@ -267,6 +324,7 @@ def build_panel(
                             minlength=n_u * times.size)
             X[:, j] = np.where(counts > 0, s / np.maximum(counts, 1), np.nan)
         X = X.reshape(n_u, times.size, len(covariates))
+    std = _standardizer(yv, t_pos, cpos_row, cl_unit[u_codes], times)
     return Panel(
         y=y, weight=weight, cohort_pos=first.astype(np.int64), times=times,
         cluster=cl_unit.astype(np.int64), n_clusters=int(n_cl), covariates=X,
@@ -274,6 +332,7 @@ def build_panel(
         n_dropped=missing.n_dropped, aggregated=aggregated, n_individual_rows=n_ind,
         balanced=bool((counts > 0).all()),
         outcome_sd=float(np.std(yv, ddof=1)) if yv.size > 1 else float("nan"),
+        std_sd=std[0], std_se=std[1], std_n=std[2], std_source=std[3],
         rows=({"y": yv, "t": t_pos, "g": cpos_row.astype(np.int64),
                "cluster": cl_unit[u_codes].astype(np.int64)} if keep_rows else None),
     )

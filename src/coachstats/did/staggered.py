@@ -30,7 +30,8 @@ from scipy import stats
 
 from .. import _validate as v
 from .._rng import RNGLike, as_generator
-from ..results import Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, tidy_frame
+from ._cautions import few_clusters_caution, pretrend_caution
 from ._drdid import ESTIMATORS
 from ._panel import Panel, build_panel
 
@@ -152,6 +153,10 @@ class StaggeredResult(Result):
     balanced: bool
     n_dropped: int
     outcome_sd: float = float("nan")
+    standardizer: float = float("nan")
+    standardizer_se: float = float("nan")
+    standardizer_n: int = 0
+    standardizer_source: str = ""
     # linear representation for aggregations: coefficients -> covariance and draws
     _cov: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _draws: np.ndarray | None = field(repr=False, compare=False, default=None)
@@ -164,6 +169,15 @@ class StaggeredResult(Result):
     @property
     def title(self) -> str:
         return "Staggered DiD (Callaway & Sant'Anna 2021)"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """Pre-trend test rejected (or borderline) and few clusters."""
+        out: tuple[Caution, ...] = ()
+        if (~self.group_time["post"].to_numpy()).any():
+            pt = self.pretrend_test()
+            out += pretrend_caution(pt.statistic, pt.df, pt.p_value)
+        return out + few_clusters_caution(self.n_clusters, self.cluster)
 
     @property
     def estimate(self) -> float:
@@ -391,17 +405,40 @@ class StaggeredResult(Result):
         """Event-study plot of the dynamic aggregation with its uniform band."""
         return self.aggregate("dynamic").plot(ax=ax, **kwargs)
 
-    def interpret(self, sd: float | None = None) -> list[Any]:
-        """Label the simple ATT in SD units of the outcome (Cohen 1988; WWC improvement
-        index rule). ``sd`` defaults to the SD of the outcome over the input rows
-        (individual answers when they were averaged)."""
+    def standardized(self) -> pd.DataFrame:
+        """The simple ATT in SD units of the one DiD standardizer, with its interval.
+
+        The standardizer is the SD of individual outcomes in the comparison group before
+        treatment starts (``standardizer_source`` says which rows), so it does not change
+        with how the data were aggregated and contains no treatment effect. The interval
+        (delta method) carries the uncertainty of both the ATT and the SD.
+        """
+        sd, se_sd = self.standardizer, self.standardizer_se
+        z = stats.norm.ppf(0.5 + self.ci_level / 2)
+        d = self.att / sd if sd > 0 else np.nan
+        se = float(np.sqrt((self.std_error / sd) ** 2 + (self.att * se_sd / sd**2) ** 2)) \
+            if sd > 0 else np.nan
+        return tidy_frame([{
+            "term": "att_standardized", "estimate": d, "std_error": se, "ci_low": d - z * se,
+            "ci_high": d + z * se, "ci_level": self.ci_level, "standardizer": sd,
+            "standardizer_se": se_sd, "standardizer_n": self.standardizer_n,
+            "standardizer_source": "pre-treatment SD of individual outcomes, "
+                                   + self.standardizer_source,
+        }])
+
+    def interpret(self, sd: float | None = None, rule: str = "cohen1988_d") -> list[Any]:
+        """Label the simple ATT in SD units by ONE named rule (default Cohen 1988).
+
+        ``sd`` defaults to the DiD standardizer (pre-treatment SD of individual outcomes in
+        the comparison group, see :meth:`standardized`); pass ``rule="wwc_g"`` for the What
+        Works Clearinghouse rule. A report uses one rule, chosen in its spec.
+        """
         from ..interpret import label
 
-        sd = self.outcome_sd if sd is None else float(sd)
+        sd = self.standardizer if sd is None else float(sd)
         if not np.isfinite(sd) or sd <= 0:
             return []
-        d = self.att / sd
-        return [label(d, "cohen1988_d", term="att"), label(d, "wwc_g", term="att")]
+        return [label(self.att / sd, rule, term="att")]
 
 
 def _fmt(x: Any) -> str:
@@ -737,7 +774,9 @@ def staggered(
         n_boot=int(n_boot), cluster=cluster, covariates=p.covariate_names,
         aggregated=p.aggregated and panel, n_individual_rows=p.n_individual_rows,
         panel=bool(panel), balanced=p.balanced or not panel,
-        n_dropped=p.n_dropped, outcome_sd=p.outcome_sd, _cov=cov, _draws=draws, _pg=pg,
+        n_dropped=p.n_dropped, outcome_sd=p.outcome_sd, standardizer=p.std_sd,
+        standardizer_se=p.std_se, standardizer_n=p.std_n, standardizer_source=p.std_source,
+        _cov=cov, _draws=draws, _pg=pg,
         _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
     )
     simple = res.aggregate("simple")

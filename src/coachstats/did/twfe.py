@@ -18,7 +18,8 @@ import pandas as pd
 from scipy import stats
 
 from .. import _validate as v
-from ..results import Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, tidy_frame
+from ._cautions import few_clusters_caution, pretrend_caution
 from ._panel import Panel, build_panel
 
 __all__ = [
@@ -135,6 +136,10 @@ class TwfeResult(Result):
         return "Two-way fixed-effects DiD (static)"
 
     @property
+    def cautions(self) -> tuple[Caution, ...]:
+        return few_clusters_caution(self.n_clusters, self.cluster)
+
+    @property
     def notes(self) -> list[str]:
         out = [f"Standard error: {SE_CONVENTION}; clusters: {self.cluster or 'units'} "
                f"({self.n_clusters}); t reference with G-1 df.",
@@ -210,10 +215,20 @@ class EventStudyResult(Result):
     cluster: str | None
     ci_level: float
     aggregated: bool = False
+    #: joint Wald test that every lead (event time < 0) is zero: (chi2, df, p)
+    pre_wald: tuple[float, int, float] | None = None
 
     @property
     def title(self) -> str:
         return "TWFE event study"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """Leads jointly non-zero (pre-trend rejected or borderline) and few clusters."""
+        out: tuple[Caution, ...] = ()
+        if self.pre_wald is not None:
+            out += pretrend_caution(self.pre_wald[0], self.pre_wald[1], self.pre_wald[2])
+        return out + few_clusters_caution(self.n_clusters, self.cluster)
 
     @property
     def notes(self) -> list[str]:
@@ -288,9 +303,16 @@ def event_study(
          "event_time": k, "binned": k in (lo_w, hi_w)}
         for i, k in enumerate(levels)
     ])
+    leads = [i for i, k in enumerate(levels) if k < 0]
+    pre_wald = None
+    if leads:
+        b, vv = f.coef[leads], f.vcov[np.ix_(leads, leads)]
+        w = float(b @ np.linalg.pinv(vv) @ b)
+        dfw = int(np.linalg.matrix_rank(vv))
+        pre_wald = (w, dfw, float(stats.chi2.sf(w, dfw)))
     return EventStudyResult(table=table, window=(lo_w, hi_w), reference=reference,
                             n_obs=f.n_obs, n_clusters=f.n_clusters, cluster=cluster,
-                            ci_level=ci_level, aggregated=p.aggregated)
+                            ci_level=ci_level, aggregated=p.aggregated, pre_wald=pre_wald)
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,6 +338,10 @@ class TwoByTwoResult(Result):
     @property
     def title(self) -> str:
         return "2x2 difference-in-differences"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        return few_clusters_caution(self.n_clusters, self.cluster)
 
     @property
     def notes(self) -> list[str]:
@@ -384,6 +410,12 @@ def two_by_two(
     gg = df[group].to_numpy(dtype=float)
     pp = df[post].to_numpy(dtype=float)
     y = df[outcome].to_numpy(dtype=float)
+    if not np.isfinite(y).all():
+        raise ValueError(
+            f"outcome: column {outcome!r} has non-finite values (inf or -inf) in rows "
+            f"{df.index[~np.isfinite(y)][:5].tolist()}. Replace them with finite numbers, or "
+            "set them to missing and pass dropna=True."
+        )
     cells = pd.DataFrame({"group": gg.astype(int), "post": pp.astype(int), "y": y})
     counts = cells.groupby(["group", "post"]).size()
     missing = [c for c in [(0, 0), (0, 1), (1, 0), (1, 1)] if c not in counts.index]

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import integrate
 
 from .._rng import RNGLike, as_generator
+from ..survival._guard import AFTER_ORIGIN
 from ._base import SimulatedData, check_int, check_positive, check_probability
 
 EVENTS = ("exit", "promotion")
@@ -83,6 +84,32 @@ def true_cif(
     return float(integrate.quad(f, 0, month, limit=200, epsabs=1e-12, epsrel=1e-10)[0])
 
 
+def _piecewise_weibull(e: np.ndarray, z: np.ndarray, s: np.ndarray, hr: float, shape: float,
+                       scale: float) -> np.ndarray:
+    """Event times whose Weibull hazard is multiplied by ``hr`` from time ``s`` on.
+
+    Inverts H(t) = z (t/b)^a for t <= s and z [(s/b)^a + hr ((t/b)^a - (s/b)^a)] after, at a
+    unit exponential draw ``e``.
+    """
+    u = e / z
+    hs = np.where(np.isfinite(s), (np.minimum(s, 1e12) / scale) ** shape, np.inf)
+    after = hs + (u - np.where(np.isfinite(hs), hs, 0.0)) / hr
+    return scale * np.where(u <= hs, u, after) ** (1 / shape)
+
+
+def _episodes(data: pd.DataFrame) -> pd.DataFrame:
+    """Split each coached person's follow-up at the start of coaching: (start, stop] rows."""
+    c = data["coached"].to_numpy() == 1
+    before = data.loc[c].assign(start=0.0, stop=data.loc[c, "coached_month"], coached=0,
+                                event=CENSORED)
+    after = data.loc[c].assign(start=data.loc[c, "coached_month"], stop=data.loc[c, "months"],
+                               coached=1)
+    never = data.loc[~c].assign(start=0.0, stop=data.loc[~c, "months"])
+    out = pd.concat([before, after, never]).sort_values(["employee", "start"], kind="stable")
+    out = out.loc[:, ["employee", "manager", "start", "stop", "coached", "event"]]
+    return out.reset_index(drop=True)
+
+
 def retention(
     n_employees: int = 1000,
     n_managers: int = 150,
@@ -98,6 +125,8 @@ def retention(
     follow_up: float = 36.0,
     accrual: float = 12.0,
     horizons: Sequence[float] = (12.0, 24.0, 30.0),
+    coaching_start: tuple[float, float] | None = None,
+    layout: str = "person",
     rng: RNGLike = None,
 ) -> SimulatedData:
     """Time to voluntary exit and to promotion-readiness of high-potential employees.
@@ -119,6 +148,17 @@ def retention(
     follow-up is between ``follow_up - accrual`` and ``follow_up`` months. Durations are
     recorded to 0.1 month (some ties, as in HR data).
 
+    With ``coaching_start=(lo, hi)`` coaching begins during follow-up, as in real programmes:
+    each employee drawn with probability ``coached_share`` is offered coaching at a time
+    uniform on (lo, hi) months after hire, and is coached only if still employed, not yet
+    promoted-ready and under observation then. The hazard ratios apply from the start of
+    coaching on (a time-varying treatment), so "ever coached" as a baseline covariate
+    suffers immortal-time bias: the data's ``attrs`` mark ``coached`` as starting at
+    ``coached_month``, and the survival estimators refuse the baseline model. With
+    ``layout="episodes"`` the same people come as (start, stop] episodes, split at the start
+    of coaching (columns ``employee, manager, start, stop, coached, event``; the event sits
+    on the last episode, earlier ones are "censored"), ready for ``cox(..., start="start")``.
+
     Defaults give 1,000 employees under 150 managers; by 36 months about a fifth of the
     uncoached have left and about 30% have become promotion-ready (coaching: about 15% and
     38%). Few remain under observation at 36 months, so the true cumulative incidence is
@@ -128,8 +168,10 @@ def retention(
     -------
     SimulatedData
         ``data`` columns: ``employee, manager, coached, months, event`` with ``event`` one of
-        "exit", "promotion", "censored". ``truth``: :class:`RetentionTruth` (hazard ratios,
-        Weibull baselines, frailty variance, true cumulative incidence at ``horizons``).
+        "exit", "promotion", "censored" (with ``coaching_start`` also ``coached_month``:
+        months from hire to the start of coaching, missing if never coached). ``truth``:
+        :class:`RetentionTruth` (hazard ratios, Weibull baselines, frailty variance, true
+        cumulative incidence at ``horizons`` when coaching is fixed at hire).
 
     Examples
     --------
@@ -158,6 +200,17 @@ def retention(
     horizons = [float(h) for h in horizons]
     for h in horizons:
         check_positive("horizons", h)
+    if layout not in ("person", "episodes"):
+        raise ValueError(f"layout must be 'person' or 'episodes', got {layout!r}.")
+    if coaching_start is not None:
+        lo, hi = (float(v) for v in coaching_start)
+        if not (0 <= lo < hi):
+            raise ValueError(
+                f"coaching_start must be (lo, hi) with 0 <= lo < hi months, got {coaching_start}."
+            )
+    elif layout == "episodes":
+        raise ValueError("layout='episodes' needs coaching_start=(lo, hi): with coaching "
+                         "fixed at hire every person is a single episode.")
     g = as_generator(rng)
 
     extra = g.multinomial(n_employees - n_managers, np.full(n_managers, 1 / n_managers))
@@ -169,11 +222,20 @@ def retention(
         z_promo = g.gamma(k, frailty_var, n_managers)
     else:
         z_exit = z_promo = np.ones(n_managers)
-    rate_e = z_exit[manager] * hr_exit**coached
-    rate_p = z_promo[manager] * hr_promotion**coached
-    t_exit = exit_scale * (g.exponential(1.0, n_employees) / rate_e) ** (1 / exit_shape)
-    t_promo = promotion_scale * (g.exponential(1.0, n_employees) / rate_p) ** (
-        1 / promotion_shape)
+    if coaching_start is None:
+        rate_e = z_exit[manager] * hr_exit**coached
+        rate_p = z_promo[manager] * hr_promotion**coached
+        t_exit = exit_scale * (g.exponential(1.0, n_employees) / rate_e) ** (1 / exit_shape)
+        t_promo = promotion_scale * (g.exponential(1.0, n_employees) / rate_p) ** (
+            1 / promotion_shape)
+        offer = np.full(n_employees, np.inf)
+    else:
+        offer = np.where(coached == 1, g.uniform(lo, hi, n_employees), np.inf)
+        offer = np.where(np.isfinite(offer), np.round(offer, 1), np.inf)
+        t_exit = _piecewise_weibull(g.exponential(1.0, n_employees), z_exit[manager], offer,
+                                    hr_exit, exit_shape, exit_scale)
+        t_promo = _piecewise_weibull(g.exponential(1.0, n_employees), z_promo[manager], offer,
+                                     hr_promotion, promotion_shape, promotion_scale)
     censor = follow_up - g.uniform(0, accrual, n_employees) if accrual > 0 else np.full(
         n_employees, follow_up)
     t = np.minimum(np.minimum(t_exit, t_promo), censor)
@@ -188,10 +250,17 @@ def retention(
             "event": event,
         }
     )
+    if coaching_start is not None:
+        began = offer < months  # coached only if still at risk when coaching was offered
+        data["coached"] = began.astype(int)
+        data["coached_month"] = np.where(began, offer, np.nan)
+        data.attrs[AFTER_ORIGIN] = {"coached": "coached_month"}
+        if layout == "episodes":
+            data = _episodes(data)
     base = dict(hr_exit=hr_exit, hr_promotion=hr_promotion, exit_shape=exit_shape,
                 exit_scale=exit_scale, promotion_shape=promotion_shape,
                 promotion_scale=promotion_scale, frailty_var=frailty_var)
-    cif = [
+    cif = [] if coaching_start is not None else [  # CIF by arm is defined for baseline arms
         {"event": ev, "coached": c, "month": h, "cif": true_cif(ev, c, h, **base)}
         for ev in EVENTS for c in (0, 1) for h in horizons
     ]
@@ -202,6 +271,8 @@ def retention(
         promotion_scale=promotion_scale, frailty_var=frailty_var, cif=cif,
     )
     params = dict(n_employees=n_employees, n_managers=n_managers, coached_share=coached_share,
-                  follow_up=follow_up, accrual=accrual, horizons=horizons, **base)
+                  follow_up=follow_up, accrual=accrual, horizons=horizons,
+                  coaching_start=None if coaching_start is None else [lo, hi], layout=layout,
+                  **base)
     return SimulatedData(data=data, truth=truth, params=params)
 

@@ -16,16 +16,23 @@ Examples
 from ._competing import CompetingRisksResult, competing_risks
 from ._cost import TurnoverCostResult, turnover_cost
 from ._cox import CoxResult, PHCheckResult, cox
+from ._finegray import FineGrayResult, fine_gray
+from ._guard import mark_after_origin
 from ._km import KaplanMeierResult, kaplan_meier
+from ._landmark import landmark
 
 __all__ = [
     "CompetingRisksResult",
     "CoxResult",
+    "FineGrayResult",
     "KaplanMeierResult",
     "PHCheckResult",
     "TurnoverCostResult",
     "competing_risks",
     "cox",
+    "fine_gray",
     "kaplan_meier",
+    "landmark",
+    "mark_after_origin",
     "turnover_cost",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -125,16 +126,34 @@ def check_ci(ci: str, ci_level: float) -> float:
     return float(stats.norm.ppf(0.5 + lvl / 2))
 
 
-def check_min_at_risk(min_at_risk: int | None) -> int | None:
-    if min_at_risk is None:
-        return None
-    if isinstance(min_at_risk, bool) or not isinstance(min_at_risk, int | np.integer):
-        raise TypeError(
-            f"min_at_risk must be an integer or None, got {type(min_at_risk).__name__}."
-        )
-    if min_at_risk < 1:
-        raise ValueError(f"min_at_risk must be at least 1 (or None), got {min_at_risk}.")
-    return int(min_at_risk)
+def resolve_min_group_size(min_group_size: int | None, min_at_risk: int | None) -> int:
+    """The privacy threshold of a survival curve: ``min_group_size`` (default 5, floor 3).
+
+    ``min_at_risk`` is the former name: it still works, with a DeprecationWarning naming
+    ``min_group_size`` (no warning when both are given the same value).
+    """
+    from ..report.privacy import DEFAULT_MIN_SIZE, check_min_size
+
+    if min_at_risk is not None:
+        if min_group_size is not None and min_group_size != min_at_risk:
+            raise ValueError(
+                f"min_at_risk={min_at_risk} and min_group_size={min_group_size} disagree; "
+                "min_at_risk is the former name of min_group_size: pass only min_group_size."
+            )
+        if min_group_size is None:
+            warnings.warn(
+                "min_at_risk is deprecated; pass min_group_size (the same threshold, counted "
+                "in distinct people when person= is given).",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        min_group_size = min_at_risk
+    if min_group_size is None:
+        return DEFAULT_MIN_SIZE
+    try:
+        return check_min_size(min_group_size)
+    except (TypeError, ValueError) as e:
+        raise type(e)(str(e).replace("min_size", "min_group_size")) from None
 
 
 def prob_interval(
@@ -167,3 +186,48 @@ def prob_interval(
     lo = np.where(se == 0, p, lo)
     hi = np.where(se == 0, p, hi)
     return lo, hi
+
+
+def check_episodes(frame: pd.DataFrame, start: str, stop: str) -> np.ndarray:
+    """Return episode start times; raise naming rows where start is not before stop."""
+    a = frame[start].to_numpy(dtype=float)
+    if not np.all(np.isfinite(a)):
+        bad = frame.index[~np.isfinite(a)]
+        raise ValueError(
+            f"Column {start!r} (argument start=) has non-finite values (rows {_rows(bad)}); "
+            "episode start times must be finite."
+        )
+    b = frame[stop].to_numpy(dtype=float)
+    bad = ~(a < b)
+    if bad.any():
+        raise ValueError(
+            f"Episodes must have start < stop: column {start!r} (argument start=) is not "
+            f"below {stop!r} (argument duration=) in rows {_rows(frame.index[bad])}. A "
+            "zero-length episode carries no time at risk: drop it, or move a change that "
+            "happens on the event day to the start of that day."
+        )
+    return a
+
+
+def check_weights(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Return case weights; raise naming rows that are negative or not finite."""
+    w = frame[column].to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        raise ValueError(
+            f"Column {column!r} (argument weights=) must hold finite, non-negative case "
+            f"weights; rows {_rows(frame.index[bad])} do not."
+        )
+    if not (w > 0).any():
+        raise ValueError(f"Column {column!r} (argument weights=): every weight is 0.")
+    return w
+
+
+def check_clusters(frame: pd.DataFrame, column: str | None) -> None:
+    """Raise when a cluster-robust variance would rest on a single cluster."""
+    if column is not None and frame[column].nunique() < 2:
+        raise ValueError(
+            f"cluster: column {column!r} has a single cluster, so a cluster-robust standard "
+            "error is undefined (it needs many clusters, 20 or more). Cluster by a finer unit "
+            "or leave cluster unset."
+        )

@@ -10,25 +10,30 @@ import numpy as np
 import pandas as pd
 
 from .._validate import MissingReport, prepare
-from ..results import Result, tidy_frame
+from ..results import Caution, Result, tidy_frame
 from ._common import (
     check_ci,
+    check_clusters,
     check_durations,
-    check_min_at_risk,
+    check_episodes,
     coded_events,
     prob_interval,
+    resolve_min_group_size,
 )
+from ._guard import immortal_time_check
 
 
 def aalen_johansen(
-    t: np.ndarray, code: np.ndarray, n_causes: int, unit: np.ndarray | None = None
+    t: np.ndarray, code: np.ndarray, n_causes: int, unit: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Cumulative incidence of each cause at every distinct time, with IJ standard errors.
 
     ``code`` is 0 for censored and 1..K for the cause. The variance is the infinitesimal
     jackknife: the sum over units (subjects, or clusters when ``unit`` is given) of the
     squared derivative of the estimate with respect to the unit's case weight. This is the
-    variance R ``survfit`` reports for multi-state curves (survival >= 3).
+    variance R ``survfit`` reports for multi-state curves (survival >= 3). With ``entry``
+    (delayed entry) a row joins the risk set after its entry time.
     """
     n = len(t)
     if unit is None:
@@ -38,12 +43,18 @@ def aalen_johansen(
     m = len(ut)
     n_total = np.bincount(inv, minlength=m).astype(float)
     y = n_total[::-1].cumsum()[::-1]
+    if entry is not None:
+        e_sorted = np.sort(entry)
+        y = y - (n - np.searchsorted(e_sorted, ut, side="left"))
+        e_order = np.argsort(entry, kind="stable")
+        e_pos = 0
     dn = np.zeros((m, n_causes))
     ev = code > 0
     np.add.at(dn, (inv[ev], code[ev] - 1), 1.0)
     lam = dn / y[:, None]
     lam_all = lam.sum(axis=1)
-    at_risk = np.bincount(unit, minlength=n_units).astype(float)
+    at_risk = (np.bincount(unit, minlength=n_units).astype(float) if entry is None
+               else np.zeros(n_units))
     order = np.argsort(inv, kind="stable")
     starts = np.searchsorted(inv[order], np.arange(m + 1))
     s_prev, d_s = 1.0, np.zeros(n_units)
@@ -53,6 +64,10 @@ def aalen_johansen(
     f_prev, d_f = np.zeros(n_causes), np.zeros((n_units, n_causes))
     for j in range(m):
         idx = order[starts[j] : starts[j + 1]]  # subjects whose time is ut[j]
+        if entry is not None:  # rows that entered before ut[j] join the risk set
+            while e_pos < n and entry[e_order[e_pos]] < ut[j]:
+                at_risk[unit[e_order[e_pos]]] += 1.0
+                e_pos += 1
         # derivative of each cause-specific hazard increment w.r.t. each unit's weight
         d_lam = -(at_risk[:, None] * lam[j][None, :]) / y[j]
         e = idx[code[idx] > 0]
@@ -89,6 +104,12 @@ class CompetingRisksResult(Result):
     n: int
     n_by_event: dict[str, int]
     missing: MissingReport = field(repr=False, compare=False)
+    design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """An immortal-time caution when a group that starts during follow-up was allowed."""
+        return tuple(self.design_cautions)
 
     @property
     def title(self) -> str:
@@ -166,6 +187,10 @@ def competing_risks(
     ci: str = "log",
     ci_level: float = 0.95,
     min_at_risk: int | None = None,
+    start: str | None = None,
+    person: str | None = None,
+    min_group_size: int | None = None,
+    immortal_time: str = "refuse",
     dropna: bool = False,
 ) -> CompetingRisksResult:
     """Aalen-Johansen cumulative incidence of competing events, optionally by group.
@@ -196,7 +221,16 @@ def competing_risks(
         Interval scale for the cumulative incidence; "log" is R survfit's default.
     ci_level : float
     min_at_risk : int, optional
-        Privacy threshold: steps with fewer at risk are dropped from the result.
+        Deprecated name of ``min_group_size`` (warns).
+    start : str, optional
+        Column with the entry time (delayed entry): a row is at risk over (start, duration].
+    person : str, optional
+        Person identifier; with it the privacy count of a group is of distinct people.
+    min_group_size : int, optional
+        Privacy threshold (default 5, floor 3): steps with fewer at risk are dropped, and a
+        group with fewer people is refused.
+    immortal_time : {"refuse", "allow"}
+        A ``group`` marked as starting after the time origin is refused unless "allow".
     dropna : bool
 
     Returns
@@ -219,14 +253,19 @@ def competing_risks(
     0.389
     """
     z = check_ci(ci, ci_level)
-    min_at_risk = check_min_at_risk(min_at_risk)
+    min_at_risk = resolve_min_group_size(min_group_size, min_at_risk)
+    design_cautions = immortal_time_check(data, [group], policy=immortal_time,
+                                          where="survival.competing_risks")
     frame, missing = prepare(
         data,
-        {"duration": duration, "event": event, "group": group, "cluster": cluster},
-        numeric=["duration"],
+        {"duration": duration, "event": event, "group": group, "cluster": cluster,
+         "start": start, "person": person},
+        numeric=["duration", "start"],
         dropna=dropna,
     )
     t = check_durations(frame, duration)
+    entry = check_episodes(frame, start, duration) if start else None
+    check_clusters(frame, cluster)
     code, declared = coded_events(frame, event, events, censor)
     if event_of_interest is not None and event_of_interest not in declared:
         raise ValueError(
@@ -243,8 +282,18 @@ def competing_risks(
     steps, at_rows = [], []
     for g in levels:
         msk = (keys == g).to_numpy()
+        n_people = frame.loc[msk, person].nunique() if person else int(msk.sum())
+        if n_people < min_at_risk:
+            raise ValueError(
+                f"group {g!r} of {group!r} has {n_people} "
+                f"{'distinct people' if person else 'rows'}, fewer than "
+                f"min_group_size={min_at_risk}: its curves would describe individuals. Merge "
+                "it with another group or leave it out.")
         unit = pd.factorize(unit_all[msk])[0] if cluster else None
-        aj = aalen_johansen(t[msk], code[msk], len(declared), unit)
+        if unit is None and person:
+            unit = pd.factorize(frame.loc[msk, person])[0]
+        aj = aalen_johansen(t[msk], code[msk], len(declared), unit,
+                            entry=None if entry is None else entry[msk])
         for k, ev in enumerate(declared):
             p, se = aj["cif"][:, k], aj["se"][:, k]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -286,4 +335,5 @@ def competing_risks(
         n=len(frame),
         n_by_event=counts,
         missing=missing,
+        design_cautions=design_cautions,
     )

@@ -10,10 +10,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import MissingReport, check_choice, check_ci_level, prepare
-from ..results import Result, new_axes, tidy_frame
+from .._validate import MissingReport, _rows, check_choice, check_ci_level, prepare
+from ..results import Caution, Result, new_axes, tidy_frame
 from . import _coxfit as F
-from ._common import binary_events, check_durations
+from ._common import (
+    binary_events,
+    check_clusters,
+    check_durations,
+    check_episodes,
+    check_weights,
+)
+from ._guard import immortal_time_check
 from ._km import km_steps
 
 PH_TRANSFORMS = ("km", "rank", "identity", "log")
@@ -96,10 +103,43 @@ class CoxResult(Result):
     baseline: pd.DataFrame  # time, cumhaz at covariates = 0 (unstratified fits only)
     ph_tests: dict[str, PHCheckResult] = field(repr=False, compare=False)
     missing: MissingReport = field(repr=False, compare=False)
+    start: str | None = None
+    weights: str | None = None
+    n_people: int | None = None
+    landmark: float | None = None
+    n_landmark_excluded: int | None = None
+    design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+    ph_inputs: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
+        if self.landmark is not None:
+            return f"Cox proportional-hazards model, landmark at {self.landmark:g}"
         return "Cox proportional-hazards model"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """Failed checks: proportional hazards rejected, few clusters, immortal time."""
+        out = list(self.design_cautions)
+        try:
+            g = self.check_ph().table
+            p = float(g.loc[g["term"] == "GLOBAL", "p_value"].iloc[0])
+        except (KeyError, IndexError):  # pragma: no cover - always present
+            p = np.nan
+        if np.isfinite(p) and p < 0.05:
+            out.append(Caution(
+                "ph_rejected",
+                f"Proportional hazards rejected (cox.zph global test p = {p:.3g}): the hazard "
+                "ratio changes over follow-up, so the single ratio is an average.", p))
+        if self.n_clusters is not None and self.n_clusters < 20:
+            out.append(Caution(
+                "few_clusters",
+                f"Only {self.n_clusters} clusters of {self.cluster!r}: a cluster-robust "
+                "standard error is unreliable with fewer than 20 (intervals too narrow).",
+                float(self.n_clusters)))
+        if not self.converged:
+            out.append(Caution("not_converged", "The Cox fit did not converge.", None))
+        return tuple(out)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -120,10 +160,24 @@ class CoxResult(Result):
             if self.cluster
             else ("robust (sandwich) SEs" if self.robust_cov is not None else "model-based SEs")
         )
+        rows = (f"{self.n:,} (start, stop] episodes of {self.n_people:,} people"
+                if self.start and self.n_people else
+                f"{self.n:,} (start, stop] episodes" if self.start else f"{self.n:,} subjects")
         out = [
-            f"{self.n:,} subjects, {self.n_events:,} events; {self.ties.capitalize()} ties; "
+            f"{rows}, {self.n_events:,} events; {self.ties.capitalize()} ties; "
             f"{se}; Wald {self.ci_level:.0%} intervals.",
         ]
+        if self.start:
+            out.append(f"Time-varying covariates: each row is at risk over ({self.start}, "
+                       "duration], so treatment counts only from when it began.")
+        if self.weights:
+            out.append(f"Case weights from {self.weights!r} (sandwich SEs unless robust=False).")
+        if self.landmark is not None:
+            out.append(
+                f"Landmark analysis at time {self.landmark:g}: only the people still at risk "
+                f"then ({self.n_landmark_excluded:,} had an event or left before it), with "
+                "treatment status as of the landmark and time counted from it. A different "
+                "landmark answers a different question: report the choice.")
         if self.strata:
             out.append(f"Stratified by {self.strata!r}: separate baseline hazard per stratum.")
         viol = self.check_ph().violations
@@ -201,6 +255,8 @@ class CoxResult(Result):
     def check_ph(self, transform: str = "km", alpha: float = 0.05) -> PHCheckResult:
         """Proportional-hazards check (R ``cox.zph(fit, transform=)``), advice as data."""
         check_choice(transform, "transform", PH_TRANSFORMS)
+        if transform not in self.ph_tests:  # computed on first use, then kept
+            self.ph_tests[transform] = _ph_result(*self.ph_inputs, transform)
         res = self.ph_tests[transform]
         if alpha == res.alpha:
             return res
@@ -281,6 +337,14 @@ def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray,
             cols.append((s == lev).to_numpy(dtype=float))
             names.append(f"{c}[{lev}]")
     x = np.column_stack(cols)
+    fin = np.isfinite(x)
+    if not fin.all():
+        j = int(np.flatnonzero(~fin.all(axis=0))[0])
+        raise ValueError(
+            f"covariate {names[j]!r} has non-finite values (inf or -inf) in rows "
+            f"{_rows(frame.index[~fin[:, j]])}; replace them with finite numbers or missing "
+            "values (then pass dropna=True)."
+        )
     const = np.ptp(x, axis=0) == 0
     if const.any():
         bad = [n for n, k in zip(names, const, strict=True) if k]
@@ -305,49 +369,69 @@ def cox(
     event: str,
     covariates: Sequence[str],
     *,
+    start: str | None = None,
+    weights: str | None = None,
     ties: str = "efron",
     cluster: str | None = None,
     strata: str | None = None,
     robust: bool | None = None,
     ci_level: float = 0.95,
     event_of_interest: Any = None,
+    immortal_time: str = "refuse",
     dropna: bool = False,
 ) -> CoxResult:
-    """Cox proportional-hazards regression.
+    """Cox proportional-hazards regression, with time-varying covariates via episodes.
 
     Parameters
     ----------
     data : DataFrame
-        One row per person; never modified.
+        One row per person, or (with ``start``) one row per (start, stop] episode; never
+        modified.
     duration, event : str
-        Follow-up time (non-negative) and event indicator (1 = event, 0 = censored).
+        Follow-up time (non-negative; the episode's stop time with ``start``) and event
+        indicator (1 = event, 0 = censored; with episodes, 1 only on the episode that ends
+        with the event).
     covariates : list of str
         Numeric or boolean columns; text/categorical columns are dummy-coded with their
         first (sorted) level as reference, named ``col[level]``.
+    start : str, optional
+        Column with each episode's start time: rows are counting-process episodes (R
+        ``Surv(start, stop, event)``), so a covariate may change over follow-up (coaching
+        that begins 14 months after hire is 0 before and 1 after). Also gives delayed entry.
+        Pass ``cluster=`` with the person column for SEs that respect the repeated rows.
+    weights : str, optional
+        Column of non-negative case weights (e.g. inverse-probability weights; R
+        ``coxph(weights=)``). Sandwich SEs are used unless ``robust=False``.
     ties : {"efron", "breslow"}
         Handling of tied event times. "efron" is R ``coxph``'s default and more accurate
         with many ties (monthly data).
     cluster : str, optional
-        Column of cluster ids (e.g. manager): SEs become the grouped sandwich (R
-        ``coxph(..., cluster = manager)``), sum of dfbeta residuals within cluster.
+        Column of cluster ids (e.g. manager, or person with episodes): SEs become the
+        grouped sandwich (R ``coxph(..., cluster = manager)``), sum of dfbeta residuals
+        within cluster.
     strata : str, optional
         Column defining strata with separate baseline hazards (R ``strata()``). Stratifying
         on manager estimates the within-manager hazard ratio whatever the manager frailty.
     robust : bool, optional
         Sandwich SEs without clusters (one subject per cluster). Defaults to True when
-        ``cluster`` is given.
+        ``cluster`` or ``weights`` is given.
     ci_level : float
         Level of the Wald intervals (default 0.95).
     event_of_interest : optional
         Code in ``event`` counted as the event; all other codes are censored, which gives
         the cause-specific hazard ratio when events compete (e.g. exit vs promotion).
+    immortal_time : {"refuse", "allow"}
+        What to do when a covariate is marked as starting after the time origin (see
+        :func:`coachstats.survival.mark_after_origin`) and is used as a baseline covariate
+        (no ``start``): "refuse" (default) raises, naming the bias and the two remedies;
+        "allow" fits it and returns an ``immortal_time`` caution.
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
 
     Returns
     -------
     CoxResult
-        ``to_frame()``, ``check_ph()``, ``baseline_risk(horizon)``, ``plot()``.
+        ``to_frame()``, ``check_ph()``, ``baseline_risk(horizon)``, ``plot()``, ``cautions``.
 
     Notes
     -----
@@ -357,7 +441,8 @@ def cox(
     of tied deaths), strata together with clusters, and the cox.zph score test all need the
     per-event-time Efron sums, which PHReg does not expose. lifelines is not used (it caps
     pandas below 3). Coefficients, model-based and cluster-robust SEs and cox.zph tests agree
-    with R ``survival`` 3.5 (tests/reference/survival_cox.R).
+    with R ``survival`` 3.5 (tests/reference/survival_cox.R), including (start, stop]
+    episodes from ``tmerge`` and case weights (tests/reference/survival_tv_reference.R).
 
     Examples
     --------
@@ -375,23 +460,39 @@ def cox(
     covariates = list(covariates)
     if not covariates:
         raise ValueError("covariates: give at least one column (a null model has no ratio).")
-    cols = {"duration": duration, "event": event, "cluster": cluster, "strata": strata}
+    design_cautions = () if start else immortal_time_check(
+        data, covariates, policy=immortal_time, where="survival.cox")
+    cols = {"duration": duration, "event": event, "cluster": cluster, "strata": strata,
+            "start": start, "weights": weights}
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covariates)})
-    frame, missing = prepare(data, cols, numeric=["duration"], dropna=dropna)
+    frame, missing = prepare(data, cols, numeric=["duration", "start", "weights"],
+                             dropna=dropna)
     t = check_durations(frame, duration)
+    entry = check_episodes(frame, start, duration) if start else None
+    w = check_weights(frame, weights) if weights else None
+    check_clusters(frame, cluster)
     d = binary_events(frame, event, event_of_interest=event_of_interest)
     if d.sum() == 0:
         raise ValueError(f"Column {event!r} (argument event=) has no events; nothing to fit.")
+    if entry is None and np.all(t[d == 1] == 0):
+        raise ValueError(
+            f"Column {duration!r} (argument duration=): every event happens at time 0, so "
+            "nobody is at risk before an event and there is no hazard to compare. Check the "
+            "time origin (durations are time since the start of follow-up, e.g. hire date), "
+            "and that the end date is not the same as the start date."
+        )
     x, names = _design(frame, covariates)
     st = _codes(frame[strata]) if strata else np.zeros(len(t), dtype=np.int64)
-    cd = F.build(t, d, x, st, ties)
-    beta, rs, ll0, it, conv = F.newton(cd)
-    info = F.information(rs)
+    cd = F.build(t, d, x, st, ties, start=entry, w=w)
+    with np.errstate(all="ignore"):
+        beta, rs, ll0, it, conv = _newton_quiet(cd)
+    info = F.information(cd, rs)
+    _check_monotone(cd, rs, beta, info, names, conv, event)
     cov = np.linalg.inv(info)
-    use_robust = robust if robust is not None else cluster is not None
+    use_robust = robust if robust is not None else (cluster is not None or weights is not None)
     robust_cov, n_clusters = None, None
     if use_robust:
-        dfb = F.score_residuals(cd, rs) @ cov
+        dfb = (F.score_residuals(cd, rs) * cd.w[:, None]) @ cov
         if cluster:
             cl = _codes(frame[cluster])[cd.order]
             n_clusters = int(cl.max() + 1)
@@ -399,26 +500,68 @@ def cox(
             np.add.at(agg, cl, dfb)
             dfb = agg
         robust_cov = dfb.T @ dfb
-    # pooled KM S(t-) at each sorted time, for the cox.zph "km" time scale
-    km = km_steps(t, d)
+    # pooled KM S(t-) at each sorted time (delayed entry with episodes), for cox.zph "km"
+    km = km_steps(t, d, entry=None if entry is None else entry)
     idx = np.searchsorted(km["time"].to_numpy(), cd.t, side="left")
     s_minus = np.concatenate([[1.0], km["survival"].to_numpy()])[idx]
-    ph = {tr: _ph_result(cd, rs, beta, names, tr, s_minus) for tr in PH_TRANSFORMS}
+    ph_inputs = (cd, rs, beta, names, s_minus)
     if strata:
         base = pd.DataFrame({"time": [], "cumhaz": []})
     else:
         bt, bh = F.breslow_baseline(cd, rs, beta)
         base = pd.DataFrame({"time": bt, "cumhaz": bh})
+    n_people = int(frame[cluster].nunique()) if (start and cluster) else None
     return CoxResult(
         terms=tuple(names), coef=beta + 0.0, cov=cov, robust_cov=robust_cov, ci_level=lvl,
         ties=ties, cluster=cluster, strata=strata, n=len(t), n_events=int(d.sum()),
         n_clusters=n_clusters, loglik=rs.loglik, loglik_null=ll0, iterations=it,
-        converged=conv, baseline=base, ph_tests=ph, missing=missing,
+        converged=conv, baseline=base, ph_tests={}, missing=missing, start=start,
+        weights=weights, n_people=n_people, design_cautions=design_cautions,
+        ph_inputs=ph_inputs,
     )
 
 
+def _newton_quiet(cd: F.CoxData) -> tuple[np.ndarray, F.RowSums, float, int, bool]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return F.newton(cd)
+
+
+def _check_monotone(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, info: np.ndarray,
+                    names: list[str], converged: bool, event: str) -> None:
+    """Raise when a coefficient runs off to infinity (monotone likelihood), naming it.
+
+    The rule is R ``coxph``'s: a coefficient whose one-step Newton update is still large
+    relative to its value (R then warns "Loglik converged before variable ...; coefficient
+    may be infinite").
+    """
+    score = F.score_vector(cd, rs)
+    with np.errstate(all="ignore"):
+        try:
+            step = np.abs(np.linalg.lstsq(info, score, rcond=None)[0])
+        except np.linalg.LinAlgError:  # pragma: no cover - lstsq rarely fails
+            step = np.full(len(beta), np.inf)
+    flagged = (step > 1e-6) & (step > np.sqrt(1e-9) * np.abs(beta))
+    sd = cd.x.std(axis=0)
+    flagged |= ~np.isfinite(beta) | (np.abs(beta) * sd > 15)
+    if not converged:
+        flagged |= np.abs(beta) * sd > 5
+    small = np.linalg.cond(info) > 1e12 if np.all(np.isfinite(info)) else True
+    if flagged.any() or small:
+        bad = [n for n, f in zip(names, flagged, strict=True) if f] or names
+        raise ValueError(
+            f"covariate(s) {bad} separate the events in {event!r} from the non-events (or "
+            "nearly so): the partial likelihood keeps rising as the coefficient grows, so "
+            "the hazard ratio is infinite (monotone likelihood; R coxph warns 'coefficient "
+            "may be infinite'). Check for a group with no events, drop or merge the "
+            "offending category, or use a penalised (Firth-type) Cox model."
+        )
+
+
 def _ph_result(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, names: list[str],
-               transform: str, s_minus: np.ndarray, alpha: float = 0.05) -> PHCheckResult:
+               s_minus: np.ndarray, transform: str, alpha: float = 0.05) -> PHCheckResult:
     p = len(beta)
     if transform == "log" and np.any(cd.t <= 0):
         # log time is undefined at 0: report the check as unavailable rather than warn
@@ -427,8 +570,14 @@ def _ph_result(cd: F.CoxData, rs: F.RowSums, beta: np.ndarray, names: list[str],
                                                                              np.nan),
              "time": cd.t[cd.death_idx]}
     else:
-        with np.errstate(all="ignore"):
-            z = F.zph(cd, rs, beta, transform, s_minus)
+        try:
+            with np.errstate(all="ignore"):
+                z = F.zph(cd, rs, beta, transform, s_minus)
+        except (np.linalg.LinAlgError, ValueError):
+            # a singular test matrix must not sink the fit: report the check as unavailable
+            z = {"tests": np.full(p, np.nan), "global": np.nan,
+                 "scaled": np.full((len(cd.death_idx), p), np.nan),
+                 "x": np.full(len(cd.death_idx), np.nan), "time": cd.t[cd.death_idx]}
     rows = []
     for j, name in enumerate(names):
         y = z["scaled"][:, j]

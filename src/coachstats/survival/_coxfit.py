@@ -35,16 +35,31 @@ class CoxData:
     row_group: np.ndarray  # (R,) tie group of each Efron row (one row per death)
     row_frac: np.ndarray  # (R,) fraction of the tied deaths' risk removed
     death_idx: np.ndarray  # (R,) sorted index of the death behind each row
+    w: np.ndarray  # (n,) case weights (ones when unweighted)
+    row_wt: np.ndarray  # (R,) mean case weight of the deaths in the row's tie group
+    entry: np.ndarray | None = None  # (n,) sorted entry times (start of (start, stop])
+    e_order: np.ndarray | None = None  # (n,) sorted-index order by (stratum, entry)
+    g_enter: np.ndarray | None = None  # (G,) position in e_order of first entry >= time
+    g_enter_end: np.ndarray | None = None  # (G,) end of the group's stratum in e_order
+    entry_group: np.ndarray | None = None  # (n,) groups of the stratum with time <= entry
 
 
 def build(
-    t: np.ndarray, d: np.ndarray, x: np.ndarray, stratum: np.ndarray, ties: str
+    t: np.ndarray, d: np.ndarray, x: np.ndarray, stratum: np.ndarray, ties: str,
+    start: np.ndarray | None = None, w: np.ndarray | None = None,
 ) -> CoxData:
-    order = np.lexsort((t, stratum))
-    t, d, x, stratum = t[order], d[order], x[order], stratum[order]
-    x_mean = x.mean(axis=0)
-    xc = x - x_mean
+    """Sort by (stratum, time) and index the tie groups.
+
+    With ``start`` the rows are counting-process episodes (start, stop]: a row is at risk at
+    an event time t when start < t <= stop (R ``Surv(start, stop, event)``). ``w`` are case
+    weights (R ``coxph(weights=)``).
+    """
     n = len(t)
+    w = np.ones(n) if w is None else np.asarray(w, dtype=float)
+    order = np.lexsort((t, stratum))
+    t, d, x, stratum, w = t[order], d[order], x[order], stratum[order], w[order]
+    x_mean = x.mean(axis=0) if np.all(w == 1) else (w[:, None] * x).sum(axis=0) / w.sum()
+    xc = x - x_mean
     new = np.ones(n, dtype=bool)
     new[1:] = (t[1:] != t[:-1]) | (stratum[1:] != stratum[:-1])
     group = np.cumsum(new) - 1
@@ -64,8 +79,31 @@ def build(
     first_death = np.searchsorted(row_group, row_group, side="left")
     k = np.arange(len(death_idx)) - first_death
     row_frac = k / g_deaths[row_group] if ties == "efron" else np.zeros(len(death_idx))
-    return CoxData(t, d, xc, x_mean, stratum, order, group, g_first, g_stratum, g_time,
-                   g_deaths, s_next, row_group, row_frac, death_idx)
+    gw = np.bincount(row_group, weights=w[death_idx], minlength=len(g_first))
+    row_wt = gw[row_group] / g_deaths[row_group]
+    cd = CoxData(t, d, xc, x_mean, stratum, order, group, g_first, g_stratum, g_time,
+                 g_deaths, s_next, row_group, row_frac, death_idx, w, row_wt)
+    if start is not None:
+        entry = np.asarray(start, dtype=float)[order]
+        # exact integer keys: (stratum, rank of the time among all entry and exit times)
+        _, ranks = np.unique(np.concatenate([entry, t]), return_inverse=True)
+        r_entry, r_stop = ranks[:n], ranks[n:]
+        big = int(ranks.max()) + 2
+        key_e = stratum.astype(np.int64) * big + r_entry
+        key_g = g_stratum.astype(np.int64) * big + r_stop[g_first]
+        e_order = np.argsort(key_e, kind="stable")
+        ks = key_e[e_order]
+        # rows with entry >= t are not yet at risk at t: they start at searchsorted(left)
+        cd.g_enter = np.searchsorted(ks, key_g, side="left")
+        cd.g_enter_end = np.searchsorted(ks, g_stratum.astype(np.int64) * big + big - 1,
+                                         side="right")
+        cd.entry, cd.e_order = entry, e_order
+        # number of tie groups (of the row's stratum) with time <= entry: the cumulative
+        # hazard a row accrues is H(stop) - H(entry)
+        key_gt = g_stratum.astype(np.int64) * big + r_stop[g_first]
+        cd.entry_group = np.searchsorted(key_gt, stratum.astype(np.int64) * big + r_entry,
+                                         side="right") - 1
+    return cd
 
 
 def _rev_cumsum(v: np.ndarray) -> np.ndarray:
@@ -85,15 +123,23 @@ class RowSums:
     loglik: float
 
 
+def _risk_set(cd: CoxData, v: np.ndarray) -> np.ndarray:
+    """Sum of ``v`` over the risk set of every tie group (same stratum, entry < t <= stop)."""
+    c = _rev_cumsum(v)
+    out = c[cd.g_first] - c[cd.s_next]
+    if cd.e_order is not None:
+        e = _rev_cumsum(v[cd.e_order])
+        out = out - (e[cd.g_enter] - e[cd.g_enter_end])
+    return out
+
+
 def row_sums(cd: CoxData, beta: np.ndarray, need_var: bool = True) -> RowSums:
     eta = cd.x @ beta
     shift = eta.max() if len(eta) else 0.0
     eta = eta - shift  # a common shift cancels in means/variances and in the log-likelihood
-    r = np.exp(eta)
+    r = cd.w * np.exp(eta)
     rx = r[:, None] * cd.x
-    c0, c1 = _rev_cumsum(r), _rev_cumsum(rx)
-    g0 = c0[cd.g_first] - c0[cd.s_next]
-    g1 = c1[cd.g_first] - c1[cd.s_next]
+    g0, g1 = _risk_set(cd, r), _risk_set(cd, rx)
     di = cd.death_idx
     dg = cd.row_group
     G = len(cd.g_first)
@@ -108,16 +154,22 @@ def row_sums(cd: CoxData, beta: np.ndarray, need_var: bool = True) -> RowSums:
     var = np.empty((len(dg), p, p))
     if need_var:
         rxx = rx[:, :, None] * cd.x[:, None, :]
-        c2 = _rev_cumsum(rxx)
-        g2 = c2[cd.g_first] - c2[cd.s_next]
+        g2 = _risk_set(cd, rxx)
         dd2 = np.zeros((G, p, p))
         np.add.at(dd2, dg, rxx[di])
         s2 = g2[dg] - f[:, None, None] * dd2[dg]
         var = s2 / denom[:, None, None] - mean[:, :, None] * mean[:, None, :]
-    # eta was shifted for every death and every log(denom) alike (one row per death): the
-    # shifts cancel, so this is the log partial likelihood itself
-    loglik = float(eta[di].sum() - np.log(denom).sum())
-    return RowSums(denom, mean, var, eta, r, loglik)
+    # eta was shifted for every death and every log(denom) alike (weights sum to the same
+    # total on both sides): the shifts cancel, so this is the log partial likelihood itself
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loglik = float((cd.w[di] * eta[di]).sum() - (cd.row_wt * np.log(denom)).sum())
+    return RowSums(denom, mean, var, eta, np.exp(eta), loglik)
+
+
+def score_vector(cd: CoxData, rs: RowSums) -> np.ndarray:
+    di = cd.death_idx
+    return (cd.w[di][:, None] * cd.x[di]).sum(axis=0) - (cd.row_wt[:, None] * rs.mean).sum(
+        axis=0)
 
 
 def newton(
@@ -136,8 +188,8 @@ def newton(
     it = 0
     while it < max_iter:
         it += 1
-        score = cd.x[cd.death_idx].sum(axis=0) - cur.mean.sum(axis=0)
-        info = cur.var.sum(axis=0)
+        score = score_vector(cd, cur)
+        info = information(cd, cur)
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
@@ -165,8 +217,8 @@ def newton(
     return beta, cur, loglik0, it, converged
 
 
-def information(rs: RowSums) -> np.ndarray:
-    return rs.var.sum(axis=0)
+def information(cd: CoxData, rs: RowSums) -> np.ndarray:
+    return (cd.row_wt[:, None, None] * rs.var).sum(axis=0)
 
 
 def _group_means(cd: CoxData, rs: RowSums) -> np.ndarray:
@@ -192,7 +244,7 @@ def score_residuals(cd: CoxData, rs: RowSums) -> np.ndarray:
     at its own time).
     """
     G, p = len(cd.g_first), cd.x.shape[1]
-    h = 1.0 / rs.denom  # hazard increment of each Efron row (unit weights)
+    h = cd.row_wt / rs.denom  # hazard increment of each Efron row
     gh = np.bincount(cd.row_group, weights=h, minlength=G)
     gxh = np.zeros((G, p))
     np.add.at(gxh, cd.row_group, rs.mean * h[:, None])
@@ -207,7 +259,14 @@ def score_residuals(cd: CoxData, rs: RowSums) -> np.ndarray:
     cum_h -= base_h
     cum_xh -= base_xh
     gi = cd.group
-    resid = -rs.risk[:, None] * (cd.x * cum_h[gi][:, None] - cum_xh[gi])
+    h_i, xh_i = cum_h[gi], cum_xh[gi]
+    if cd.entry_group is not None:
+        # an episode accrues hazard only after its entry: subtract H(entry) of its stratum
+        eg = cd.entry_group
+        ok = (eg >= 0) & (cd.g_stratum[np.maximum(eg, 0)] == cd.stratum)
+        h_i = h_i - np.where(ok, cum_h[np.maximum(eg, 0)], 0.0)
+        xh_i = xh_i - np.where(ok[:, None], cum_xh[np.maximum(eg, 0)], 0.0)
+    resid = -rs.risk[:, None] * (cd.x * h_i[:, None] - xh_i)
     # deaths: + (x - xbar_k)/d and give back the removed share of their own hazard
     di = cd.death_idx
     dk = cd.g_deaths[cd.row_group].astype(float)
@@ -235,7 +294,7 @@ def breslow_baseline(cd: CoxData, rs: RowSums, beta: np.ndarray) -> tuple[np.nda
     eta_full = cd.x @ beta
     shift = float(eta_full.max() - rs.eta.max()) if len(eta_full) else 0.0
     scale = np.exp(shift + cd.x_mean @ beta)
-    h = 1.0 / (rs.denom * scale)
+    h = cd.row_wt / (rs.denom * scale)
     G = len(cd.g_first)
     gh = np.bincount(cd.row_group, weights=h, minlength=G)
     has = cd.g_deaths > 0
@@ -267,10 +326,12 @@ def zph(
     gt = gtime[cd.death_idx]  # time weight of each Efron row (its death's time)
     p = len(beta)
     sch = schoenfeld(cd, rs)
-    u2 = (gt[:, None] * sch).sum(axis=0)
-    i11 = rs.var.sum(axis=0)
-    i12 = (gt[:, None, None] * rs.var).sum(axis=0)
-    i22 = (gt[:, None, None] ** 2 * rs.var).sum(axis=0)
+    wd = cd.w[cd.death_idx]
+    wv = cd.row_wt[:, None, None] * rs.var
+    u2 = (wd[:, None] * gt[:, None] * sch).sum(axis=0)
+    i11 = wv.sum(axis=0)
+    i12 = (gt[:, None, None] * wv).sum(axis=0)
+    i22 = (gt[:, None, None] ** 2 * wv).sum(axis=0)
     imat = np.block([[i11, i12], [i12.T, i22]])
     tests = np.empty(p)
     for j in range(p):

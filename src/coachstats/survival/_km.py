@@ -10,31 +10,38 @@ import numpy as np
 import pandas as pd
 
 from .._validate import MissingReport, prepare
-from ..results import Result, tidy_frame
+from ..results import Caution, Result, tidy_frame
 from ._common import (
     binary_events,
     check_ci,
     check_durations,
-    check_min_at_risk,
+    check_episodes,
     prob_interval,
+    resolve_min_group_size,
 )
+from ._guard import immortal_time_check
 
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 
-def km_steps(t: np.ndarray, d: np.ndarray) -> pd.DataFrame:
+def km_steps(t: np.ndarray, d: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
     """Product-limit estimate at every distinct time (events and censorings).
 
-    Returns columns ``time, n_risk, n_event, n_censor, survival, se_log`` where ``se_log``
-    is Greenwood's standard error of log S(t) (infinite once every subject at risk has had
-    the event, as in R).
+    With ``entry`` (delayed entry, R ``Surv(start, stop, event)``) a row is at risk at t
+    when entry < t <= stop, and only the distinct exit times are steps. Returns columns
+    ``time, n_risk, n_event, n_censor, survival, se_log`` where ``se_log`` is Greenwood's
+    standard error of log S(t) (infinite once every subject at risk has had the event, as
+    in R).
     """
     ut, inv = np.unique(t, return_inverse=True)
     n_event = np.bincount(inv, weights=d, minlength=len(ut))
     n_total = np.bincount(inv, minlength=len(ut)).astype(float)
     n_risk = n_total[::-1].cumsum()[::-1]
-    surv = np.cumprod(1.0 - n_event / n_risk)
+    if entry is not None:
+        # those entering at or after t are not yet at risk at t
+        n_risk = n_risk - (len(entry) - np.searchsorted(np.sort(entry), ut, side="left"))
     with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(n_risk > 0, 1.0 - n_event / n_risk, 1.0))
         term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     se_log = np.sqrt(np.cumsum(term))
     return pd.DataFrame(
@@ -117,6 +124,13 @@ class KaplanMeierResult(Result):
     n: int
     n_events: int
     missing: MissingReport = field(repr=False, compare=False)
+    start: str | None = None
+    design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """An immortal-time caution when a group that starts during follow-up was allowed."""
+        return tuple(self.design_cautions)
 
     @property
     def title(self) -> str:
@@ -138,6 +152,8 @@ class KaplanMeierResult(Result):
             out.append(
                 f"Curve steps with fewer than {self.min_at_risk} at risk are hidden (privacy)."
             )
+        if self.start:
+            out.append(f"Delayed entry: each row is at risk only after its {self.start!r}.")
         if self.missing.n_dropped:
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
@@ -248,6 +264,10 @@ def kaplan_meier(
     times: Sequence[float] = (),
     min_at_risk: int | None = None,
     event_of_interest: Hashable | None = None,
+    start: str | None = None,
+    person: str | None = None,
+    min_group_size: int | None = None,
+    immortal_time: str = "refuse",
     dropna: bool = False,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate of the survival function, optionally by group.
@@ -277,6 +297,18 @@ def kaplan_meier(
         Code in ``event`` counted as the event; every other code is censored (R
         ``Surv(time, event == "exit")``). With competing events, 1 - S(t) then overstates the
         share who had the event: use :func:`competing_risks` for "how many by time t".
+    start : str, optional
+        Column with the entry time (delayed entry / left truncation, R ``Surv(start, stop,
+        event)``): a row is at risk over (start, duration]. Use it for people who join the
+        risk set late (hired before the data window, or counted from coaching start).
+    person : str, optional
+        Person identifier; with ``min_group_size`` the privacy count is of distinct people.
+    min_group_size : int, optional
+        Privacy threshold (floor 3): curve steps with fewer people at risk are dropped, and a
+        group with fewer distinct people is refused. Reports pass the study's threshold.
+    immortal_time : {"refuse", "allow"}
+        A ``group`` marked as starting after the time origin (see
+        :func:`mark_after_origin`) is refused unless "allow" (then the result cautions).
     dropna : bool
         Drop rows with missing values (counted in ``missing``) instead of raising.
 
@@ -300,14 +332,18 @@ def kaplan_meier(
     12.0
     """
     z = check_ci(ci, ci_level)
-    min_at_risk = check_min_at_risk(min_at_risk)
+    min_at_risk = resolve_min_group_size(min_group_size, min_at_risk)
+    design_cautions = immortal_time_check(data, [group], policy=immortal_time,
+                                          where="survival.kaplan_meier")
     frame, missing = prepare(
         data,
-        {"duration": duration, "event": event, "group": group},
-        numeric=["duration"],
+        {"duration": duration, "event": event, "group": group, "start": start,
+         "person": person},
+        numeric=["duration", "start"],
         dropna=dropna,
     )
     t = check_durations(frame, duration)
+    entry = check_episodes(frame, start, duration) if start else None
     d = binary_events(frame, event, event_of_interest=event_of_interest)
     keys = frame[group] if group else pd.Series("all", index=frame.index)
     levels = list(pd.unique(keys)) if group else ["all"]
@@ -318,7 +354,15 @@ def kaplan_meier(
     steps_all, med_rows, at_rows = [], [], []
     for g in levels:
         m = (keys == g).to_numpy()
-        st = km_steps(t[m], d[m])
+        if min_at_risk is not None:
+            n_people = frame.loc[m, person].nunique() if person else int(m.sum())
+            if n_people < min_at_risk:
+                raise ValueError(
+                    f"group {g!r} of {group!r} has {n_people} "
+                    f"{'distinct people' if person else 'rows'}, fewer than "
+                    f"min_group_size={min_at_risk}: its curve would describe individuals. "
+                    "Merge it with another group or leave it out.")
+        st = km_steps(t[m], d[m], entry=None if entry is None else entry[m])
         st["std_error"] = st["survival"] * st["se_log"]
         st["ci_low"], st["ci_high"] = prob_interval(st["survival"], st["se_log"], z, ci)
         med, lo, hi = median_with_ci(st)
@@ -344,4 +388,6 @@ def kaplan_meier(
         n=len(frame),
         n_events=int(d.sum()),
         missing=missing,
+        start=start,
+        design_cautions=design_cautions,
     )

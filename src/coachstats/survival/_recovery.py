@@ -95,3 +95,58 @@ CHECKS: dict[str, Any] = {
         "Aalen-Johansen cumulative incidence of exit and promotion by 24 months, by coaching",
     ),
 }
+
+
+# --- coaching that starts during follow-up (no effect on exits): immortal-time design -------
+LANDMARK = 12.0
+
+
+def generate_during(rng: np.random.Generator) -> SimulatedData:
+    """1,000 employees; coaching offered 6-30 months after hire; no effect on exits."""
+    from ..simulate.careers import retention
+
+    return retention(coaching_start=(6.0, 30.0), hr_exit=1.0, rng=rng)
+
+
+def exit_hr_naive(data: pd.DataFrame) -> pd.DataFrame:
+    """Ever coached as a baseline covariate (immortal time): biased towards benefit."""
+    f = cox(_cause(data, "exit"), "months", "ev", ["coached"], cluster="manager",
+            immortal_time="allow").to_frame()
+    return _rename(f, "log_hr_exit")
+
+
+def exit_hr_time_varying(data: pd.DataFrame) -> pd.DataFrame:
+    """Coaching as a time-varying covariate on (start, stop] episodes split at its start."""
+    from ..simulate.careers import _episodes
+
+    ep = _episodes(data)
+    f = cox(_cause(ep, "exit"), "stop", "ev", ["coached"], start="start",
+            cluster="manager").to_frame()
+    return _rename(f, "log_hr_exit")
+
+
+def exit_hr_landmark(data: pd.DataFrame) -> pd.DataFrame:
+    """Landmark at 12 months: coached by then vs not, among those still employed."""
+    from ._landmark import landmark
+
+    f = landmark(_cause(data, "exit"), "months", "ev", ["coached"], at=LANDMARK,
+                 cluster="manager").to_frame()
+    return _rename(f, "log_hr_exit")
+
+
+CHECKS.update({
+    "survival_cox_exit_naive_immortal": RecoveryCheck(
+        exit_hr_naive, generate_during, exit_truth, 200,
+        "NAIVE: ever coached as a baseline covariate when coaching starts 6-30 months after "
+        "hire and has no effect (truth log HR 0): immortal-time bias, expected to FAIL",
+    ),
+    "survival_cox_exit_time_varying": RecoveryCheck(
+        exit_hr_time_varying, generate_during, exit_truth, 200,
+        "Cox with coaching as a time-varying covariate ((start, stop] episodes), coaching "
+        "starting 6-30 months after hire, no effect on exits",
+    ),
+    "survival_cox_exit_landmark": RecoveryCheck(
+        exit_hr_landmark, generate_during, exit_truth, 200,
+        "Landmark Cox at 12 months (coached by then vs not), no effect on exits",
+    ),
+})

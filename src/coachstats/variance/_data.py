@@ -78,6 +78,47 @@ def _check_nesting(frame: pd.DataFrame, levels: tuple[str, ...]) -> None:
             ) from None
 
 
+def check_repeats(data: pd.DataFrame, outcome: str, levels: tuple[str, ...],
+                  person: str | None, occasion: str | None) -> None:
+    """Refuse repeated answers of one person treated as different people.
+
+    Without ``person``, a column whose name marks a person identifier (``employee``,
+    ``person_id`` ...) that repeats within the innermost level means several rows per person
+    (survey waves): each would count as a separate respondent, inflating ICC(2). With
+    ``person`` and ``occasion``, one row per person and occasion is required.
+    """
+    from ..report.privacy import guess_id_columns
+
+    if not isinstance(data, pd.DataFrame) or not levels:
+        return
+    inner = levels[-1]
+    if person is None:
+        for c in guess_id_columns(data):
+            if c in (outcome, *levels) or inner not in data.columns:
+                continue
+            sub = data[[inner, c]].dropna()
+            rows = len(sub)
+            people = int(sub.drop_duplicates().shape[0])
+            if people < rows:
+                wave = ", occasion='<wave column>'" if occasion is None else ""
+                raise ValueError(
+                    f"Column {c!r} looks like a person identifier and repeats within "
+                    f"{inner!r}: {rows:,} rows come from {people:,} people, so each repeated "
+                    "answer would count as another respondent (ICC(2) and every group-mean "
+                    f"reliability would be overstated). Model the repeats with person={c!r}"
+                    f"{wave} (a person level below {inner!r}), or average each person's "
+                    "answers first (one row per person)."
+                )
+        return
+    if occasion is not None and person in data.columns and occasion in data.columns:
+        dup = data.duplicated([person, occasion], keep=False)
+        if dup.any():
+            raise ValueError(
+                f"person={person!r} and occasion={occasion!r} repeat in rows "
+                f"{list(data.index[dup][:5])}: give one row per person and occasion."
+            )
+
+
 def nested_data(
     data: pd.DataFrame,
     outcome: str,
@@ -98,6 +139,13 @@ def nested_data(
     cols.update({f"levels[{i}]": c for i, c in enumerate(lv)})
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covs)})
     frame, missing = prepare(data, cols, numeric=["outcome"], dropna=dropna)
+    y_all = frame[outcome].to_numpy(dtype=float)
+    if not np.isfinite(y_all).all():
+        bad = frame.index[~np.isfinite(y_all)][:5].tolist()
+        raise ValueError(
+            f"outcome: column {outcome!r} has non-finite values (inf or -inf) in rows {bad}. "
+            "Replace them with finite numbers, or set them to missing and pass dropna=True."
+        )
     require_varies(frame, outcome, "outcome", hint="There is no variance to decompose.")
     for c in lv:
         k = frame[c].nunique()

@@ -156,6 +156,10 @@ class VarianceResult(Result):
     idata: Any = field(default=None, repr=False, compare=False)
     single_child_share: tuple[float, ...] = ()
     design: Any = field(default=None, repr=False, compare=False)
+    person: str | None = None
+    occasion: str | None = None
+    #: mean number of distinct people per group at each level (with ``person``)
+    mean_people: tuple[float, ...] = ()
 
     # ---------------------------------------------------------------- quantities
     @property
@@ -249,6 +253,8 @@ class VarianceResult(Result):
                 "ci_high": r["ci_high"], "mean_group_size": self.mean_group_size[i],
                 "n_groups": self.n_groups[i], "ci_level": self.ci_level,
             })  # fmt: skip
+            if self.mean_people:
+                rows[-1]["mean_people"] = self.mean_people[i]
         return pd.DataFrame(rows)
 
     def _share_fn(self, li: int, oi: int, means: str) -> Callable[[np.ndarray], np.ndarray]:
@@ -436,6 +442,15 @@ class VarianceResult(Result):
                     f"{share:.0%} of {name}s have a single {sub}: the {name} and {sub} "
                     "variances are weakly separated, so shares built on them are imprecise."
                 )
+        if self.person:
+            k = self.n_groups[len(self.levels) - 1]
+            out.append(
+                f"Repeated answers: {self.n:,} answers from {k:,} people ({self.person!r} is "
+                "the innermost level); 'residual' is the occasion-to-occasion variance within "
+                "a person, and ICC(2) of each group counts its distinct people"
+                + (f"; wave means of {self.occasion!r} are fixed effects." if self.occasion
+                   else ".")
+            )
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
         if not self.converged and self.method != "bayes":
@@ -530,6 +545,8 @@ def decompose(
     ci_level: float = 0.95,
     n_boot: int = 1000,
     ids: str = "unique",
+    person: str | None = None,
+    occasion: str | None = None,
     rng: RNGLike = None,
     dropna: bool = False,
     draws: int = 1000,
@@ -565,6 +582,16 @@ def decompose(
         ``"unique"``: each inner id belongs to one outer group (checked; crossings are listed
         in the error). ``"within"``: inner ids restart within each outer group, as lme4's
         ``(1 | batch/cask)``.
+    person : str, optional
+        Person identifier when people answer more than once (survey waves): the person
+        becomes the innermost level, the residual is the occasion-to-occasion variance within
+        a person, and ICC(2) of each group counts distinct people. Without it, a column named
+        like a person identifier (``employee``, ``person_id`` ...) that repeats within the
+        innermost level is refused.
+    occasion : str, optional
+        Wave (occasion) column; with ``person``, wave means enter as fixed effects (so a
+        company-wide shift between waves is not read as person or team variance) and each
+        person may answer once per wave.
     rng : int, Generator or None
         Seeds the bootstrap (or the sampler).
     dropna : bool
@@ -598,9 +625,30 @@ def decompose(
     if 0 < n_boot < 100:
         raise ValueError(f"n_boot={n_boot} is too few for percentile intervals; use >= 100 "
                          "(or 0 for no intervals).")  # fmt: skip
+    from ._data import _check_levels, check_repeats
+
+    lv = _check_levels(levels, outcome)
+    if occasion is not None and person is None:
+        raise ValueError("occasion= needs person=: name the person column whose answers "
+                         "repeat over occasions.")
+    check_repeats(data, outcome, lv, person, occasion)
+    if person is not None:
+        if person in lv:
+            raise ValueError(f"person={person!r} is already in levels; pass it once.")
+        levels = [*lv, person]
+        if occasion is not None:
+            covs = [covariates] if isinstance(covariates, str) else list(covariates or ())
+            if occasion in covs:
+                raise ValueError(f"occasion={occasion!r} is also a covariate; pass it once.")
+            covariates = [*covs, occasion]
+            if occasion in data.columns and pd.api.types.is_numeric_dtype(data[occasion]):
+                data = data.assign(**{occasion: data[occasion].astype(str)})  # a copy
     nd = nested_data(data, outcome, levels, covariates, ids, dropna)
     g = as_generator(rng)
     err = tuple(error_coefficients(nd.codes))
+    rm = {"person": person, "occasion": occasion, "mean_people": tuple(
+        float(pd.Series(nd.codes[-1]).groupby(c).nunique().mean()) for c in nd.codes
+    ) if person else ()}
     n_groups = tuple(int(c.max()) + 1 for c in nd.codes)
     sizes = tuple(len(nd.y) / k for k in n_groups)
     children = [*nd.codes[1:], np.arange(len(nd.y))]
@@ -621,7 +669,7 @@ def decompose(
             converged=post.diagnostics.ok, n_dropped=nd.missing.n_dropped,
             interval=f"{ci_level:.0%} equal-tailed posterior intervals; estimates are posterior "
             "means", err_coef=err, diagnostics=post.diagnostics, idata=post.idata,
-            single_child_share=single,
+            single_child_share=single, **rm,
         )  # fmt: skip
     reml = method == "reml"
     design = _nested.build_design(list(nd.codes[::-1]), nd.y, nd.x)
@@ -645,5 +693,5 @@ def decompose(
         draws=draws_, fixed=fixed, n=len(nd.y), n_groups=n_groups, mean_group_size=sizes,
         ci_level=ci_level, criterion=float(fit.criterion[0]), converged=bool(fit.converged[0]),
         n_dropped=nd.missing.n_dropped, interval=interval, err_coef=err,
-        single_child_share=single, design=design,
+        single_child_share=single, design=design, **rm,
     )  # fmt: skip
