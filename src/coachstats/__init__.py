@@ -24,6 +24,7 @@ _SUBMODULES = (
     "interpret",
     "meta",
     "plotting",
+    "prepare",
     "report",
     "results",
     "roi",
