@@ -24,7 +24,7 @@ from .events import durations, episodes
 from .pairs import PairsResult, pairs
 from .periods import cohorts, waves
 from .scale import ScaleResult, scale
-from .sheets import percent, total
+from .sheets import flag, percent, total
 
 __all__ = [
     "STEPS",
@@ -34,6 +34,7 @@ __all__ = [
     "cohorts",
     "durations",
     "episodes",
+    "flag",
     "pairs",
     "parse_dates",
     "percent",

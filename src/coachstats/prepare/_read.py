@@ -152,20 +152,8 @@ def read(
             import openpyxl  # noqa: F401
         except ImportError:  # pragma: no cover - openpyxl is a dependency
             raise ImportError("reading .xlsx needs openpyxl: pip install openpyxl") from None
-        book = pd.ExcelFile(p, engine="openpyxl")
-        if sheet is None:
-            if len(book.sheet_names) > 1:
-                raise ValueError(
-                    f"{p.name} has several sheets ({', '.join(map(repr, book.sheet_names))}); "
-                    f"{advise('sheet', book.sheet_names[0])} to say which one to read."
-                )
-            sheet = book.sheet_names[0]
-        if isinstance(sheet, str) and sheet not in book.sheet_names:
-            raise ValueError(f"{p.name} has no sheet {sheet!r}; its sheets: "
-                             f"{', '.join(map(repr, book.sheet_names))}.")
-        head = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1)
-        _header_problems([("" if pd.isna(v) else str(v)) for v in head.iloc[0].tolist()])
-        df = pd.read_excel(book, sheet_name=sheet)
+        with pd.ExcelFile(p, engine="openpyxl") as book:
+            df = _read_sheet(book, p, sheet)
         dec = decimal or "."
     elif suf in (".csv", ".txt", ".tsv"):
         text, _ = _decode(p.read_bytes(), encoding)
@@ -193,6 +181,21 @@ def read(
     df = _fix_types(df, dec)
     df.columns = [str(c) for c in df.columns]
     return df.reset_index(drop=True)
+
+
+def _read_sheet(book: pd.ExcelFile, p: Path, sheet: str | int | None) -> pd.DataFrame:
+    if sheet is None:
+        if len(book.sheet_names) > 1:
+            raise ValueError(
+                f"{p.name} has several sheets ({', '.join(map(repr, book.sheet_names))}); "
+                f"{advise('sheet', book.sheet_names[0])} to say which one to read.")
+        sheet = book.sheet_names[0]
+    if isinstance(sheet, str) and sheet not in book.sheet_names:
+        raise ValueError(f"{p.name} has no sheet {sheet!r}; its sheets: "
+                         f"{', '.join(map(repr, book.sheet_names))}.")
+    head = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1)
+    _header_problems([("" if pd.isna(v) else str(v)) for v in head.iloc[0].tolist()])
+    return pd.read_excel(book, sheet_name=sheet)
 
 
 def _comma_numbers(df: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from .events import durations, episodes
 from .pairs import pairs
 from .periods import cohorts, waves
 from .scale import scale
-from .sheets import percent, total
+from .sheets import flag, percent, total
 
 __all__ = ["STEPS", "apply_steps"]
 
@@ -41,6 +41,7 @@ STEPS: dict[str, tuple[Callable[..., pd.DataFrame], Callable[..., Any]]] = {
     "pairs": (_pairs_step, pairs),
     "percent": (percent, percent),
     "total": (total, total),
+    "flag": (flag, flag),
 }
 
 

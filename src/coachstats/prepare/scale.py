@@ -70,7 +70,7 @@ class ScaleResult(Result):
                  else "pairwise-complete covariances (as psych::alpha)")
         rev = ", ".join(self.reverse) if self.reverse else "none"
         return [
-            f"Reliability from {basis}: n = {self.n} people.",
+            f"Reliability from {basis}: n = {self.n} answer sheets.",
             f"Reverse-keyed items: {rev} (scored as {self.scale_range[0]:g} + "
             f"{self.scale_range[1]:g} - answer).",
             f"Score = mean of the answered items when at least {self.min_answered} of "

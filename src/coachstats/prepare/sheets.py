@@ -9,7 +9,7 @@ import pandas as pd
 from .._validate import check_dataframe
 from ._context import advise, missing_columns, rows_text
 
-__all__ = ["percent", "total"]
+__all__ = ["flag", "percent", "total"]
 
 
 def _numeric(df: pd.DataFrame, col: str, keys: Sequence[str]) -> pd.Series:
@@ -111,4 +111,40 @@ def total(data: pd.DataFrame, columns: Sequence[str], *, name: str,
             f"If a blank means no cost, {advise('blank_as_zero', True)}; otherwise fill it in.")
     out = df.copy()
     out[name] = vals.fillna(0.0).sum(axis=1)
+    return out
+
+
+def flag(data: pd.DataFrame, column: str, *, name: str) -> pd.DataFrame:
+    """Add a 0/1 column: 1 where ``column`` is filled in, 0 where it is blank.
+
+    For exports where a date or code marks that something happened (a coaching date, a
+    certificate), and a blank that it did not.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Never modified.
+    column : str
+        The column whose filled-in cells mean "yes".
+    name : str
+        The new 0/1 column.
+
+    Returns
+    -------
+    DataFrame
+        A copy with column ``name``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flag(pd.DataFrame({"CoachingDate": ["03/02/2024", ""]}), "CoachingDate",
+    ...      name="coached")["coached"].tolist()
+    [1, 0]
+    """
+    df = check_dataframe(data)
+    missing_columns(df, {"column": column})
+    s = df[column]
+    filled = s.notna() & (s.astype(str).str.strip() != "")
+    out = df.copy()
+    out[name] = filled.astype(int)
     return out
