@@ -70,6 +70,19 @@ def row_label(data: pd.DataFrame, label: Hashable, keys: Sequence[str] = ()) -> 
     return head + (f" ({', '.join(shown)})" if shown else "")
 
 
+def shown(v: Any) -> str:
+    """A cell as the file shows it: text quoted, numbers plain, blanks as (blank)."""
+    if isinstance(v, str):
+        return repr(v)
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return "(blank)"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "item"):
+        return shown(v.item())
+    return str(v)
+
+
 def rows_text(data: pd.DataFrame, labels: Sequence[Hashable], keys: Sequence[str] = (),
               values: pd.Series | None = None) -> str:
     """The first few offending rows, with the offending value as it appears in the file."""
@@ -77,7 +90,7 @@ def rows_text(data: pd.DataFrame, labels: Sequence[Hashable], keys: Sequence[str
     for lab in list(labels)[:_SHOW]:
         s = row_label(data, lab, keys)
         if values is not None:
-            s += f": {values.loc[lab]!r}"
+            s += f": {shown(values.loc[lab])}"
         out.append(s)
     more = f" and {len(labels) - _SHOW} more" if len(labels) > _SHOW else ""
     return "; ".join(out) + more

@@ -127,8 +127,9 @@ def waves(
                 raise ValueError(
                     f"column {date!r}: {int(late.sum())} answer(s) came more than "
                     f"{window_days} days after their wave opened: "
-                    f"{rows_text(df, list(d.index[late]), keys, values=df[date])}. Widen "
-                    f"{advise('window_days')} or add the missing wave to the calendar.")
+                    f"{rows_text(df, list(d.index[late]), keys, values=df[date])}. Widen the "
+                    f"fieldwork window ({advise('window_days')}) or add the missing wave to "
+                    "the calendar.")
     else:
         pf = _period_freq(str(freq))
         per = d.dt.to_period(pf)

@@ -259,7 +259,7 @@ def scale(
             raise ValueError(
                 f"item {c!r} has answers outside {lo:g}-{hi:g}: "
                 f"{rows_text(df, list(s.index[out]), keys, values=s)}. Fix them or "
-                f"{advise('scale_range', [lo, hi])} with the scale's real range.")
+                f"{advise('scale_range', list(scale_range))} with the scale's real range.")
         x[c] = lo + hi - v if c in reverse else v
     k = len(items)
     if min_answered is None:
