@@ -81,7 +81,7 @@ def test_episodes_errors():
     with pytest.raises(ValueError, match="one row per person"):
         prepare.episodes(df, person="id", duration="t", event="e", changes={"x": "c"})
     df = pd.DataFrame({"id": ["a"], "t": [3.0], "e": [1], "c": ["2024-01-01"]})
-    with pytest.raises(ValueError, match="holds dates.*durations step"):
+    with pytest.raises(ValueError, match=r"holds dates.*durations step"):
         prepare.episodes(df, person="id", duration="t", event="e", changes={"x": "c"})
 
 

@@ -21,7 +21,8 @@ seed = 1
 [data.people]
 file = "{file}"
 prepare = [
-  {{ step = "durations", origin = "HireDate", end_events = {{ exit = "TerminationDate" }}, censor_at = "2025-06-30", {extra} person = "EmployeeID", duration = "months" }},
+  {{ step = "durations", origin = "HireDate", end_events = {{ exit = "TerminationDate" }},
+     censor_at = "2025-06-30", {extra} person = "EmployeeID", duration = "months" }},
   {{ step = "flag", column = "CoachingDate", name = "coached" }},
 ]
 {data_extra}
@@ -30,7 +31,8 @@ prepare = [
 id = "cox"
 estimator = "survival.cox"
 data = "people"
-args = {{ duration = "months", event = "event", event_of_interest = "exit", covariates = ["coached"] }}
+args = {{ duration = "months", event = "event", event_of_interest = "exit",
+         covariates = ["coached"] }}
 """
 
 
