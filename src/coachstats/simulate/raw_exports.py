@@ -29,6 +29,7 @@ __all__ = [
     "export_360",
     "hr_tenure_export",
     "roi_sheet",
+    "scale_items",
     "survey_export",
     "write_raw_examples",
 ]
@@ -343,6 +344,56 @@ def roi_sheet(n: int = 60, *, rng: RNGLike = None) -> SimulatedData:
     truth = RoiSheetTruth(roi_pct=roi, mean_benefit=mean_b, mean_attribution=ma,
                           mean_confidence=mc, mean_cost=mean_cost)
     return SimulatedData(df, truth, {"n": n})
+
+
+@dataclass(frozen=True)
+class ScaleTruth:
+    """Population reliability of a one-factor (congeneric) item set: Cronbach's alpha
+    ``k/(k-1) (1 - tr(Sigma)/1'Sigma 1)`` and omega total ``(sum l)^2 / ((sum l)^2 + sum psi)``
+    with ``Sigma = l l' + diag(psi)``."""
+
+    alpha: float
+    omega_total: float
+    loadings: tuple[float, ...]
+    uniquenesses: tuple[float, ...]
+
+
+def scale_items(
+    n: int = 200,
+    loadings: tuple[float, ...] = (0.7, 0.7, 0.7, 0.7, 0.7),
+    uniquenesses: tuple[float, ...] | None = None,
+    *,
+    mean: float = 3.0,
+    rng: RNGLike = None,
+) -> SimulatedData:
+    """Continuous item answers ``Q1..Qk`` from a one-factor model with a known reliability.
+
+    ``x_ij = mean + l_j f_i + e_ij`` with ``f ~ N(0, 1)`` and ``e_j ~ N(0, psi_j)``
+    (default ``psi_j = 1 - l_j^2``, standardized items). Equal loadings and uniquenesses give
+    parallel items, for which the Feldt interval of alpha is exact under normality.
+
+    Examples
+    --------
+    >>> round(scale_items(rng=1).truth.alpha, 4)
+    0.8166
+    """
+    check_int("n", n, 5)
+    g = as_generator(rng)
+    lam = np.asarray(loadings, dtype=float)
+    psi = (1 - lam**2) if uniquenesses is None else np.asarray(uniquenesses, dtype=float)
+    if lam.shape != psi.shape or (psi <= 0).any():
+        raise ValueError("loadings and uniquenesses need the same length and psi > 0.")
+    k = len(lam)
+    f = g.normal(size=n)
+    x = mean + f[:, None] * lam[None, :] + g.normal(size=(n, k)) * np.sqrt(psi)[None, :]
+    sigma = np.outer(lam, lam) + np.diag(psi)
+    alpha = k / (k - 1) * (1 - np.trace(sigma) / sigma.sum())
+    omega = lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum())
+    df = pd.DataFrame(x, columns=[f"Q{j + 1}" for j in range(k)])
+    return SimulatedData(df, ScaleTruth(float(alpha), float(omega), tuple(lam.tolist()),
+                                        tuple(psi.tolist())),
+                         {"n": n, "loadings": list(lam), "uniquenesses": list(psi),
+                          "mean": mean})
 
 
 #: seeds of the files in data/raw-examples/

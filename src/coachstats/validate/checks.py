@@ -19,6 +19,7 @@ FAMILIES: tuple[str, ...] = (
     "coachstats.roi._recovery",
     "coachstats.effects._recovery",
     "coachstats.survival._recovery",
+    "coachstats.prepare._recovery",
 )
 
 
