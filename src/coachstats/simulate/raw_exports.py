@@ -375,7 +375,7 @@ def scale_items(
     Examples
     --------
     >>> round(scale_items(rng=1).truth.alpha, 4)
-    0.8166
+    0.8277
     """
     check_int("n", n, 5)
     g = as_generator(rng)
