@@ -110,3 +110,14 @@ def test_percent_total_flag():
     out = prepare.total(df, ["Fee", "Travel"], name="cost", blank_as_zero=True)
     assert out["cost"].tolist() == [1200.0, 1200.0] and "Travel" in out
     assert prepare.flag(df, "CoachingDate", name="coached")["coached"].tolist() == [1, 0]
+
+
+def test_estimators_call_dates_dates():
+    from coachstats import survival
+
+    df = pd.DataFrame({"HireDate": ["01/01/2024", "05/02/2024", "03/03/2024"] * 4,
+                       "event": [1, 0, 1] * 4, "x": [0, 1, 0, 1, 0, 1] * 2})
+    with pytest.raises(TypeError) as e:
+        survival.cox(df, duration="HireDate", event="event", covariates=["x"])
+    msg = str(e.value)
+    assert "holds dates" in msg and "prepare.durations" in msg and "to_numeric" not in msg
