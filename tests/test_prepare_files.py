@@ -100,3 +100,15 @@ def test_read_keeps_column_names_exactly(tmp_path):
     with pytest.raises(ValueError, match=r"'surveydate' \(date=\).*'SurveyDate'"):
         prepare.waves(df, "surveydate", freq="QS")
     assert np.issubdtype(df["Q1"].dtype, np.integer)
+
+
+def test_raw_examples_regenerate_from_their_seeds(tmp_path):
+    from coachstats.simulate.raw_exports import write_raw_examples
+
+    write_raw_examples(tmp_path)
+    for name in ("engagement_survey.csv", "hr_tenure.csv", "roi_participants.csv",
+                 "engagement_survey.truth.json", "hr_tenure.truth.json",
+                 "roi_participants.truth.json", "feedback_360.truth.json"):
+        assert (tmp_path / name).read_bytes() == (RAW / name).read_bytes(), name
+    a = prepare.read(tmp_path / "feedback_360.xlsx", sheet="Ratings")
+    pd.testing.assert_frame_equal(a, prepare.read(RAW / "feedback_360.xlsx", sheet="Ratings"))
