@@ -26,6 +26,7 @@ _SUBMODULES = (
     "meta",
     "plotting",
     "privacy",
+    "prepare",
     "report",
     "results",
     "roi",

@@ -65,6 +65,13 @@ def require_numeric(data: pd.DataFrame, column: str, arg: str | None = None) -> 
     s = data[column]
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return
+    if _looks_like_dates(s):
+        raise TypeError(
+            f"{_label(column, arg).capitalize()} holds dates (e.g. {s.dropna().iloc[0]!r}), not "
+            "numbers. Turn dates into wave numbers with coachstats.prepare.waves or cohorts, or "
+            "into follow-up times and events with coachstats.prepare.durations (blank dates "
+            "mean 'not yet' there)."
+        )
     coerced = pd.to_numeric(s, errors="coerce")
     bad = s.index[coerced.isna() & s.notna()]
     detail = f"; first non-numeric rows: {_rows(bad)}" if len(bad) else ""
@@ -72,6 +79,24 @@ def require_numeric(data: pd.DataFrame, column: str, arg: str | None = None) -> 
         f"{_label(column, arg).capitalize()} must be numeric, but has dtype {s.dtype}{detail}. "
         "Convert it with pandas.to_numeric (and decide what the bad entries should be) first."
     )
+
+
+def _looks_like_dates(s: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    vals = s.dropna().astype(str).str.strip()
+    vals = vals[vals != ""].head(50)
+    if vals.empty or not vals.str.contains(r"\d+[-/.]\d+[-/.]\d+").all():
+        return False
+    from .prepare._dates import parse_dates
+
+    for first in (True, False):
+        try:
+            parse_dates(vals, dayfirst=first)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def require_range(

@@ -1,4 +1,4 @@
-"""Command-line interface: ``coachstats simulate | validate | report | demo``."""
+"""Command-line interface: ``coachstats simulate | validate | report | demo | init``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), quick=args.quick)
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .prepare.init_study import init_study
+
+    try:
+        spec, shown = init_study(args.file, args.kind, args.out, sheet=args.sheet,
+                                 force=args.force)
+    except (ValueError, TypeError, OSError) as e:
+        print(f"coachstats init: {e}", file=sys.stderr)
+        return 2
+    print(shown)
+    print(f"wrote {spec} and {spec.parent / 'README.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="coachstats", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -123,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="reports")
     d.add_argument("--quick", action="store_true", help="use each study's quick_args")
     d.set_defaults(func=_cmd_demo)
+
+    i = sub.add_parser("init", help="write a commented study.toml for your own data file")
+    i.add_argument("file", help="your export (.csv, .tsv, .txt, .xlsx)")
+    i.add_argument("--kind", required=True,
+                   choices=["did", "roi", "retention", "meta", "variance", "pre_post"])
+    i.add_argument("--out", required=True, help="folder for study.toml and README.md")
+    i.add_argument("--sheet", default=None, help="worksheet of an .xlsx file")
+    i.add_argument("--force", action="store_true", help="overwrite an existing study.toml")
+    i.set_defaults(func=_cmd_init)
     return p
 
 

@@ -39,7 +39,7 @@ __all__ = [
 
 #: subpackages whose public functions a spec may name as ``estimator``
 ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "causal",
-                      "report")
+                      "report", "prepare")
 
 #: estimator parameters that set a minimum group / risk-set size; the study's privacy
 #: threshold is passed to them, and a spec may not set them lower.
@@ -239,16 +239,19 @@ def _read_file(path: Path, entry: DataSpec, study: Study) -> pd.DataFrame:
         )
     suf = path.suffix.lower()
     try:
-        if suf in (".csv", ".txt"):
-            return pd.read_csv(path)
-        if suf == ".tsv":
-            return pd.read_csv(path, sep="\t")
+        if suf in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+            from ..prepare import read
+            from ..prepare._context import spec_step
+
+            with spec_step(f"read = {{...}} of [data.{entry.name}]"):
+                return read(path, **entry.read)
         if suf in (".parquet", ".pq"):
             return pd.read_parquet(path)
-    except (ValueError, OSError, ImportError) as e:
+    except (ValueError, OSError, ImportError, TypeError) as e:
         raise StudySpecError(f"data entry {entry.name!r}: could not read {path}: {e}") from None
     raise StudySpecError(
-        f"data entry {entry.name!r}: cannot read {path.name}: use a .csv, .tsv or .parquet file."
+        f"data entry {entry.name!r}: cannot read {path.name}: use a .csv, .tsv, .xlsx or "
+        ".parquet file."
     )
 
 
@@ -292,6 +295,7 @@ def _load(entry: DataSpec, study: Study, seed: int) -> LoadedData:
             )
         df = df.rename(columns={src: dst for dst, src in entry.columns.items()})
         prov["column_mapping"] = dict(entry.columns)
+    df = _prepare_steps(df, entry, study, prov)
     for col, expr in entry.derive.items():
         try:
             df[col] = df.eval(expr)
@@ -302,6 +306,16 @@ def _load(entry: DataSpec, study: Study, seed: int) -> LoadedData:
             ) from None
     if entry.derive:
         prov["derived"] = dict(entry.derive)
+    if entry.dropna:
+        cols = list(df.columns) if entry.dropna is True else list(entry.dropna)
+        absent = [c for c in cols if c not in df.columns]
+        if absent:
+            raise StudySpecError(f"{study.path}: [data.{entry.name}] dropna names column(s) "
+                                 f"{absent} that do not exist; columns: {list(df.columns)}.")
+        before = len(df)
+        df = df.dropna(subset=cols)
+        prov["dropna"] = cols
+        prov["rows_dropped_missing"] = before - len(df)
     if entry.query:
         before = len(df)
         try:
@@ -390,6 +404,25 @@ def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd
     hidden = {"identifiers": ids} if _takes(fn, "identifiers") and "identifiers" not in out \
         else {}
     return out, hidden
+
+
+def _prepare_steps(df: pd.DataFrame, entry: DataSpec, study: Study,
+                   prov: dict[str, Any]) -> pd.DataFrame:
+    """Run the entry's ``prepare`` steps (coachstats.prepare) and record them."""
+    if not entry.prepare:
+        return df
+    from ..prepare import apply_steps
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            df = apply_steps(df, entry.prepare, f"[data.{entry.name}]")
+        except (ValueError, TypeError) as e:
+            raise StudySpecError(f"{study.path}: {e}") from None
+    prov["prepare"] = [dict(s) for s in entry.prepare]
+    if caught:
+        prov["prepare_warnings"] = [str(w.message) for w in caught]
+    return df
 
 
 # --------------------------------------------------------------------------- running

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ class StudySpecError(ValueError):
 
 _STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
 _PRIVACY_KEYS = {"min_group_size", "id_columns", "not_identifiers", "public_labels"}
-_DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description", "person"}
+_DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description", "person",
+              "prepare", "dropna", "read"}
 _ANALYSIS_KEYS = {
     "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
     "then", "headline", "rules", "method",
@@ -46,6 +47,9 @@ class DataSpec:
     description: str = ""
     overridden: bool = False
     person: str | None = None  # the column identifying people (counts use its distinct values)
+    prepare: tuple[dict[str, Any], ...] = ()  # prepare steps, run after columns, before derive
+    dropna: bool | tuple[str, ...] = False  # drop rows missing in these columns (True: any)
+    read: dict[str, Any] = field(default_factory=dict)  # options of coachstats.prepare.read
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,8 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
             raise _err(path, where, "person must name the column identifying people, e.g. "
                        "person = \"EmployeeID\".")
         common = {"columns": cols, "derive": derive, "query": query,
-                  "description": d.get("description", ""), "person": person}
+                  "description": d.get("description", ""), "person": person,
+                  **_prepare_keys(path, where, d)}
         if name in overrides:
             entries[name] = DataSpec(name, file=overrides[name], overridden=True, **common)
             continue
@@ -300,10 +305,75 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         ))
         seen.add(aid)
 
+    text = {"title": str(st["title"]), "claim": str(st.get("claim", "")),
+            "description": str(st.get("description", "")), "source": str(st.get("source", ""))}
+    if overrides:
+        entries, analyses, text = _own_data(path, entries, analyses, text)
     return Study(
-        path=path, title=str(st["title"]), seed=int(seed), claim=str(st.get("claim", "")),
-        description=str(st.get("description", "")), source=str(st.get("source", "")),
+        path=path, seed=int(seed), **text,
         min_group_size=min_size, id_columns=tuple(ids) if ids is not None else None,
         not_identifiers=lists["not_identifiers"], public_labels=lists["public_labels"],
         data=entries, analyses=tuple(analyses),
     )
+
+
+def _prepare_keys(path: Path, where: str, d: dict[str, Any]) -> dict[str, Any]:
+    """The ``prepare`` steps, ``dropna`` and ``read`` options of a data entry."""
+    steps = d.get("prepare", [])
+    if not isinstance(steps, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("step"), str) for s in steps):
+        raise _err(path, where, "prepare must be a list of steps, e.g. prepare = [ { step = "
+                   "\"waves\", date = \"SurveyDate\", freq = \"QS\" } ].")
+    dropna = d.get("dropna", False)
+    if not (isinstance(dropna, bool) or (isinstance(dropna, list)
+                                         and all(isinstance(c, str) for c in dropna))):
+        raise _err(path, where, "dropna must be true/false or a list of column names.")
+    return {"prepare": tuple(dict(s) for s in steps),
+            "dropna": tuple(dropna) if isinstance(dropna, list) else dropna,
+            "read": _table(path, where, d.get("read"), "read")}
+
+
+def _own_data(
+    path: Path, entries: dict[str, DataSpec], analyses: list[AnalysisSpec],
+    text: dict[str, str],
+) -> tuple[dict[str, DataSpec], list[AnalysisSpec], dict[str, str]]:
+    """A report on the user's own data never carries the study's bundled text or data.
+
+    Analyses of generated (synthetic) entries are left out; an analysis of a bundled file
+    that was not replaced stops the report. The study's title, claim, description and the
+    entries' descriptions are replaced by a plain statement of what was run on what.
+    """
+    over = {n for n, e in entries.items() if e.overridden}
+    kept: list[AnalysisSpec] = []
+    dropped: set[str] = set()
+    for a in analyses:
+        if (a.source is not None and a.source in dropped) or (
+                a.data is not None and a.data not in over and entries[a.data].generate):
+            dropped.add(a.id)
+            continue
+        if a.data is not None and a.data not in over:
+            raise StudySpecError(
+                f"--data replaces {', '.join(sorted(over))}, but analysis {a.id!r} of {path} "
+                f"uses data entry {a.data!r} ({entries[a.data].file}), which is not yours: a "
+                f"report on your data must not mix in bundled data. Pass --data "
+                f"{a.data}=FILE as well, or write a study for your own file with `coachstats "
+                "init FILE --kind KIND --out my-study/`."
+            )
+        kept.append(a)
+    if not kept:
+        raise StudySpecError(
+            f"--data: no analysis of {path} uses {', '.join(sorted(over))}; write a study for "
+            "your own file with `coachstats init FILE --kind KIND --out my-study/`.")
+    used = {a.data for a in kept if a.data}
+    files = ", ".join(entries[n].file.name for n in sorted(over)  # type: ignore[union-attr]
+                      if n in used)
+    new_entries = {n: replace(e, description="") for n, e in entries.items() if n in used}
+    new_text = {
+        "title": f"Analyses of {files}",
+        "claim": "",
+        "description": "",
+        "source": f"Data supplied on the command line ({files}); analyses as specified in "
+                  f"{path.parent.name}/study.toml. Write a study with your own title and "
+                  "claim with `coachstats init`.",
+    }
+    return new_entries, kept, new_text

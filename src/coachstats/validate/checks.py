@@ -20,6 +20,7 @@ FAMILIES: tuple[str, ...] = (
     "coachstats.effects._recovery",
     "coachstats.survival._recovery",
     "coachstats.causal._recovery",
+    "coachstats.prepare._recovery",
 )
 
 
