@@ -21,14 +21,14 @@ class StudySpecError(ValueError):
     """A study spec is malformed or names something that does not exist."""
 
 
-_STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
+_STUDY_KEYS = {"title", "claim", "seed", "description", "source", "currency"}
 _PRIVACY_KEYS = {"min_group_size", "id_columns"}
 _DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description"}
 _ANALYSIS_KEYS = {
     "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
-    "then", "headline", "rules", "method",
+    "then", "headline", "rules", "method", "units",
 }
-_THEN_KEYS = {"method", "args", "title", "frame", "plot", "headline", "rules"}
+_THEN_KEYS = {"method", "args", "title", "frame", "plot", "headline", "rules", "units"}
 _TOP_KEYS = {"study", "privacy", "data", "analysis"}
 
 
@@ -57,6 +57,7 @@ class FollowUp:
     plot: dict[str, Any] | bool = True
     headline: Any = None
     rules: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class AnalysisSpec:
     headline: Any = None
     rules: dict[str, str] = field(default_factory=dict)
     method: str | None = None
+    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Study:
     description: str = ""
     source: str = ""
     min_group_size: int = DEFAULT_MIN_SIZE
+    currency: str | None = None
     id_columns: tuple[str, ...] | None = None
     data: dict[str, DataSpec] = field(default_factory=dict)
     analyses: tuple[AnalysisSpec, ...] = ()
@@ -138,6 +141,26 @@ def _rules(path: Path, where: str, value: Any) -> dict[str, str]:
             raise _err(path, where, f"rules: unknown rule {rule!r} for term {term!r}; "
                        f"choose one of {', '.join(sorted(RULES))}.")
     return rules
+
+
+def _units(path: Path, where: str, value: Any) -> dict[str, str]:
+    from .format import KINDS
+
+    units = _table(path, where, value, "units")
+    for term, kind in units.items():
+        if kind not in KINDS:
+            raise _err(path, where, f"units: unknown kind {kind!r} for term {term!r}; "
+                       f"choose one of {', '.join(KINDS)}.")
+    return units
+
+
+def _currency(path: Path, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z$\u20ac\u00a3\u00a5]{1,5}", value):
+        raise _err(path, "[study]", f"currency must be a code such as \"USD\" or \"EUR\", "
+                   f"got {value!r}.")
+    return value
 
 
 def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> Study:
@@ -271,7 +294,7 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
                 method=t["method"], args=_table(path, tw, t.get("args"), "args"),
                 title=t.get("title"), frame=_table(path, tw, t.get("frame"), "frame"),
                 plot=_plot(path, tw, t.get("plot")), headline=t.get("headline"),
-                rules=_rules(path, tw, t.get("rules")),
+                rules=_rules(path, tw, t.get("rules")), units=_units(path, tw, t.get("units")),
             ))
         analyses.append(AnalysisSpec(
             id=aid, estimator=a["estimator"], data=a.get("data"), source=src,
@@ -280,13 +303,14 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
             frame=_table(path, where, a.get("frame"), "frame"),
             plot=_plot(path, where, a.get("plot")), then=tuple(then),
             headline=a.get("headline"), rules=_rules(path, where, a.get("rules")),
-            method=a.get("method"),
+            method=a.get("method"), units=_units(path, where, a.get("units")),
         ))
         seen.add(aid)
 
     return Study(
         path=path, title=str(st["title"]), seed=int(seed), claim=str(st.get("claim", "")),
         description=str(st.get("description", "")), source=str(st.get("source", "")),
-        min_group_size=min_size, id_columns=tuple(ids) if ids is not None else None,
+        min_group_size=min_size, currency=_currency(path, st.get("currency")),
+        id_columns=tuple(ids) if ids is not None else None,
         data=entries, analyses=tuple(analyses),
     )
