@@ -76,6 +76,7 @@ def test_verdict_cases_and_likelihood_words():
     hr = verdict({**base, "estimate": 0.85, "ci_low": 0.65, "ci_high": 1.11,
                   "kind": "hazard_ratio"})
     assert hr["case"] == "unclear" and hr["null"] == "1" and hr["side"] == "below"
+    assert hr["rate"] == {"change": "15%", "direction": "lower"}
     roi = verdict({**base, "estimate": 6.0, "ci_low": -19.0, "ci_high": 46.0, "kind": "percent",
                    "prob_above": 0.62})
     assert (roi["case"], roi["likely"], roi["prob"]) == ("unclear", "about as likely as not",
@@ -196,7 +197,7 @@ def test_cautions_sit_beside_their_headline_in_html_json_and_index(tmp_path):
     page = index.read_text()
     assert "Pre-trend test rejected (p = 0.019)." in page
     assert page.count('<ol class="verdicts">') == 1
-    assert "The data rule out no effect" in page
+    assert "The data rule out no effect (0)" in page
 
 
 def test_a_repeated_figure_is_shown_once(tmp_path):

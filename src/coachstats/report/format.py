@@ -112,7 +112,7 @@ def fmt(value: Any, kind: str = "number", *, unit: str | None = None,
         pct = 100 * v
         w = None if width is None else 100 * float(width)
         d = decimals if decimals is not None else decimals_for(w, kind)
-        if decimals is None and width is None and 0 < abs(pct) < 1:
+        if decimals is None and width is None and (0 < abs(pct) < 1 or 99 < abs(pct) < 100):
             d = 1
         if kind == "probability" and decimals is None:
             if 99.9 < pct <= 100 and width is None:

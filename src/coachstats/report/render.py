@@ -458,6 +458,17 @@ def _default_name(term: str, kind: str, u: _Units) -> str:
     return term_name(term, u.roles)
 
 
+_CODE = re.compile(r"\b\w+\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def _plain_caveat(text: str) -> str:
+    """A limitation as the executive summary shows it: clauses that name code (a function
+    or a snake_case option, advice for the analyst) are left to the section's own list."""
+    parts = [p.strip() for p in re.split(r";\s+", text) if not _CODE.search(p)]
+    out = "; ".join(parts)
+    return out if not out or out.endswith((".", "!", "?")) else out + "."
+
+
 def _cautions(obj: Any) -> list[dict[str, Any]]:
     """``obj.cautions`` (a tuple of :class:`coachstats.results.Caution`) as plain dicts."""
     try:
@@ -700,7 +711,8 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         warnings_ += [f"{s['title']}: {w}" for w in s["warnings"]
                       if not (flagged and w.startswith("ConvergenceWarning"))]
     caveats = list(dict.fromkeys(
-        s["main"]["limitations"][0] for s in sections if s["main"]["limitations"]))
+        c for s in sections if s["main"]["limitations"]
+        if (c := _plain_caveat(s["main"]["limitations"][0]))))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = _versions()
     used_rules = sorted({lab["rule"] for h in summary for lab in h["labels"] if lab["rule"]})

@@ -119,6 +119,9 @@ def verdict(h: Mapping[str, Any]) -> dict[str, Any]:
         "p_value": fmt_p(h.get("p_value")), "size": None, "likely": None, "prob": None,
         "missing": not is_number(est),
     }
+    if kind == "hazard_ratio" and is_number(est) and float(est) > 0 and float(est) != 1:
+        out["rate"] = {"change": fmt(abs(float(est) - 1), "share", decimals=0),
+                       "direction": "lower" if float(est) < 1 else "higher"}
     labels = [lab for lab in h.get("labels", []) if lab.get("citation")]
     if labels:
         lab = labels[0]
