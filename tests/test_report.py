@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -465,32 +464,7 @@ def test_missing_spec_file_is_clear(tmp_path):
         load_study(write(tmp_path, BASE.format(est="e", args="{}")), data={"x": "f.csv"})
 
 
-# --------------------------------------------------------------------------- browser
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        p = shutil.which(name)
-        if p:
-            return p
-    return None
-
-
-@pytest.mark.skipif(_chromium() is None,
-                    reason="Chromium is not installed (apt-get install chromium); the headless "
-                    "render check needs it")
-def test_report_renders_in_headless_chromium(study, tmp_path):
-    from PIL import Image
-
-    html, _ = render_study(study, tmp_path / "r.html")
-    shot = tmp_path / "shot.png"
-    subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         f"--screenshot={shot}", "--window-size=1000,1600", html.resolve().as_uri()],
-        check=True, capture_output=True, timeout=90,
-    )
-    img = np.asarray(Image.open(shot).convert("L"), dtype=float)
-    assert img.shape[0] >= 1000
-    dark = (img < 128).mean()
-    assert img.std() > 10 and 0.005 < dark < 0.5  # text and figures, not a blank page
+# the rendered report in headless Chromium: tests/test_report_rendered.py
 
 
 def test_importing_report_loads_no_sampler_or_plotting():

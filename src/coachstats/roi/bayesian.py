@@ -208,7 +208,7 @@ class SensitivityResult(Result):
     def notes(self) -> list[str]:
         pct = f"{100 * self.ci_level:g}%"
         return [
-            f"roi_pct_median and its {pct} equal-tailed credible interval at each setting; "
+            f"Posterior median ROI and its {pct} equal-tailed credible interval at each setting; "
             f"baseline posterior median ROI {self.baseline_median:.0f}%, "
             f"P(ROI > 0) = {self.baseline_prob_positive:.2f}.",
             "attribution: mean attribution multiplied (capped at 1); horizon_years: years of "
@@ -239,7 +239,9 @@ class SensitivityResult(Result):
                 )
         ax.axvline(base, color="k", lw=1)
         ax.axvline(0, color="C3", ls="--", lw=1, label="break-even (ROI 0%)")
-        ax.set_yticks(range(len(piv)), [p[0] for p in piv])
+        names = {"attribution": "attribution share", "horizon_years": "years of benefit",
+                 "cost_loading": "cost loading", "nonresponse": "never answered"}
+        ax.set_yticks(range(len(piv)), [names.get(p[0], p[0]) for p in piv])
         ax.set_xlabel("posterior median ROI (%)")
         ax.set_title("Sensitivity of ROI (blue: low setting, orange: high)")
         ax.legend(loc="lower right", fontsize=8)
