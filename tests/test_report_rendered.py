@@ -399,3 +399,24 @@ def test_html_says_how_to_get_a_pdf_without_chromium(tmp_path, monkeypatch):
     with pytest.raises(pdf.PdfUnavailable, match="apt-get install chromium"):
         pdf.write_pdf(tmp_path / "r.html")
 
+
+
+def test_cli_quiet_prints_nothing_and_pdf_without_browser_says_how(tmp_path, capsys,
+                                                                   monkeypatch):
+    from coachstats.cli import main
+    from coachstats.report import pdf
+
+    d = pd.DataFrame({"team": np.repeat(["a", "b", "c"], 6), "score": np.arange(18.0)})
+    d.to_csv(tmp_path / "d.csv", index=False)
+    spec = tmp_path / "study.toml"
+    spec.write_text('[study]\ntitle = "Means"\n[data.d]\nfile = "d.csv"\n[[analysis]]\n'
+                    'id = "m"\nestimator = "report.group_means"\ndata = "d"\n'
+                    'args = { value = "score", groups = ["team"] }\n')
+    assert main(["report", str(spec), "--out", str(tmp_path / "q.html"), "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and (tmp_path / "q.html").is_file() and (tmp_path / "q.json").is_file()
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    assert main(["report", str(spec), "--out", str(tmp_path / "p.html"), "--pdf"]) == 3
+    out = capsys.readouterr()
+    assert "report: " in out.out and "no PDF" in out.err and "apt-get install chromium" in out.err
+    assert not (tmp_path / "p.pdf").exists()

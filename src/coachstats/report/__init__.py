@@ -132,7 +132,10 @@ def render_study(
         bar.advance(task)
         bar.update(task, f"{study.name}: writing the report")
         paths = write_report(run, out, command=command)
-        bar.remove(task)
+        bar.update(task, f"{study.name}: done")
+        bar.advance(task)
+        if bar is progress:  # a shared display: this study's bar makes room for the next
+            bar.remove(task)
     if pdf:
         from .pdf import write_pdf
 
