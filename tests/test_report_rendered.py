@@ -57,6 +57,7 @@ def test_glossary_gives_plain_names_and_kinds():
     roles = {"time": "quarter", "unit": "team"}
     assert term_name("att_gt[2,3]", roles) == "Effect in quarter 3 on teams coached from quarter 2"
     assert term_name("event_time[1]", roles) == "1 quarter after coaching started"
+    assert term_name("att", {"outcome": "EngScore"}) == "Average effect of coaching on eng score"
     assert term_name("icc1_ManagerID") == "ICC(1): share of individual variance between managers"
     assert term_name("between_share_TeamID_of_ManagerID") == (
         "Share of team-mean variance between managers")

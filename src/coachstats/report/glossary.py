@@ -87,6 +87,14 @@ TERMS: dict[str, str] = {
     "exits_avoided": "Exits avoided",
 }
 
+#: names that say which outcome the effect is on, when the analysis names it
+_OUTCOME_TERMS = {
+    "att": "Average effect of coaching on {outcome}",
+    "att_dynamic": "Average effect on {outcome} over the periods since coaching started",
+    "att_group": "Average effect on {outcome} across coaching cohorts",
+    "att_twfe": "Two-way fixed-effects estimate of the effect on {outcome}",
+}
+
 _FACTORS = {"attribution": "attribution multiplied by", "horizon_years": "years of benefit",
             "cost_loading": "costs multiplied by", "nonresponse": "share who never answered"}
 _PHASES = {"pre": "before", "post": "after", "change": "change", "improved": "improved",
@@ -179,6 +187,9 @@ def term_name(term: Any, roles: Mapping[str, Any] | None = None) -> str:
     '2 quarters before coaching started'
     """
     t = str(term)
+    outcome = _role(roles, "outcome", "")
+    if outcome and t in _OUTCOME_TERMS:
+        return _OUTCOME_TERMS[t].format(outcome=outcome)
     if t in TERMS:
         return TERMS[t]
     time = _role(roles, "time", "period")
