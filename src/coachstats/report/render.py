@@ -3,6 +3,11 @@
 Numbers come from the result objects (``to_frame``, ``interpret``, ``diagnostics`` ...); the
 words around them live in the Jinja2 templates under ``templates/``. Figures are embedded as
 base64 PNG, styles are inline, and nothing refers to the network, so the file opens offline.
+
+This module assembles the page and applies the privacy checks; the parts live beside it:
+:mod:`.format` (numbers in their units), :mod:`.glossary` (plain names and the kind of each
+quantity), :mod:`.verdict` (the facts of each headline's sentence), :mod:`.figures`
+(drawing, and showing each figure once) and :mod:`.pdf` (printing).
 """
 
 from __future__ import annotations
