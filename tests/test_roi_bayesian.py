@@ -29,14 +29,14 @@ def test_table_names_interval_and_terms(res):
     assert list(f.columns[:6]) == ["term", "estimate", "std_error", "ci_low", "ci_high",
                                    "ci_level"]
     assert {"roi_pct", "bcr", "prob_roi_positive", "share_with_benefit", "mean_attribution",
-            "mean_confidence", "break_even_attribution", "median"} <= set(f["term"]) | set(
+            "mean_confidence", "break_even_attribution", "mean"} <= set(f["term"]) | set(
         f.columns)
     assert (f["ci_level"] == 0.95).all()
     assert "95% equal-tailed credible intervals" in res.summary()
     t = f.set_index("term")
-    assert t.loc["roi_pct", "ci_low"] < t.loc["roi_pct", "median"] < t.loc["roi_pct", "ci_high"]
+    assert t.loc["roi_pct", "ci_low"] < t.loc["roi_pct", "estimate"] < t.loc["roi_pct", "ci_high"]
     # ROI% and BCR are the same posterior on two scales
-    assert t.loc["roi_pct", "median"] == pytest.approx(100 * (t.loc["bcr", "median"] - 1),
+    assert t.loc["roi_pct", "estimate"] == pytest.approx(100 * (t.loc["bcr", "estimate"] - 1),
                                                        rel=1e-9)
 
 
@@ -181,3 +181,20 @@ def test_input_not_modified(sim):
         r = cs.roi.bayesian(d, **KW, missing="zero", **FAST, rng=4)
     pd.testing.assert_frame_equal(d, before)
     assert r.n == len(d)
+
+
+def test_one_central_value_in_table_plot_sensitivity_and_break_even(res):
+    t = res.to_frame().set_index("term")
+    med = float(np.median(res.draws["roi_pct"]))
+    assert res.central == "posterior median"
+    assert t.loc["roi_pct", "estimate"] == pytest.approx(med, rel=1e-12)
+    assert t.loc["roi_pct", "mean"] == pytest.approx(np.mean(res.draws["roi_pct"]), rel=1e-12)
+    assert res.sensitivity().baseline_median == pytest.approx(med, rel=1e-12)
+    assert res.break_even_attribution == pytest.approx(
+        t.loc["break_even_attribution", "estimate"], rel=1e-12)
+    ax = res.plot()
+    assert any(ln.get_label() == "posterior median" and ln.get_xdata()[0] == pytest.approx(med)
+               for ln in ax.get_lines())
+    hi = t.loc["break_even_attribution", "ci_high"]
+    codes = [c.code for c in res.cautions]
+    assert ("break_even_beyond_full_attribution" in codes) == (hi > 1)

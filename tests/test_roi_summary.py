@@ -42,15 +42,15 @@ def test_seven_x_is_roi_600(icf):
     res = icf[1.0]
     assert "a median of 7x is ROI 600%, not 700%" in res.summary()
     t = res.to_frame().set_index("term")
-    assert t.loc["median_roi_pct", "median"] == pytest.approx(
-        100 * (t.loc["median_multiple", "median"] - 1), rel=1e-6
+    assert t.loc["median_roi_pct", "estimate"] == pytest.approx(
+        100 * (t.loc["median_multiple", "estimate"] - 1), rel=1e-6
     )
 
 
 def test_selection_lowers_the_population_figures(icf):
-    med = [icf[o].to_frame().set_index("term").loc["median_multiple", "median"]
+    med = [icf[o].to_frame().set_index("term").loc["median_multiple", "estimate"]
            for o in (1.0, 2.0, 4.0)]
-    rec = [icf[o].to_frame().set_index("term").loc["share_recouped", "median"]
+    rec = [icf[o].to_frame().set_index("term").loc["share_recouped", "estimate"]
            for o in (1.0, 2.0, 4.0)]
     assert med[0] > med[1] > med[2]
     assert rec[0] > rec[1] > rec[2]
@@ -78,11 +78,11 @@ def test_exact_solution_with_two_figures(odds):
     logit = lambda q: math.log(q / (1 - q))  # noqa: E731
     s = math.log(7) / (logit(f7) - logit(f1))
     mu = -s * logit(f1)
-    assert t.loc["share_recouped", "median"] == pytest.approx(pop_recouped, abs=2e-3)
-    assert t.loc["median_multiple", "median"] == pytest.approx(math.exp(mu), rel=0.01)
-    assert t.loc["tail_shape", "median"] == pytest.approx(s, rel=0.01)
+    assert t.loc["share_recouped", "estimate"] == pytest.approx(pop_recouped, abs=2e-3)
+    assert t.loc["median_multiple", "estimate"] == pytest.approx(math.exp(mu), rel=0.01)
+    assert t.loc["tail_shape", "estimate"] == pytest.approx(s, rel=0.01)
     if odds == 1.0:
-        assert t.loc["median_multiple", "median"] == pytest.approx(7, rel=0.01)
+        assert t.loc["median_multiple", "estimate"] == pytest.approx(7, rel=0.01)
 
 
 def test_recovers_population_from_selected_survey():

@@ -48,18 +48,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"unknown check(s) {unknown}; available: {', '.join(sorted(checks))}", file=sys.stderr
         )
         return 2
-    for name in names:
-        c = checks[name]
-        res = recovery(
-            c.estimate_fn,
-            c.generate_fn,
-            truth=c.truth,
-            n_reps=args.reps or c.default_reps,
-            rng=args.seed,
-            n_jobs=args.jobs,
-        )
-        print(f"\n{name}: {c.description}")
-        print(res.summary())
+    from .report.progress import Progress, ProgressExecutor, wanted
+
+    quiet = getattr(args, "quiet", False)
+    with Progress(False if quiet else wanted(None)) as bar:
+        overall = bar.task("checks", total=len(names))
+        for name in names:
+            c = checks[name]
+            n_reps = args.reps or c.default_reps
+            task = bar.task(f"{name}: replications", total=n_reps)
+            res = recovery(
+                c.estimate_fn,
+                c.generate_fn,
+                truth=c.truth,
+                n_reps=n_reps,
+                rng=args.seed,
+                executor=ProgressExecutor(args.jobs, lambda t=task: bar.advance(t)),
+            )
+            bar.remove(task)
+            bar.advance(overall)
+            print(f"\n{name}: {c.description}")
+            print(res.summary(), flush=True)
     return 0
 
 
@@ -72,7 +81,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .report import run_demo
 
-    return run_demo(Path(args.out), quick=args.quick)
+    return run_demo(Path(args.out), quick=args.quick, quiet=args.quiet, pdf=args.pdf)
+
+
+def _output_flags(p: argparse.ArgumentParser) -> None:
+    """--pdf and --quiet of the commands that write reports."""
+    p.add_argument("--pdf", action="store_true",
+                   help="also write a PDF next to each HTML report (needs headless Chromium)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bars and no file list; only warnings and errors")
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -104,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reps", type=int, default=None, help="replicates per check")
     v.add_argument("--seed", type=int, default=1)
     v.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    v.add_argument("--quiet", action="store_true", help="no progress bars")
     v.set_defaults(func=_cmd_validate)
 
     r = sub.add_parser("report", help="render a study's HTML evidence report")
@@ -131,11 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the study's quick_args (e.g. fewer posterior draws) to check rendering",
     )
+    _output_flags(r)
     r.set_defaults(func=_cmd_report)
 
     d = sub.add_parser("demo", help="run every study on the bundled synthetic data")
     d.add_argument("--out", default="reports")
     d.add_argument("--quick", action="store_true", help="use each study's quick_args")
+    _output_flags(d)
     d.set_defaults(func=_cmd_demo)
 
     i = sub.add_parser("init", help="write a commented study.toml for your own data file")

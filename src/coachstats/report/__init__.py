@@ -68,6 +68,8 @@ def render_study(
     quick: bool = False,
     command: str | None = None,
     min_group_size: int | None = None,
+    progress: bool | Any | None = False,
+    pdf: bool = False,
 ) -> tuple[Path, Path]:
     """Run the study in ``spec`` and write ``out`` (HTML) and its ``.json`` twin.
 
@@ -86,6 +88,13 @@ def render_study(
         Use each analysis's ``quick_args`` (e.g. fewer draws) to check the report quickly.
     min_group_size : int, optional
         Overrides the study's privacy threshold (never below 3).
+    progress : bool, None or Progress
+        Show a progress bar of the analyses (True, e.g. in a notebook); None: only when
+        standard error is a terminal; False (default): never; a
+        :class:`~coachstats.report.progress.Progress`: add the bar to that display.
+    pdf : bool
+        Also print the report to PDF next to the HTML (needs headless Chromium; raises
+        :class:`~coachstats.report.pdf.PdfUnavailable` with install advice otherwise).
 
     Returns
     -------
@@ -107,8 +116,31 @@ def render_study(
             study = dataclasses.replace(study, min_group_size=check_min_size(min_group_size))
         except (TypeError, ValueError) as e:
             raise StudySpecError(f"--min-group-size: {e}") from None
-    run = run_study(study, seed=seed, quick=quick)
-    return write_report(run, out, command=command)
+    from .progress import Progress
+
+    with Progress.of(progress) as bar:
+        task = bar.task(study.name, total=len(study.analyses) + 1)
+        started = []
+
+        def step(label: str) -> None:
+            if started:
+                bar.advance(task)
+            started.append(label)
+            bar.update(task, f"{study.name}: {label[:60]}")
+
+        run = run_study(study, seed=seed, quick=quick, on_analysis=step)
+        bar.advance(task)
+        bar.update(task, f"{study.name}: writing the report")
+        paths = write_report(run, out, command=command)
+        bar.update(task, f"{study.name}: done")
+        bar.advance(task)
+        if bar is progress:  # a shared display: this study's bar makes room for the next
+            bar.remove(task)
+    if pdf:
+        from .pdf import write_pdf
+
+        write_pdf(paths[0])
+    return paths
 
 
 def render(
@@ -160,20 +192,37 @@ def _parse_data(items: Sequence[str]) -> dict[str, str]:
 
 def cli_report(args: argparse.Namespace) -> int:
     """``coachstats report``: render one study; errors are printed, exit status 2."""
+    from .pdf import PdfUnavailable
+    from .progress import wanted
+
+    quiet = getattr(args, "quiet", False)
+    want_pdf = getattr(args, "pdf", False)
     try:
         data = _parse_data(getattr(args, "data", []) or [])
         cmd = "coachstats report " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(
             sys.argv) > 2 and sys.argv[1] == "report" else None
         html, js = render_study(args.study, args.out, data=data, seed=args.seed,
                                 quick=getattr(args, "quick", False), command=cmd,
-                                min_group_size=getattr(args, "min_group_size", None))
+                                min_group_size=getattr(args, "min_group_size", None),
+                                progress=False if quiet else wanted(None))
     except (StudySpecError, PrivacyError) as e:
         print(f"coachstats report: {e}", file=sys.stderr)
         return 2
-    print(f"report: {html}")
-    print(f"numbers: {js}", flush=True)
+    if not quiet:
+        print(f"report: {html}")
+        print(f"numbers: {js}", flush=True)
     for w in _problems(js):
         print(f"coachstats report: warning: {w}", file=sys.stderr)
+    if want_pdf:
+        from .pdf import write_pdf
+
+        try:
+            pdf = write_pdf(html)
+        except PdfUnavailable as e:
+            print(f"coachstats report: no PDF: {e}", file=sys.stderr)
+            return 3
+        if not quiet:
+            print(f"pdf: {pdf}", flush=True)
     return 0
 
 
@@ -201,36 +250,58 @@ def find_studies(root: str | Path | None = None) -> list[Path]:
     return sorted(Path(root).glob("*/study.toml"))
 
 
-def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None = None) -> int:
-    """Render every study in ``studies/`` into ``out`` and print the paths (``make demo``)."""
+def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None = None,
+             progress: bool | None = None, quiet: bool = False, pdf: bool = False) -> int:
+    """Render every study in ``studies/`` into ``out`` and print the paths (``make demo``).
+
+    ``progress``: bars per study and analysis (None: only on a terminal); ``quiet`` prints
+    only failures and warnings; ``pdf`` prints each report to PDF as well.
+    """
+    from .pdf import PdfUnavailable, write_pdf
+    from .progress import Progress
+
     specs = list(studies) if studies is not None else find_studies()
     if not specs:
         print("no studies found (expected studies/<name>/study.toml)", file=sys.stderr)
         return 1
     failed = 0
     listed: list[dict[str, Any]] = []
-    for spec in specs:
-        name = spec.parent.name
-        listed.append({"name": name, "error": None, "file": None})
-        try:
-            html, js = render_study(spec, Path(out) / f"{name}.html", quick=quick,
-                                    command=f"coachstats report {spec} --out {name}.html")
-        except (StudySpecError, PrivacyError) as e:
-            failed += 1
-            listed[-1]["error"] = str(e)
-            print(f"{name}: FAILED: {e}", file=sys.stderr)
-            continue
-        except Exception as e:  # one broken study must not stop the others
-            failed += 1
-            listed[-1]["error"] = f"{type(e).__name__}: {e}"
-            print(f"{name}: FAILED ({type(e).__name__}): {e}", file=sys.stderr)
-            continue
-        listed[-1].update(_index_entry(html, js))
-        print(f"{name}: {html}", flush=True)
-        for w in _problems(js):
-            print(f"{name}: warning: {w}", file=sys.stderr)
+    with Progress(False if quiet else progress) as bar:
+        overall = bar.task("studies", total=len(specs))
+        for spec in specs:
+            name = spec.parent.name
+            listed.append({"name": name, "error": None, "file": None})
+            try:
+                html, js = render_study(
+                    spec, Path(out) / f"{name}.html", quick=quick,
+                    command=f"coachstats report {spec} --out {name}.html",
+                    progress=bar)
+            except (StudySpecError, PrivacyError) as e:
+                failed += 1
+                listed[-1]["error"] = str(e)
+                print(f"{name}: FAILED: {e}", file=sys.stderr)
+                bar.advance(overall)
+                continue
+            except Exception as e:  # one broken study must not stop the others
+                failed += 1
+                listed[-1]["error"] = f"{type(e).__name__}: {e}"
+                print(f"{name}: FAILED ({type(e).__name__}): {e}", file=sys.stderr)
+                bar.advance(overall)
+                continue
+            listed[-1].update(_index_entry(html, js))
+            if pdf:
+                try:
+                    listed[-1]["pdf"] = write_pdf(html).name
+                except PdfUnavailable as e:
+                    print(f"{name}: no PDF: {e}", file=sys.stderr)
+            bar.advance(overall)
+            if not quiet:
+                print(f"{name}: {html}", flush=True)
+            for w in _problems(js):
+                print(f"{name}: warning: {w}", file=sys.stderr)
     index = _write_index(Path(out), listed, quick)
-    print(f"index: {index}")
+    if not quiet:
+        print(f"index: {index}")
     if failed:
         print(f"{failed} of {len(specs)} studies failed", file=sys.stderr)
     return 1 if failed else 0
@@ -241,7 +312,8 @@ def _index_entry(html: Path, js: Path) -> dict[str, Any]:
 
     payload = json.loads(js.read_text(encoding="utf-8"))
     return {"file": html.name, "title": payload["study"]["title"],
-            "claim": payload["study"]["claim"], "summary": payload["summary"]}
+            "claim": payload["study"]["claim"], "summary": payload["summary"],
+            "cautions": payload.get("cautions", [])}
 
 
 def _write_index(out: Path, listed: list[dict[str, Any]], quick: bool) -> Path:

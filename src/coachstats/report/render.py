@@ -3,15 +3,18 @@
 Numbers come from the result objects (``to_frame``, ``interpret``, ``diagnostics`` ...); the
 words around them live in the Jinja2 templates under ``templates/``. Figures are embedded as
 base64 PNG, styles are inline, and nothing refers to the network, so the file opens offline.
+
+This module assembles the page and applies the privacy checks; the parts live beside it:
+:mod:`.format` (numbers in their units), :mod:`.glossary` (plain names and the kind of each
+quantity), :mod:`.verdict` (the facts of each headline's sentence), :mod:`.figures`
+(drawing, and showing each figure once) and :mod:`.pdf` (printing).
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as _dt
 import inspect
-import io
 import json
 import math
 import platform
@@ -26,9 +29,13 @@ import pandas as pd
 from .. import __version__
 from ..interpret import RULES, improvement_index, label
 from ..results import FRAME_COLUMNS, _fmt
+from .figures import FigureLog, draw
+from .format import fmt, fmt_interval, fmt_p, is_number
+from .glossary import column_name, column_words, kind_of, term_name
 from .privacy import PrivacyError, Suppression, _scannable, guard_table, scan_for_identifiers
 from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
+from .verdict import LIKELIHOOD, LIKELIHOOD_CITATION, verdict
 
 __all__ = ["build_report", "nice_number", "write_report"]
 
@@ -37,6 +44,9 @@ _TEMPLATES = Path(__file__).parent / "templates"
 MAX_HTML_ROWS = 60
 _RISK_COLUMNS = ("n_risk", "at_risk", "n_at_risk", "risk_set")
 _DEPS = ("numpy", "scipy", "pandas", "statsmodels", "pymc", "arviz", "matplotlib")
+#: terms whose interval is for a new observation (a new study), not the mean
+_PREDICTIVE_TERMS = ("r_new", "y_new", "theta_new")
+_P_COLUMNS = ("p_value", "pvalue", "p")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -52,6 +62,10 @@ def _env() -> Any:
     env.filters["num"] = lambda v, d=3: _fmt(v, d) if v is not None else ""
     env.filters["nice"] = nice_number
     env.filters["pct"] = lambda v: f"{100 * float(v):g}%" if v is not None else ""
+    env.filters["fmt"] = lambda v, kind="number", unit=None: fmt(v, kind, unit=unit)
+    env.filters["p"] = fmt_p
+    env.filters["words"] = column_words
+    env.filters["plain"] = term_name
     return env
 
 
@@ -143,59 +157,6 @@ def _is_bayesian(result: Any, frame: pd.DataFrame | None) -> bool:
     return getattr(result, "idata", None) is not None
 
 
-def _figure(obj: Any, plot: Mapping[str, Any] | bool, where: str) -> tuple[str | None, list[str],
-                                                                               str | None]:
-    """Draw ``obj.plot(...)`` into a PNG; return (base64, texts in the figure, problem).
-
-    Without a ``figsize`` in the spec the result draws on a figure of its own choosing
-    (``plot(ax=None)``: a forest plot sizes itself to its studies); with one, on an Axes of
-    that size.
-    """
-    if plot is False or not callable(getattr(obj, "plot", None)) or isinstance(obj, pd.DataFrame):
-        return None, [], None
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-    from matplotlib.text import Text
-
-    kwargs = dict(plot) if isinstance(plot, Mapping) else {}
-    size = kwargs.pop("figsize", None)
-    if size is not None and (
-            not isinstance(size, list | tuple) or len(size) != 2
-            or not all(isinstance(v, int | float) and 0 < v <= 40 for v in size)):
-        raise StudySpecError(f"{where} plot: figsize must be [width, height] in inches, "
-                             f"got {size!r}.")
-    _check_kwargs(obj.plot, {**kwargs, "ax": None}, f"{where} plot")
-    ax = None
-    if size is not None:
-        ax = Figure(figsize=tuple(size), layout="constrained").add_subplot()
-    before = set(plt.get_fignums())
-    try:
-        with plt.ioff():
-            out = obj.plot(ax=ax, **kwargs)
-        fig = None
-        if hasattr(out, "savefig"):
-            fig = out
-        elif getattr(out, "figure", None) is not None:
-            fig = out.figure
-        elif isinstance(out, np.ndarray) and out.size and hasattr(out.flat[0], "figure"):
-            fig = out.flat[0].figure
-        elif ax is not None:
-            fig = ax.figure
-        if fig is None:
-            return None, [], "the figure could not be drawn (plot() returned no Axes)"
-        texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
-    except NotImplementedError:
-        return None, [], None
-    except Exception as e:  # a broken figure must not hide the numbers
-        return None, [], f"the figure could not be drawn ({type(e).__name__}: {e})"
-    finally:
-        for n in set(plt.get_fignums()) - before:  # figures opened here, nowhere else
-            plt.close(n)
-    return base64.b64encode(buf.getvalue()).decode("ascii"), texts, None
-
-
 def _interpretations(obj: Any) -> list[dict[str, Any]]:
     raw = _call_if(obj, "interpret") if hasattr(obj, "interpret") else None
     items: list[tuple[str | None, Any]] = []
@@ -238,14 +199,59 @@ def _rule_label(term: str, value: float, rule: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- blocks
 class _Ctx:
-    """Collects what the privacy checks need while blocks are built."""
+    """Collects what the privacy checks need while blocks are built, and what every block
+    shares: the study's currency and the figures already placed."""
 
-    def __init__(self, min_size: int, id_columns: set[str]) -> None:
+    def __init__(self, min_size: int, id_columns: set[str], currency: str | None = None
+                 ) -> None:
         self.min_size = min_size
         self.id_columns = id_columns
+        self.currency = currency
         self.texts: list[str] = []
         self.manifest: list[Suppression] = []
         self.problems: list[str] = []
+        self.figures = FigureLog()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Units:
+    """How one block's quantities are named and formatted."""
+
+    estimator: str = ""
+    roles: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    units: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    currency: str | None = None
+    central: str | None = None
+    bayes: bool = False
+
+    def kind(self, term: Any, row: Mapping[str, Any] | None = None) -> str:
+        t = str(term)
+        if t in self.units:
+            return self.units[t]
+        scale = str((row or {}).get("scale", ""))
+        if scale == "hazard ratio":
+            return "hazard_ratio"
+        if scale.startswith("log"):
+            return "number"
+        if self.estimator.startswith("survival.kaplan_meier") and t.startswith("median"):
+            return "months"
+        return kind_of(t, self.estimator)
+
+    def unit(self, kind: str) -> str | None:
+        if kind == "currency":
+            return self.currency
+        if kind in ("months", "years"):
+            w = self.roles.get("duration") or self.roles.get("time")
+            return column_words(w) if isinstance(w, str) and w else "time units"
+        return None
+
+    def interval(self, term: Any, row: Mapping[str, Any] | None = None) -> str:
+        kind = str((row or {}).get("ci_kind") or "")
+        if str(term) in _PREDICTIVE_TERMS or "predict" in kind:
+            return "predictive"
+        if self.bayes or kind in ("equal-tailed", "hdi"):
+            return "credible"
+        return "confidence"
 
 
 def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
@@ -293,19 +299,102 @@ def _list_withheld_rows(frame: pd.DataFrame, ctx: _Ctx, analysis: str, title: st
                                             "minimum group size"))
 
 
-def _table_block(frame: pd.DataFrame) -> dict[str, Any]:
+def _detail_table(frame: pd.DataFrame) -> dict[str, Any]:
+    """Every column at full display precision, for the analyst (collapsed in the HTML)."""
     from ..results import format_frame
 
     shown = _display_frame(frame)
     cells = format_frame(shown).values.tolist() if len(shown) else []
     cells = [["" if v in ("None", "nan", "<NA>") else v for v in row] for row in cells]
-    return {"columns": [str(c) for c in shown.columns], "rows": cells,
+    return {"columns": [column_name(c) for c in shown.columns],
+            "codes": [str(c) for c in shown.columns], "rows": cells,
             "n_rows": len(frame), "n_hidden": max(0, len(frame) - MAX_HTML_ROWS)}
 
 
-def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analysis: str,
-              title: str, interps: list[dict], rules: Mapping[str, str], bayes: bool
-              ) -> list[dict[str, Any]]:
+def _cell(v: Any, col: str, u: _Units) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if col in _P_COLUMNS:
+        return fmt_p(v)
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if is_number(v):
+        k = kind_of(col, u.estimator, column=col)
+        if k == "count" and float(v) == round(float(v)):
+            return f"{int(v):,}"
+        return fmt(v, "number", width=abs(float(v)) / 10 if float(v) else None)
+    return column_words(v) if isinstance(v, str) and re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", v) \
+        else str(v)
+
+
+def _plain_table(frame: pd.DataFrame, u: _Units) -> dict[str, Any]:
+    """The table a reader sees: plain names, numbers in their units, one interval column."""
+    shown = frame.head(MAX_HTML_ROWS)
+    has_est = "term" in frame.columns and "estimate" in frame.columns
+    if not has_est:
+        cols = [c for c in shown.columns if not shown[c].isna().all()]
+        rows = [[_cell(r[c], str(c), u) for c in cols] for r in shown.to_dict("records")]
+        return {"columns": [column_name(c) for c in cols], "rows": rows, "plain": True,
+                "n_rows": len(frame), "n_hidden": max(0, len(frame) - MAX_HTML_ROWS)}
+    p_col = next((c for c in _P_COLUMNS if c in frame.columns and frame[c].notna().any()),
+                 None)
+    has_ci = {"ci_low", "ci_high"} <= set(frame.columns) and frame["ci_low"].notna().any()
+    has_pi = {"pi_low", "pi_high"} <= set(frame.columns) and frame["pi_low"].notna().any()
+    levels = frame["ci_level"].dropna().unique() if "ci_level" in frame.columns else []
+    lvl = f"{100 * float(levels[0]):g}% " if len(levels) == 1 else ""
+    kinds = {u.interval(r.get("term"), r) for r in shown.to_dict("records")
+             if is_number(r.get("ci_low"))}
+    iv = next(iter(kinds)) if len(kinds) == 1 else "uncertainty"
+    head = ["Quantity", "Estimate" + (f" ({u.central})" if u.central else "")]
+    if has_ci:
+        head.append(f"{lvl}{iv} interval")
+    if has_pi:
+        head.append(f"{lvl}prediction interval")
+    if p_col:
+        head.append("p-value")
+    rows = []
+    for r in shown.to_dict("records"):
+        term = r.get("term")
+        k = u.kind(term, r)
+        unit = u.unit(k)
+        lo, hi = r.get("ci_low"), r.get("ci_high")
+        w = abs(float(hi) - float(lo)) if is_number(lo) and is_number(hi) else None
+        est = r.get("estimate")
+        if is_number(est):
+            val = fmt(est, k, unit=unit, width=w)
+        elif str(term).startswith("median") and u.estimator.startswith("survival"):
+            val = "not reached within follow-up"
+        else:
+            val = ""
+        row = [term_name(term, u.roles), val]
+        if has_ci:
+            row.append(fmt_interval(lo, hi, k, unit=unit))
+        if has_pi:
+            row.append(fmt_interval(r.get("pi_low"), r.get("pi_high"), k, unit=unit))
+        if p_col:
+            row.append(fmt_p(r.get(p_col)))
+        rows.append(row)
+    return {"columns": head, "rows": rows, "plain": True,
+            "n_rows": len(frame), "n_hidden": max(0, len(frame) - MAX_HTML_ROWS)}
+
+
+def _prob_above(obj: Any, term: str, null: float | None) -> float | None:
+    """Posterior probability that ``term`` exceeds ``null``, from the result's draws."""
+    draws = getattr(obj, "draws", None)
+    if null is None or not isinstance(draws, Mapping) or term not in draws:
+        return None
+    x = np.asarray(draws[term], dtype=float).reshape(-1)
+    x = x[np.isfinite(x)]
+    return float(np.mean(x > null)) if len(x) else None
+
+
+def _headline(obj: Any, frame: pd.DataFrame | None, spec: Any, default_first: bool,
+              analysis: str, title: str, interps: list[dict], rules: Mapping[str, str],
+              u: _Units, cautions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from .verdict import null_of
+
     if frame is None or "term" not in frame or "estimate" not in frame or spec is False:
         return []
     terms = [str(t) for t in frame["term"]]
@@ -338,19 +427,61 @@ def _headline(frame: pd.DataFrame | None, spec: Any, default_first: bool, analys
             labels += [i for i in interps if i["term"] is None and i not in labels]
         if t in rules:
             labels.append(_rule_label(t, float(row["estimate"]), rules[t]))
-        lvl = row.get("ci_level")
-        out.append({
+        rec = row.to_dict()
+        kind = u.kind(t, rec)
+        h = {
             "analysis": analysis, "analysis_title": title, "term": t,
-            "name": names.get(t, t), "named": t in names,
+            "name": names.get(t) or _default_name(t, kind, u),
+            "named": t in names,
             "estimate": _plain(row["estimate"]), "std_error": _plain(row.get("std_error")),
             "ci_low": _plain(row.get("ci_low")), "ci_high": _plain(row.get("ci_high")),
-            "ci_level": _plain(lvl),
-            "p_value": _plain(next((row[c] for c in ("p_value", "pvalue", "p") if c in row
+            "ci_level": _plain(row.get("ci_level")),
+            "p_value": _plain(next((row[c] for c in _P_COLUMNS if c in row
                                     and pd.notna(row[c])), None)),
-            "interval": "credible" if bayes or str(row.get("ci_kind", "")) in (
-                "equal-tailed", "hdi") else "confidence",
-            "labels": labels,
-        })
+            "interval": u.interval(t, rec), "labels": labels,
+            "kind": kind, "unit": u.unit(kind), "central": u.central,
+            "prob_above": _prob_above(obj, t, null_of(kind)), "cautions": cautions,
+        }
+        h["verdict"] = verdict(h)
+        out.append(h)
+    return out
+
+
+def _default_name(term: str, kind: str, u: _Units) -> str:
+    """A headline's name when the spec gives none."""
+    if kind == "hazard_ratio":
+        return f"Hazard ratio of {column_words(term)}"
+    value = u.roles.get("value")
+    if u.estimator == "report.group_means" and isinstance(value, str):
+        return (f"Mean {column_words(value)}" if term == "overall"
+                else f"Mean {column_words(value)} ({term_name(term, u.roles).lower()})")
+    return term_name(term, u.roles)
+
+
+_CODE = re.compile(r"\b\w+\(\)|\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
+
+
+def _plain_caveat(text: str) -> str:
+    """A limitation as the executive summary shows it: clauses that name code (a function
+    or a snake_case option, advice for the analyst) are left to the section's own list."""
+    parts = [p.strip() for p in re.split(r";\s+", text) if not _CODE.search(p)]
+    out = "; ".join(parts)
+    return out if not out or out.endswith((".", "!", "?")) else out + "."
+
+
+def _cautions(obj: Any) -> list[dict[str, Any]]:
+    """``obj.cautions`` (a tuple of :class:`coachstats.results.Caution`) as plain dicts."""
+    try:
+        raw = getattr(obj, "cautions", ())
+    except Exception as e:  # a broken check must be visible, not fatal
+        return [{"code": "caution_failed", "severity": "warning", "value": None,
+                 "message": f"A check of this result could not be run ({type(e).__name__})."}]
+    out = []
+    for c in raw or ():
+        d = c.as_dict() if hasattr(c, "as_dict") else {
+            "code": getattr(c, "code", "caution"), "message": str(getattr(c, "message", c)),
+            "value": getattr(c, "value", None), "severity": getattr(c, "severity", "warning")}
+        out.append(_plain(d))
     return out
 
 
@@ -388,7 +519,7 @@ def _diagnostics(result: Any, ctx: _Ctx, analysis: str) -> dict[str, Any] | None
         block["notes"], block["title"] = _strings(d), "Diagnostics"
         return block
     f = _guard_frame(f, ctx, analysis, "diagnostics")
-    block["table"], block["records"] = _table_block(f), _records(f)
+    block["table"], block["records"] = _plain_table(f, _Units()), _records(f)
     return block
 
 
@@ -417,14 +548,16 @@ def _scalar_frame(value: Any, name: str) -> pd.DataFrame | None:
 
 def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mapping[str, Any],
            plot: Mapping[str, Any] | bool, headline: Any, default_headline: bool,
-           rules: Mapping[str, str], n_input: int | None, scalar_name: str = "value"
-           ) -> dict[str, Any]:
+           rules: Mapping[str, str], n_input: int | None, scalar_name: str = "value",
+           estimator: str = "", roles: Mapping[str, Any] | None = None,
+           units: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything the template shows for one result (or follow-up value)."""
     where = f"analysis {analysis!r} ({title})"
     block: dict[str, Any] = {
         "title": title, "notes": [], "assumptions": [], "limitations": [], "figure": None,
         "table": None, "records": None, "diagnostics": None, "interpretations": [],
         "headline": [], "dropped": None, "kind": type(obj).__name__, "summary_text": None,
+        "detail": None, "cautions": _cautions(obj), "figure_repeat": None,
     }
     frame: pd.DataFrame | None = None
     if isinstance(obj, pd.DataFrame):
@@ -454,15 +587,24 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         n_before = len(frame)
         frame = _guard_frame(frame, ctx, analysis, title)
         risky = len(frame) < n_before
-        block["table"], block["records"] = _table_block(frame), _records(frame)
+        block["records"] = _records(frame)
     try:
         block["interpretations"] = _interpretations(obj)
     except Exception as e:  # labels are optional; say why they are missing
         block["interpretations"] = []
         ctx.problems.append(f"{where}: interpret() failed ({type(e).__name__}: {e})")
-    block["headline"] = _headline(frame, headline, default_headline, analysis, title,
-                                  block["interpretations"], rules,
-                                  _is_bayesian(obj, frame))
+    bayes = _is_bayesian(obj, frame)
+    central = getattr(obj, "central", None)
+    u = _Units(estimator=estimator, roles=dict(roles or {}), units=dict(units or {}),
+               currency=ctx.currency, bayes=bayes,
+               central=central if isinstance(central, str) else (
+                   "posterior mean" if bayes else None))
+    if frame is not None:
+        block["table"] = _plain_table(frame, u)
+        if "estimate" in frame.columns:
+            block["detail"] = _detail_table(frame)
+    block["headline"] = _headline(obj, frame, headline, default_headline, analysis, title,
+                                  block["interpretations"], rules, u, block["cautions"])
     block["diagnostics"] = _diagnostics(obj, ctx, analysis)
     block["dropped"] = _dropped(obj, n_input)
     if risky and plot is not False:
@@ -474,8 +616,10 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         ctx.manifest.append(Suppression(analysis, f"figure of {title}",
                                         f"it shows risk sets below {ctx.min_size}",
                                         "minimum risk-set size"))
-    png, texts, problem = _figure(obj, plot, where)
-    block["figure"] = png
+    png, texts, problem = draw(obj, plot, where, roles)
+    if png is not None:
+        block["figure_repeat"] = ctx.figures.first(png, title)
+        block["figure"] = None if block["figure_repeat"] else png
     ctx.texts.extend(texts)
     if problem:
         block["notes"].append(problem)
@@ -520,21 +664,27 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
     """
     study = run.study
     id_cols = run.person_columns()
-    ctx = _Ctx(study.min_group_size, id_cols)
+    ctx = _Ctx(study.min_group_size, id_cols, getattr(study, "currency", None))
     ctx.manifest.extend(run.manifest)
     sections = []
     for a in run.analyses:
         title = a.spec.title or getattr(a.result, "title", None) or a.spec.id
+        roles = {k: v for k, v in a.args.items() if isinstance(v, str)}
         main = _block(a.result, analysis=a.spec.id, title=title, ctx=ctx, frame_args=a.spec.frame,
                       plot=a.spec.plot, headline=a.spec.headline, default_headline=True,
-                      rules=a.spec.rules, n_input=a.n_input)
+                      rules=a.spec.rules, n_input=a.n_input, estimator=a.spec.estimator,
+                      roles=roles, units=getattr(a.spec, "units", {}))
+        then_units = [getattr(t, "units", {}) for t in a.spec.then]
         follow = [
             {**_block(f.value, analysis=a.spec.id, title=f.title, ctx=ctx,
                       frame_args=f.frame_args, plot=f.plot, headline=f.headline,
                       default_headline=False, rules=f.rules, n_input=a.n_input,
-                      scalar_name=f.method),
+                      scalar_name=f.method, estimator=f"{a.spec.estimator}.{f.method}",
+                      roles=roles,
+                      units={**getattr(a.spec, "units", {}),
+                             **(then_units[i] if i < len(then_units) else {})}),
              "method": f.method, "args": _plain(f.args)}
-            for f in a.followups
+            for i, f in enumerate(a.followups)
         ]
         tmpl, text = _method_html(a)
         shown_args = {k: v for k, v in a.args.items() if not k.startswith("_")}
@@ -545,8 +695,14 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
             "method_template": tmpl, "method_text": text, "main": main, "followups": follow,
         })
     summary = [h for s in sections for b in (s["main"], *s["followups"]) for h in b["headline"]]
+    headlined = {(h["analysis"], c["code"]) for h in summary for c in h["cautions"]}
+    cautions = [
+        {"analysis": s["id"], "title": b["title"], **c}
+        for s in sections for b in (s["main"], *s["followups"]) for c in b["cautions"]
+    ]
+    other_cautions = [c for c in cautions if (c["analysis"], c["code"]) not in headlined]
     warnings_ = [
-        f"{s['title']}: {'; '.join(s['main']['diagnostics']['notes'])}"
+        f"{s['title']}: {' '.join(s['main']['diagnostics']['notes'])}"
         for s in sections
         if s["main"]["diagnostics"] and s["main"]["diagnostics"].get("ok") is False
     ]
@@ -555,7 +711,8 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         warnings_ += [f"{s['title']}: {w}" for w in s["warnings"]
                       if not (flagged and w.startswith("ConvergenceWarning"))]
     caveats = list(dict.fromkeys(
-        s["main"]["limitations"][0] for s in sections if s["main"]["limitations"]))
+        c for s in sections if s["main"]["limitations"]
+        if (c := _plain_caveat(s["main"]["limitations"][0]))))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = _versions()
     used_rules = sorted({lab["rule"] for h in summary for lab in h["labels"] if lab["rule"]})
@@ -575,13 +732,14 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
         "study": {"title": study.title, "claim": study.claim, "name": study.name,
                   "seed": run.seed, "description": study.description, "source": study.source},
         "summary": summary,
+        "cautions": cautions,
         "analyses": [
             {
                 "id": s["id"], "title": s["title"], "estimator": s["estimator"],
                 "data": s["data"], "from": s["source"], "args": s["args"],
                 "warnings": s["warnings"],
                 **{k: s["main"][k] for k in ("records", "notes", "assumptions", "limitations",
-                                              "interpretations", "dropped")},
+                                              "interpretations", "dropped", "cautions")},
                 "table": s["main"]["records"],
                 "diagnostics": (s["main"]["diagnostics"] or {}).get("records"),
                 "followups": [
@@ -589,6 +747,7 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
                      "table": f["records"], "notes": f["notes"],
                      "assumptions": f["assumptions"], "limitations": f["limitations"],
                      "interpretations": f["interpretations"], "text": f["summary_text"],
+                     "cautions": f["cautions"],
                      "diagnostics": (f["diagnostics"] or {}).get("records")}
                     for f in s["followups"]
                 ],
@@ -612,7 +771,9 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
     template = env.get_template("report.html")
     context = {
         "study": study, "sections": sections, "summary": summary, "warnings": warnings_,
-        "caveats": caveats,
+        "caveats": caveats, "other_cautions": other_cautions,
+        "likelihood": LIKELIHOOD, "likelihood_citation": LIKELIHOOD_CITATION,
+        "currency": ctx.currency,
         "provenance": provenance, "manifest": ctx.manifest, "payload": payload,
         "rules": {r: RULES[r] for r in used_rules if r in RULES}, "quick": run.quick,
         "min_size": study.min_group_size, "id_columns": run.id_columns, "problems": ctx.problems,

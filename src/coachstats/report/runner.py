@@ -9,6 +9,7 @@ import hashlib
 import importlib
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -537,7 +538,8 @@ def _followups(a: AnalysisSpec, result: Any, seed: int, threshold: int
 
 
 def run_study(
-    study: Study, *, seed: int | None = None, quick: bool = False
+    study: Study, *, seed: int | None = None, quick: bool = False,
+    on_analysis: Callable[[str], None] | None = None,
 ) -> StudyRun:
     """Load every data entry and run every analysis of ``study``.
 
@@ -550,6 +552,8 @@ def run_study(
     quick : bool
         Merge each analysis's ``quick_args`` over its ``args`` (e.g. fewer posterior draws)
         for fast checks; reports say that they were made in quick mode.
+    on_analysis : callable, optional
+        Called with each analysis's title (or id) before it runs, e.g. to show progress.
 
     Returns
     -------
@@ -573,6 +577,8 @@ def run_study(
     runs: dict[str, AnalysisRun] = {}
     manifest: list[Suppression] = []
     for a in study.analyses:
+        if on_analysis is not None:
+            on_analysis(a.title or a.id)
         where = f"analysis {a.id!r} ({a.estimator})"
         fn = resolve_estimator(a.estimator)
         args = {**a.args, **(a.quick_args if quick else {})}

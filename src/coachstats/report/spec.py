@@ -22,15 +22,15 @@ class StudySpecError(ValueError):
     """A study spec is malformed or names something that does not exist."""
 
 
-_STUDY_KEYS = {"title", "claim", "seed", "description", "source"}
+_STUDY_KEYS = {"title", "claim", "seed", "description", "source", "currency"}
 _PRIVACY_KEYS = {"min_group_size", "id_columns", "not_identifiers", "public_labels"}
 _DATA_KEYS = {"file", "generate", "columns", "derive", "query", "description", "person",
               "prepare", "dropna", "read"}
 _ANALYSIS_KEYS = {
     "id", "title", "estimator", "data", "from", "args", "quick_args", "frame", "plot",
-    "then", "headline", "rules", "method",
+    "then", "headline", "rules", "method", "units",
 }
-_THEN_KEYS = {"method", "args", "title", "frame", "plot", "headline", "rules"}
+_THEN_KEYS = {"method", "args", "title", "frame", "plot", "headline", "rules", "units"}
 _TOP_KEYS = {"study", "privacy", "data", "analysis"}
 
 
@@ -63,6 +63,7 @@ class FollowUp:
     plot: dict[str, Any] | bool = True
     headline: Any = None
     rules: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class AnalysisSpec:
     headline: Any = None
     rules: dict[str, str] = field(default_factory=dict)
     method: str | None = None
+    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class Study:
     description: str = ""
     source: str = ""
     min_group_size: int = DEFAULT_MIN_SIZE
+    currency: str | None = None
     id_columns: tuple[str, ...] | None = None
     not_identifiers: tuple[str, ...] = ()
     public_labels: tuple[str, ...] = ()
@@ -146,6 +149,26 @@ def _rules(path: Path, where: str, value: Any) -> dict[str, str]:
             raise _err(path, where, f"rules: unknown rule {rule!r} for term {term!r}; "
                        f"choose one of {', '.join(sorted(RULES))}.")
     return rules
+
+
+def _units(path: Path, where: str, value: Any) -> dict[str, str]:
+    from .format import KINDS
+
+    units = _table(path, where, value, "units")
+    for term, kind in units.items():
+        if kind not in KINDS:
+            raise _err(path, where, f"units: unknown kind {kind!r} for term {term!r}; "
+                       f"choose one of {', '.join(KINDS)}.")
+    return units
+
+
+def _currency(path: Path, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z$\u20ac\u00a3\u00a5]{1,5}", value):
+        raise _err(path, "[study]", f"currency must be a code such as \"USD\" or \"EUR\", "
+                   f"got {value!r}.")
+    return value
 
 
 def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> Study:
@@ -292,7 +315,7 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
                 method=t["method"], args=_table(path, tw, t.get("args"), "args"),
                 title=t.get("title"), frame=_table(path, tw, t.get("frame"), "frame"),
                 plot=_plot(path, tw, t.get("plot")), headline=t.get("headline"),
-                rules=_rules(path, tw, t.get("rules")),
+                rules=_rules(path, tw, t.get("rules")), units=_units(path, tw, t.get("units")),
             ))
         analyses.append(AnalysisSpec(
             id=aid, estimator=a["estimator"], data=a.get("data"), source=src,
@@ -301,7 +324,7 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
             frame=_table(path, where, a.get("frame"), "frame"),
             plot=_plot(path, where, a.get("plot")), then=tuple(then),
             headline=a.get("headline"), rules=_rules(path, where, a.get("rules")),
-            method=a.get("method"),
+            method=a.get("method"), units=_units(path, where, a.get("units")),
         ))
         seen.add(aid)
 
@@ -311,7 +334,8 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
         entries, analyses, text = _own_data(path, entries, analyses, text)
     return Study(
         path=path, seed=int(seed), **text,
-        min_group_size=min_size, id_columns=tuple(ids) if ids is not None else None,
+        min_group_size=min_size, currency=_currency(path, st.get("currency")),
+        id_columns=tuple(ids) if ids is not None else None,
         not_identifiers=lists["not_identifiers"], public_labels=lists["public_labels"],
         data=entries, analyses=tuple(analyses),
     )

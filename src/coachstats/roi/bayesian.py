@@ -60,7 +60,7 @@ import pandas as pd
 
 from .._rng import RNGLike
 from .._validate import check_ci_level
-from ..results import Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, tidy_frame
 from ._inputs import prepare_roi
 from .phillips import PhillipsResult, phillips
 
@@ -198,6 +198,8 @@ class SensitivityResult(Result):
     baseline_prob_positive: float
     ci_level: float
 
+    central = "posterior median"
+
     @property
     def title(self) -> str:
         return "ROI sensitivity (one assumption at a time)"
@@ -206,7 +208,7 @@ class SensitivityResult(Result):
     def notes(self) -> list[str]:
         pct = f"{100 * self.ci_level:g}%"
         return [
-            f"roi_pct_median and its {pct} equal-tailed credible interval at each setting; "
+            f"Posterior median ROI and its {pct} equal-tailed credible interval at each setting; "
             f"baseline posterior median ROI {self.baseline_median:.0f}%, "
             f"P(ROI > 0) = {self.baseline_prob_positive:.2f}.",
             "attribution: mean attribution multiplied (capped at 1); horizon_years: years of "
@@ -237,7 +239,9 @@ class SensitivityResult(Result):
                 )
         ax.axvline(base, color="k", lw=1)
         ax.axvline(0, color="C3", ls="--", lw=1, label="break-even (ROI 0%)")
-        ax.set_yticks(range(len(piv)), [p[0] for p in piv])
+        names = {"attribution": "attribution share", "horizon_years": "years of benefit",
+                 "cost_loading": "cost loading", "nonresponse": "never answered"}
+        ax.set_yticks(range(len(piv)), [names.get(p[0], p[0]) for p in piv])
         ax.set_xlabel("posterior median ROI (%)")
         ax.set_title("Sensitivity of ROI (blue: low setting, orange: high)")
         ax.legend(loc="lower right", fontsize=8)
@@ -262,6 +266,10 @@ class BayesianRoiResult(Result):
     dependence: float = float("nan")
     draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     idata: Any = field(default=None, repr=False, compare=False)
+
+    #: the central value of every posterior quantity: in ``estimate``, the plot, the
+    #: sensitivity baseline and :attr:`break_even_attribution` (ROI's posterior is skewed)
+    central = "posterior median"
 
     @property
     def title(self) -> str:
@@ -290,8 +298,8 @@ class BayesianRoiResult(Result):
     def notes(self) -> list[str]:
         pct = f"{100 * self.ci_level:g}%"
         out = [
-            f"Intervals: {pct} equal-tailed credible intervals; estimate = posterior mean, "
-            "median = posterior median.",
+            f"Estimates are posterior medians (posterior means in the mean column); "
+            f"intervals: {pct} equal-tailed credible intervals.",
             f"P(ROI > 0) = {self.prob_positive:.3f}"
             + (f"; P(ROI > {self.target_roi:g}%) = {self.prob_target:.3f}"
                if self.target_roi != 0 else "")
@@ -312,9 +320,37 @@ class BayesianRoiResult(Result):
                 f"{self.dependence:.2f}); the model assumes independence, so the Phillips "
                 "figure is the safer point value."
             )
+        hi = self._row("break_even_attribution", "ci_high")
+        if np.isfinite(hi) and hi > 1:
+            out.append(
+                "Break-even attribution is the share of the benefit that must be due to "
+                "coaching for ROI to reach 0%; it is not bounded by 100%. Its interval reaching "
+                f"{100 * hi:.0f}% means that, in those posterior draws, the program would not "
+                "break even even if all of the reported benefit were due to coaching."
+            )
         if not self.diagnostics.ok:
             out.extend(self.diagnostics.problems)
         return out
+
+    def _row(self, term: str, column: str) -> float:
+        t = self.table
+        v = t.loc[t["term"] == term, column]
+        return float(v.iloc[0]) if len(v) and pd.notna(v.iloc[0]) else float("nan")
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """A break-even attribution whose interval exceeds 100% (see :attr:`notes`)."""
+        out = []
+        hi = self._row("break_even_attribution", "ci_high")
+        if np.isfinite(hi) and hi > 1:
+            out.append(Caution(
+                "break_even_beyond_full_attribution",
+                f"The program may not break even even if all of the benefit were due to "
+                f"coaching: the {100 * self.ci_level:g}% interval of the attribution share "
+                f"needed to break even reaches {100 * hi:.0f}%.",
+                value=hi, severity="info",
+            ))
+        return tuple(out)
 
     @property
     def assumptions(self) -> list[str]:
@@ -613,6 +649,10 @@ def bayesian(
             "adjusted_benefit_per_participant", "break_even_attribution", "tail_shape",
         ]
         table = posterior_table(idata, order, ci_level=ci_level)
+    # one central value per quantity: the posterior median (ROI's posterior is skewed and
+    # break-even attribution heavy-tailed); the mean is kept beside it
+    table = table.rename(columns={"estimate": "mean"})
+    table.insert(1, "estimate", table.pop("median"))
     prob = float(np.mean(derived["roi_pct"] > 0))
     prob_row = pd.DataFrame(
         [{"term": "prob_roi_positive", "estimate": prob, "ci_level": ci_level,

@@ -134,6 +134,9 @@ class SummaryRoiResult(Result):
     draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     inputs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    #: the central value in ``estimate``, the plot and the sensitivity table
+    central = "posterior median"
+
     @property
     def title(self) -> str:
         odds = self.nonresponse_odds
@@ -143,7 +146,8 @@ class SummaryRoiResult(Result):
     def notes(self) -> list[str]:
         pct = f"{100 * self.ci_level:g}%"
         out = [
-            f"Intervals: {pct} equal-tailed credible intervals (grid posterior); population "
+            f"Estimates are posterior medians (posterior means in the mean column); intervals: "
+            f"{pct} equal-tailed credible intervals (grid posterior); population "
             "quantities correct for companies that recouped being "
             f"{self.nonresponse_odds:g}x as likely to respond.",
             "A multiple is a benefit-cost ratio: multiple m means ROI = (m - 1) x 100%; "
@@ -183,7 +187,7 @@ class SummaryRoiResult(Result):
                 rows.append(
                     {
                         "term": term,
-                        "estimate": r["median"],
+                        "estimate": r["estimate"],
                         "ci_low": r["ci_low"],
                         "ci_high": r["ci_high"],
                         "ci_level": r["ci_level"],
@@ -215,6 +219,7 @@ class SummaryRoiResult(Result):
         ax.hist(np.log10(m), bins=60, density=True, color="C0", alpha=0.6)
         lo, hi = np.quantile(np.log10(m), [a, 1 - a])
         ax.axvspan(lo, hi, color="C0", alpha=0.12, label=f"{pct} equal-tailed interval")
+        ax.axvline(float(np.median(np.log10(m))), color="C0", lw=2, label="posterior median")
         if self.reported_median is not None:
             ax.axvline(math.log10(self.reported_median), color="k", ls="-.",
                        label=f"reported median {self.reported_median:g}x")
@@ -234,6 +239,8 @@ class SummarySensitivity(Result):
 
     table: pd.DataFrame = field(compare=False)
     ci_level: float
+
+    central = "posterior median"
 
     @property
     def title(self) -> str:
@@ -359,7 +366,7 @@ def from_summary(
     --------
     >>> res = from_summary([(0, 1, .14), (1, 10, .39), (10, 50, .28), (50, None, .19)],
     ...                    n=189, median_multiple=7, rng=1)
-    >>> float(round(res.table.set_index("term").loc["share_recouped", "median"], 2))
+    >>> float(round(res.table.set_index("term").loc["share_recouped", "estimate"], 2))
     0.85
     """
     ci_level = check_ci_level(ci_level)
@@ -443,12 +450,12 @@ def from_summary(
         rows.append(
             {
                 "term": k,
-                "estimate": float(np.mean(v)),
+                "estimate": float(np.median(v)),
                 "std_error": float(np.std(v, ddof=1)),
                 "ci_low": float(np.quantile(v, a)),
                 "ci_high": float(np.quantile(v, 1 - a)),
                 "ci_level": ci_level,
-                "median": float(np.median(v)),
+                "mean": float(np.mean(v)),
                 "ci_kind": "equal-tailed",
                 "population": "all companies",
             }
