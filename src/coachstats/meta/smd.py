@@ -312,7 +312,8 @@ def ppc(
             e = ppc_d_from_stats(**vals, r=float(rr[i]))
         except ValueError as exc:
             raise ValueError(f"row {df.index[i]!r}: {exc}") from exc
-        yi[i], vi[i] = e.estimate, e.std_error**2
+        row = e.table.iloc[0]
+        yi[i], vi[i] = float(row["estimate"]), float(row["std_error"]) ** 2
     sd = build(df, yi, vi, df[n_t].to_numpy(float) + df[n_c].to_numpy(float), measure="PPC",
                moderators=moderators, study=study, missing=missing, source=data)  # fmt: skip
     return _fit(sd, method, test, ci_level, tau2)
