@@ -110,7 +110,9 @@ def _grad_ai(st: State, X, cl: Clusters, reml: bool) -> tuple[np.ndarray, np.nda
     u1 = sums[cl.index]
     u2 = st.We
     U = np.column_stack([u1, u2])
-    WU = _apply_w(cl, d, c, U)
+    # W u1 in closed form (u1 is constant within a cluster): s_j (1 - c_j a_j) / d
+    wu1 = (sums * (1.0 - c * a))[cl.index] / d
+    WU = np.column_stack([wu1, _apply_w(cl, d, c, u2)])
     ai = U.T @ WU
     if reml:
         XtWU = st.WX.T @ U
