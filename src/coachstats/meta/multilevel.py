@@ -147,8 +147,8 @@ class MultilevelResult(Result):
             f"within {self.levels[0]} (sigma^2 = {s2:.4g}), as metafor rma.mv(random = ~ 1 | "
             f"{self.levels[0]}/{self.levels[1]}); {self.method}; Wald z-tests; variance "
             f"intervals are {self.ci_level:.0%} profile-likelihood intervals.",
-            f"I^2: {self.i2_levels[0]:.1f}% between {self.levels[0]}s, "
-            f"{self.i2_levels[1]:.1f}% within; Q({self.q_df}) = {self.q:.2f}, "
+            f"I^2: {self.i2_levels[0]:.1f}% at the {self.levels[0]} level, "
+            f"{self.i2_levels[1]:.1f}% within {self.levels[0]}; Q({self.q_df}) = {self.q:.2f}, "
             f"p = {self.q_pvalue:.3g}.",
             "For inference robust to the assumed dependence use .robust() (CR2, Satterthwaite "
             "df).",

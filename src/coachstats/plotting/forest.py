@@ -78,7 +78,7 @@ def forest_plot(
         measure, tau2_total = res.measure, sum(res.sigma2)
         pooled = (res.estimate, res.ci_low, res.ci_high, res.pi_low, res.pi_high)
         pooled_label = f"Three-level model ({res.method})"
-        title = f"{res.k} effects in {res.n_clusters} {res.levels[0]}s"
+        title = f"{res.k} effects in {res.n_clusters} clusters ({res.levels[0]})"
         groups = None
     else:
         sd = res.data

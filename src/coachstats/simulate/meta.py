@@ -368,7 +368,10 @@ def meta_effects(
                   tau_study=tau_study, tau_within=tau_within, design_mix=design_mix,
                   within_r=within_r, prepost_r=prepost_r, n_median=n_median)  # fmt: skip
     check_int("k_studies", k_studies, 1)
-    if isinstance(effects_per_study, tuple):
+    if isinstance(effects_per_study, tuple | list):
+        if len(effects_per_study) != 2:
+            raise ValueError("effects_per_study must be an int or a (low, high) pair, got "
+                             f"{effects_per_study!r}.")  # fmt: skip
         lo_m, hi_m = effects_per_study
         check_int("effects_per_study[0]", lo_m, 1)
         check_int("effects_per_study[1]", hi_m, lo_m)
