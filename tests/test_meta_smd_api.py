@@ -219,3 +219,26 @@ def test_three_level_cr2_coverage_full():
     naive = _run("meta_naive_dependent", 1000, 7)
     assert abs(good["coverage"] - 0.95) <= 3 * good["coverage_mcse"]
     assert naive["coverage"] < 0.85
+
+
+def test_bayesian_effects_rejects_bad_input(sim):
+    with pytest.raises(ValueError, match="tau_scale"):
+        cs.meta.bayesian_effects(sim.data, tau_scale=-1)
+    with pytest.raises(ValueError, match="levels"):
+        cs.meta.bayesian_effects(sim.data, levels=["study"])
+    with pytest.raises(ValueError, match="prior_tau"):
+        cs.meta.bayesian_effects(sim.data, prior_tau="flat")
+
+
+@pytest.mark.slow
+def test_bayesian_three_level_agrees_with_reml(sim):
+    ml = cs.meta.multilevel(sim.data, "yi", "vi", levels=["study", "effect"])
+    res = cs.meta.bayesian_effects(sim.data, levels=["study", "effect"], measure="SMD",
+                                   draws=800, tune=800, chains=2, rng=3)
+    t = res.to_frame().set_index("term")
+    assert list(t.index) == ["mu", "tau_study", "tau_within", "theta_new"]
+    assert abs(t.loc["mu", "estimate"] - ml.estimate) < 0.5 * ml.std_error
+    assert t.loc["mu", "ci_low"] < ml.estimate < t.loc["mu", "ci_high"]
+    assert t.loc["theta_new", "ci_high"] - t.loc["theta_new", "ci_low"] > (
+        t.loc["mu", "ci_high"] - t.loc["mu", "ci_low"])
+    assert 0 < res.prob_above(0.0) <= 1

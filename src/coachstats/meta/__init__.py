@@ -14,6 +14,7 @@ Examples
 """
 
 from .bayesian import BayesMetaResult, bayesian
+from .bayesian_effects import BayesEffectsResult, bayesian_effects
 from .bias import (
     EggerResult,
     PetPeeseResult,
@@ -33,6 +34,7 @@ from .smd import effects, ppc, smd
 from .subgroups import SubgroupResult, subgroups
 
 __all__ = [
+    "BayesEffectsResult",
     "BayesMetaResult",
     "CumulativeResult",
     "EggerResult",
@@ -47,6 +49,7 @@ __all__ = [
     "SubgroupResult",
     "TrimFillResult",
     "bayesian",
+    "bayesian_effects",
     "convert",
     "correlations",
     "cumulative",

@@ -273,7 +273,7 @@ class MetaResult(Result):
                     "pi_low": self._back(self.pi_low),
                     "pi_high": self._back(self.pi_high),
                     "statistic": self.statistic,
-                    "pvalue": self.pvalue,
+                    "p_value": self.pvalue,
                 }
             )
         else:
@@ -287,7 +287,7 @@ class MetaResult(Result):
                     "pi_low": self.pi_low,
                     "pi_high": self.pi_high,
                     "statistic": self.statistic,
-                    "pvalue": self.pvalue,
+                    "p_value": self.pvalue,
                 }
             )
         analysis = self.measure
@@ -451,7 +451,7 @@ def _result(
                 "ci_high": float(b + crit * s),
                 "ci_level": ci_level,
                 "statistic": float(z),
-                "pvalue": float(pp),
+                "p_value": float(pp),
             }
             for t, b, s, z, pp in zip(sd.terms, beta, se, stat, pv, strict=True)
         ]
