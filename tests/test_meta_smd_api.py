@@ -242,3 +242,11 @@ def test_bayesian_three_level_agrees_with_reml(sim):
     assert t.loc["theta_new", "ci_high"] - t.loc["theta_new", "ci_low"] > (
         t.loc["mu", "ci_high"] - t.loc["mu", "ci_low"])
     assert 0 < res.prob_above(0.0) <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["meta_smd_knha", "meta_rve"])
+def test_smd_and_rve_coverage_full(name):
+    f = _run(name, 1000, 8)
+    assert abs(f["coverage"] - 0.95) <= 3 * f["coverage_mcse"]
+    assert abs(f["bias"]) < 0.02  # inverse-variance weights of g bias the mean slightly down

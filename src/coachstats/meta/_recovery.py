@@ -10,7 +10,8 @@ from ..validate.checks import RecoveryCheck
 from .correlations import correlations
 from .hunter_schmidt import hunter_schmidt
 from .multilevel import multilevel
-from .smd import effects
+from .rve import rve
+from .smd import effects, smd
 
 
 def generate_re(rng: np.random.Generator):
@@ -33,6 +34,24 @@ def generate_dependent(rng: np.random.Generator):
     """20 coaching studies with 2-5 correlated effects each (controlled and pre-post)."""
     return meta_effects(k_studies=20, effects_per_study=(2, 5), delta=0.35, tau_study=0.20,
                         tau_within=0.10, within_r=0.6, rng=rng)  # fmt: skip
+
+
+def generate_controlled(rng: np.random.Generator):
+    """25 controlled studies, one effect each (Hedges' g from group statistics)."""
+    return meta_effects(k_studies=25, effects_per_study=1, delta=0.35, tau_study=0.15,
+                        tau_within=0.0, design_mix=1.0, rng=rng)  # fmt: skip
+
+
+def estimate_smd_knha(data: pd.DataFrame) -> pd.DataFrame:
+    """Hedges' g from the group statistics, REML + Knapp-Hartung."""
+    f = smd(data, "m1", "sd1", "n1", "m2", "sd2", "n2", test="knha").to_frame()
+    return f[f["term"] == "mu"].assign(term="delta")
+
+
+def estimate_rve(data: pd.DataFrame) -> pd.DataFrame:
+    """Correlated-effects RVE (rho = .8) with CR2 / Satterthwaite intervals."""
+    f = rve(data, "yi", "vi", "study").to_frame()
+    return f[f["term"] == "intercept"].assign(term="delta")
 
 
 def truth_delta(sim) -> dict[str, float]:
@@ -100,6 +119,14 @@ CHECKS: dict[str, RecoveryCheck] = {
     "meta_naive_dependent": RecoveryCheck(
         estimate_naive, generate_dependent, truth_delta, 1000,
         "Independent-effects model on dependent effects (expected to under-cover)",
+    ),
+    "meta_smd_knha": RecoveryCheck(
+        estimate_smd_knha, generate_controlled, truth_delta, 1000,
+        "Hedges' g (escalc SMD) + REML + Knapp-Hartung, 25 controlled studies",
+    ),
+    "meta_rve": RecoveryCheck(
+        estimate_rve, generate_dependent, truth_delta, 1000,
+        "Correlated-effects RVE (rho = .8), CR2 + Satterthwaite CI of the mean effect",
     ),
     "meta_hunter_schmidt": RecoveryCheck(
         estimate_hs, generate_artifacts, truth_rho, 200,
