@@ -376,12 +376,15 @@ class MetaResult(Result):
         return tidy_frame([out])
 
     def interpret(self) -> list[Any]:
-        """Labels for the pooled correlation (Funder & Ozer 2019) and I^2 (Higgins 2003)."""
+        """Labels for the pooled correlation (Funder & Ozer 2019) or standardized mean
+        difference (Cohen 1988), and I^2 (Higgins 2003)."""
         from ..interpret import label
 
         out = []
         if not self.has_moderators and self.what == "correlations":
             out.append(label(self._back(self.estimate), "funder_ozer2019_r", term="r"))
+        elif not self.has_moderators and self.measure in ("SMD", "SMCR", "SMCC", "PPC", "D"):
+            out.append(label(self.estimate, "cohen1988_d", term="g"))
         out.append(label(self.i2, "higgins2003_i2", term="i2"))
         return out
 

@@ -106,9 +106,12 @@ def forest_plot(
             groups = (sg, vals)
             title = (f"{title}; between {subgroup}s Q({sg.df:g}) = {sg.q_between:.2f}, "
                      f"p = {sg.p_value:.3g}")  # fmt: skip
-    use_r = (scale == "r") or (scale is None and measure == "z")
-    if scale == "r" and measure != "z":
-        use_r = False
+    if scale is not None and scale not in ("r", "analysis"):
+        raise ValueError(f"scale={scale!r} is not supported; choose None, 'r' or 'analysis'.")
+    if scale == "r" and measure not in ("z", "r"):
+        raise ValueError(f"scale='r' applies to correlations; this model pools "
+                         f"{measure} effects: use scale='analysis'.")  # fmt: skip
+    use_r = measure == "z" and scale != "analysis"
     back = np.tanh if use_r and measure == "z" else (lambda x: np.asarray(x, float))
     k = len(y_all)
     show = k <= max_studies
