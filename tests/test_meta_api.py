@@ -24,8 +24,9 @@ def test_result_fields_and_frames(res):
                  "i2", "h2", "q", "q_pvalue"):
         assert np.isfinite(getattr(res, name)), name
     assert res.pi_low < res.ci_low < res.estimate < res.ci_high < res.pi_high
-    f = res.to_frame()
+    f = res.to_frame(scale="z")
     assert f["term"].tolist() == ["mu", "tau2", "tau", "i2", "h2"]
+    assert res.to_frame()["term"].tolist() == ["r", "tau2", "tau", "i2", "h2"]  # r by default
     fr = res.to_frame(scale="r")
     assert fr.loc[0, "term"] == "r"
     assert fr.loc[0, "estimate"] == pytest.approx(np.tanh(res.estimate))

@@ -39,7 +39,7 @@ def _fit_values(res):
         "ci_lb": res.coefficients["ci_low"].to_numpy(),
         "ci_ub": res.coefficients["ci_high"].to_numpy(),
         "zval": res.coefficients["statistic"].to_numpy(),
-        "pval": res.coefficients["pvalue"].to_numpy(),
+        "pval": res.coefficients["p_value"].to_numpy(),
         "tau2": res.tau2, "se_tau2": res.se_tau2, "I2": res.i2, "H2": res.h2,
         "QE": res.q, "QEp": res.q_pvalue, "pi_lb": res.pi_low, "pi_ub": res.pi_high,
         "ll_ml": res.ll_ml, "ll_reml": res.ll_reml,
@@ -154,9 +154,9 @@ def test_influence_matches_metafor(key):
 def test_pet_peese_matches_weighted_lm(name):
     pp = cs.meta.pet_peese(_model(f"{name}/z"))
     ref = REF["pet_peese"][name]
-    close(pp.pet.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet"])
-    close(pp.pet.loc[1, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["pet_slope"])
-    close(pp.peese.loc[0, ["estimate", "std_error", "pvalue"]].to_numpy(float), ref["peese"])
+    close(pp.pet.loc[0, ["estimate", "std_error", "p_value"]].to_numpy(float), ref["pet"])
+    close(pp.pet.loc[1, ["estimate", "std_error", "p_value"]].to_numpy(float), ref["pet_slope"])
+    close(pp.peese.loc[0, ["estimate", "std_error", "p_value"]].to_numpy(float), ref["peese"])
 
 
 @pytest.mark.parametrize("key", sorted(REF["metareg_influence"]))

@@ -1,9 +1,11 @@
-"""Turn a user's study table (r, n, moderators) into effect sizes, variances and a design."""
+"""Turn a user's study table (r and n, group statistics, or precomputed effects; moderators)
+into effect sizes, variances and a design."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,22 @@ import pandas as pd
 from .._validate import MissingReport, check_choice, prepare, require_min_count, require_range
 
 MEASURES = ("z", "r")
+
+#: measure -> (what is pooled, name of the analysis scale, sampling variance used)
+MEASURE_INFO: dict[str, tuple[str, str, str]] = {
+    "z": ("correlations", "Fisher z", "1/(n - 3) on Fisher z"),
+    "r": ("correlations", "raw r", "(1 - r^2)^2/(n - 1)"),
+    "SMD": ("standardized mean differences", "Hedges' g",
+            "metafor escalc('SMD'): 1/n1 + 1/n2 + g^2/(2(n1 + n2))"),
+    "SMCR": ("standardized mean changes", "standardized mean change (pre-test SD)",
+             "metafor escalc('SMCR'): 2(1 - r)/n + g^2/(2n)"),
+    "SMCC": ("standardized mean changes", "standardized mean change (change-score SD)",
+             "metafor escalc('SMCC'): 1/n + g^2/(2n)"),
+    "PPC": ("pretest-posttest-control effects", "Morris d_ppc2",
+            "Morris (2008) eq. 25"),
+    "D": ("standardized mean differences", "d (converted)", "as converted per study"),
+    "GEN": ("effect sizes", "as supplied", "as supplied"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,9 @@ class StudyData:
     given_labels: tuple[str, ...] | None
     measure: str
     missing: MissingReport
+    frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    moderators: tuple[str, ...] = ()
+    row_notes: tuple[str, ...] | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -105,14 +126,61 @@ def study_data(
         df, n, 4, None, arg="n",
         hint="Fisher z needs n >= 4 (its variance is 1/(n - 3)).",
     )  # fmt: skip
-    require_min_count(len(df), min_k, "studies", "A meta-analysis pools several studies.")
     ri = df[r].to_numpy(float)
     ni = df[n].to_numpy(float)
     yi, vi = effect_sizes(ri, ni, measure)
-    X, terms = _design(df, moderators)
-    if len(df) - X.shape[1] < 1:
+    return build(df, yi, vi, ni, measure=measure, moderators=moderators, study=study,
+                 missing=missing, ri=ri, source=data)  # fmt: skip
+
+
+def build(
+    df: pd.DataFrame,
+    yi: np.ndarray,
+    vi: np.ndarray,
+    ni: np.ndarray | None,
+    *,
+    measure: str,
+    moderators: Sequence[str],
+    study: str | None,
+    missing: MissingReport,
+    ri: np.ndarray | None = None,
+    row_notes: Sequence[str] | None = None,
+    min_k: int = 2,
+    source: pd.DataFrame | None = None,
+) -> StudyData:
+    """Assemble validated effects into :class:`StudyData` (design, labels, checks)."""
+    k = len(df)
+    require_min_count(k, min_k, "studies", "A meta-analysis pools several studies.")
+    bad = np.flatnonzero(~np.isfinite(yi) | ~np.isfinite(vi) | (vi <= 0))
+    if bad.size:
         raise ValueError(
-            f"{len(df)} studies cannot support {X.shape[1]} coefficients; use fewer moderators."
+            f"effect sizes or sampling variances are not finite and positive in rows "
+            f"{df.index[bad[:10]].tolist()}; check the inputs of those studies (a zero or "
+            "negative SD or variance?)."
+        )
+    X, terms = _design(df, moderators)
+    if k - X.shape[1] < 1:
+        raise ValueError(
+            f"{k} studies cannot support {X.shape[1]} coefficients; use fewer moderators."
         )
     labels = tuple(str(s) for s in df[study]) if study else None
-    return StudyData(yi, vi, ri, ni, X, terms, labels, measure, missing)
+    if labels is not None:
+        dup = pd.Series(labels)[pd.Series(labels).duplicated()].unique().tolist()
+        if dup:
+            warnings.warn(
+                f"study labels repeat ({dup[:5]}): rows with the same label are treated as "
+                "independent studies. If they are several effects from one study, use "
+                "meta.multilevel() or meta.rve() to account for the dependence.",
+                UserWarning,
+                stacklevel=4,
+            )
+    nan = np.full(k, np.nan)
+    return StudyData(
+        yi=np.asarray(yi, float), vi=np.asarray(vi, float),
+        ri=nan if ri is None else np.asarray(ri, float),
+        ni=nan if ni is None else np.asarray(ni, float),
+        X=X, terms=terms, given_labels=labels, measure=measure, missing=missing,
+        frame=(source.loc[df.index] if source is not None else df).copy(),
+        moderators=tuple(moderators),
+        row_notes=None if row_notes is None else tuple(row_notes),
+    )  # fmt: skip

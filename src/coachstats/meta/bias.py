@@ -84,7 +84,7 @@ class EggerResult(Result):
         return tidy_frame(
             [
                 {"term": f"slope_{self.predictor}", "estimate": self.slope,
-                 "statistic": self.statistic, "pvalue": self.pvalue, "df": self.ddf},
+                 "statistic": self.statistic, "p_value": self.pvalue, "df": self.ddf},
                 {"term": "limit_estimate", "estimate": self.limit_estimate,
                  "ci_low": self.limit_ci_low, "ci_high": self.limit_ci_high,
                  "ci_level": self.ci_level},
@@ -132,7 +132,7 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
     c = fit.coefficients
     return EggerResult(
         statistic=float(c.loc[1, "statistic"]),
-        pvalue=float(c.loc[1, "pvalue"]),
+        pvalue=float(c.loc[1, "p_value"]),
         ddf=fit.ddf,
         slope=float(c.loc[1, "estimate"]),
         limit_estimate=float(c.loc[0, "estimate"]),
@@ -194,6 +194,9 @@ def trim_and_fill(
     The side is chosen, if not given, by the sign of Egger's slope (missing studies on the
     left when the slope is positive). Each trimming step refits the model with the same
     tau^2 estimator; the filled data are refitted with the estimator and test of ``res``.
+    This differs from metafor, whose ``trimfill`` refits the filled data with its default
+    Wald z-test whatever the test of the model: after ``test="knha"`` the adjusted
+    interval here is the Knapp-Hartung one (the estimate and tau^2 are the same).
 
     Parameters
     ----------
@@ -253,6 +256,7 @@ def trim_and_fill(
         sdf = replace(
             sd, yi=yf, vi=vf, ri=back, ni=nf, X=np.ones((len(yf), 1)),
             given_labels=(*sd.labels, *(f"Filled {i + 1}" for i in range(k0))),
+            frame=None, moderators=(), row_notes=None,
         )  # fmt: skip
         adjusted = _result(sdf, res.method, res.test, res.ci_level)
     else:

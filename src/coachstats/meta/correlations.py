@@ -1,19 +1,23 @@
-"""Random-effects meta-analysis and meta-regression of correlations (metafor's ``rma.uni``)."""
+"""Random-effects meta-analysis and meta-regression (metafor's ``rma.uni``): the result type
+shared by every effect-size constructor, and :func:`correlations`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._validate import check_choice, check_ci_level
-from ..results import Result, tidy_frame
+from ..results import Caution, Result, format_frame, tidy_frame
 from . import _core
-from ._data import StudyData, study_data
+from ._data import MEASURE_INFO, StudyData, study_data
+
+if TYPE_CHECKING:
+    from .subgroups import SubgroupResult
 
 __all__ = ["MetaResult", "correlations"]
 
@@ -32,12 +36,14 @@ _METHOD_NAMES = {
 
 @dataclass(frozen=True)
 class MetaResult(Result):
-    """A fitted random-effects model of correlations.
+    """A fitted random-effects model (correlations, standardized mean differences or any
+    precomputed effects).
 
     ``estimate, std_error, ci_low, ci_high, pi_low, pi_high`` are on the analysis scale
-    (Fisher z by default; the intercept in a meta-regression). ``i2`` is in percent, as
-    metafor prints it. ``to_frame(scale="r")`` back-transforms the pooled value and its
-    intervals to the correlation scale.
+    (Fisher z for correlations by default, g for SMDs; the intercept in a meta-regression).
+    ``i2`` is in percent, as metafor prints it. A model of correlations on Fisher z shows r
+    by default (``summary()``, notebooks, reports, ``to_frame()``); ``to_frame(scale="z")``
+    gives the Fisher-z table.
     """
 
     estimate: float
@@ -74,6 +80,8 @@ class MetaResult(Result):
     coefficients: pd.DataFrame = field(repr=False, compare=False)
     vcov: np.ndarray = field(repr=False, compare=False)
     data: StudyData = field(repr=False, compare=False)
+    sensitivity: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    assumed_r: float | None = None
 
     # ------------------------------------------------------------------ descriptors
     @property
@@ -85,15 +93,52 @@ class MetaResult(Result):
         return self.data.X.shape[1] > 1
 
     @property
+    def what(self) -> str:
+        """What is pooled ("correlations", "standardized mean differences", ...)."""
+        return MEASURE_INFO[self.measure][0]
+
+    @property
+    def display_scale(self) -> str:
+        """The scale a reader expects: ``"r"`` for pooled Fisher-z correlations."""
+        return "r" if self.measure == "z" and not self.has_moderators else "analysis"
+
+    @property
     def title(self) -> str:
         kind = "Meta-regression" if self.has_moderators else "Random-effects meta-analysis"
         if self.method == "FE":
             kind = "Fixed-effect meta-analysis"
-        return f"{kind} of correlations ({self.method}, {self.test}; k = {self.k})"
+        return f"{kind} of {self.what} ({self.method}, {self.test}; k = {self.k})"
+
+    @property
+    def cautions(self) -> tuple[Caution, ...]:
+        """High heterogeneity (I^2 > 75%), a prediction interval that includes zero, fewer
+        than 3 studies (tau^2 not identified)."""
+        out = []
+        if self.k < 3 and self.method != "FE":
+            out.append(Caution(
+                "tau2_not_identified",
+                f"Only {self.k} studies: the between-study variance is not identified; "
+                "tau^2, I^2 and the prediction interval are unreliable.", float(self.k)))
+        if self.method != "FE" and self.i2 > 75:
+            out.append(Caution(
+                "high_heterogeneity",
+                f"I^2 = {self.i2:.1f}%: most of the variation between studies is real, so the "
+                "average effect describes few studies well; read the prediction interval.",
+                float(self.i2)))
+        if (not self.has_moderators and np.isfinite(self.pi_low)
+                and self.pi_low < 0 < self.pi_high):
+            lo, hi = self._back(self.pi_low), self._back(self.pi_high)
+            out.append(Caution(
+                "prediction_interval_includes_zero",
+                f"The {self.ci_level:.0%} prediction interval [{lo:.3f}, {hi:.3f}] includes "
+                "zero: a new comparable study could find no effect or the opposite.",
+                float(lo)))
+        return tuple(out)  # fmt: skip
 
     @property
     def notes(self) -> list[str]:
-        scale = "Fisher z" if self.measure == "z" else "raw r"
+        scale = MEASURE_INFO[self.measure][1]
+        n_known = self.n_total > 0
         out = [
             f"Analysis scale: {scale}; tau^2 by {_METHOD_NAMES[self.method]}; "
             + (
@@ -103,8 +148,23 @@ class MetaResult(Result):
                 else "Wald z-tests."
             ),
             f"Q({self.q_df}) = {self.q:.2f}, p = {self.q_pvalue:.3g}; I^2 = {self.i2:.1f}%; "
-            f"{self.k} studies, N = {self.n_total:,}.",
+            f"{self.k} studies" + (f", N = {self.n_total:,}." if n_known else "."),
         ]
+        if self.display_scale == "r":
+            out.append(
+                f"Shown as r (tanh of the Fisher-z mean and interval ends); tau = "
+                f"{self.tau:.4f} and tau^2 = {self.tau2:.4g} are on Fisher z; the prediction "
+                f"interval on z is [{self.pi_low:.3f}, {self.pi_high:.3f}]. "
+                "to_frame(scale='z') gives the Fisher-z table."
+            )
+        if self.assumed_r is not None and self.sensitivity is not None:
+            rs = ", ".join(f"{x:g}" for x in self.sensitivity["r_prepost"])
+            out.append(
+                f"The pre-post correlation is unknown: fitted at r = {self.assumed_r:g}; "
+                f"see .sensitivity for r = {rs} (estimate from "
+                f"{self.sensitivity['estimate'].min():.3f} to "
+                f"{self.sensitivity['estimate'].max():.3f})."
+            )
         if not self.has_moderators:
             out.append(
                 f"Prediction interval ({self.ci_level:.0%}): where the true effect of a new "
@@ -124,34 +184,75 @@ class MetaResult(Result):
     @property
     def assumptions(self) -> list[str]:
         return [
-            "Study effects are independent (one effect per sample).",
+            "Study effects are independent (one effect per sample; several effects per "
+            "study need multilevel() or rve()).",
             "True effects vary normally around the mean (random effects).",
-            "Sampling variances are known: 1/(n-3) on Fisher z.",
+            f"Sampling variances are known: {MEASURE_INFO[self.measure][2]}.",
             "Published studies are not a selected subset (see egger_test, trim_and_fill).",
         ]
 
     @property
     def limitations(self) -> list[str]:
-        return [
-            "Observed correlations are attenuated by unreliability and range restriction; "
-            "use hunter_schmidt() to correct them.",
-            "With few studies tau^2 and I^2 are imprecise: see heterogeneity_ci().",
-        ]
+        out = []
+        if self.what == "correlations":
+            out.append("Observed correlations are attenuated by unreliability and range "
+                       "restriction; use hunter_schmidt() to correct them.")  # fmt: skip
+        if self.measure in ("SMCR", "SMCC"):
+            out.append("Single-group pre-post changes include maturation, practice and "
+                       "regression to the mean; they are not controlled effects.")  # fmt: skip
+        out.append("With few studies tau^2 and I^2 are imprecise: see heterogeneity_ci().")
+        return out
 
     # ------------------------------------------------------------------ tables
     def _back(self, x: float) -> float:
         return float(np.tanh(x)) if self.measure == "z" else float(x)
 
-    def to_frame(self, scale: str = "analysis") -> pd.DataFrame:
+    def _scale(self, scale: str | None) -> str:
+        if scale is None:
+            return self.display_scale
+        scale = str(scale).lower()
+        check_choice(scale, "scale", ("analysis", "r", "z"))
+        if scale == "z":
+            if self.measure != "z":
+                raise ValueError(f"scale='z' applies to Fisher-z correlations; this model "
+                                 f"pools {self.what}: use scale='analysis'.")  # fmt: skip
+            return "analysis"
+        if scale == "r" and self.what != "correlations":
+            raise ValueError(f"scale='r' applies to correlations; this model pools "
+                             f"{self.what}.")  # fmt: skip
+        return scale
+
+    def summary(self, digits: int = 3, scale: str | None = None) -> str:
+        """Readable text: title, table (r for correlations unless ``scale="z"``), notes."""
+        table = format_frame(self.to_frame(scale), digits).to_string(index=False)
+        lines = [self.title, "=" * len(self.title), table, ""]
+        lines.extend(f"- {n}" for n in self.notes)
+        lines.extend(f"! {c.message}" for c in self.cautions)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        table = format_frame(self.to_frame()).to_html(index=False, border=0, escape=True)
+        notes = "".join(f"<li>{_html.escape(n)}</li>" for n in self.notes)
+        notes += "".join(f"<li><strong>Caution:</strong> {_html.escape(c.message)}</li>"
+                         for c in self.cautions)  # fmt: skip
+        return (f"<div class='coachstats-result'><strong>{_html.escape(self.title)}</strong>"
+                f"{table}<ul>{notes}</ul></div>")  # fmt: skip
+
+    def to_frame(self, scale: str | None = None) -> pd.DataFrame:
         """Tidy table of the pooled effect (or coefficients) and heterogeneity.
 
         Parameters
         ----------
-        scale : {"analysis", "r"}
-            ``"r"`` back-transforms the pooled estimate, CI and prediction interval from
-            Fisher z to the correlation scale (term ``r``; ``std_error`` is then NaN).
+        scale : {None, "r", "z", "analysis"}
+            None (default): the display scale, r for pooled correlations (Fisher-z mean
+            and interval ends back-transformed; ``std_error`` NaN) and the analysis scale
+            otherwise. ``"z"``/``"analysis"``: the analysis scale (term ``mu``). The
+            heterogeneity rows (tau^2, tau, I^2, H^2) are always on the analysis scale,
+            named in the ``scale`` column.
         """
-        check_choice(scale, "scale", ("analysis", "r"))
+        scale = self._scale(scale)
         rows: list[dict[str, Any]] = []
         if self.has_moderators:
             if scale == "r":
@@ -172,7 +273,7 @@ class MetaResult(Result):
                     "pi_low": self._back(self.pi_low),
                     "pi_high": self._back(self.pi_high),
                     "statistic": self.statistic,
-                    "pvalue": self.pvalue,
+                    "p_value": self.pvalue,
                 }
             )
         else:
@@ -186,13 +287,16 @@ class MetaResult(Result):
                     "pi_low": self.pi_low,
                     "pi_high": self.pi_high,
                     "statistic": self.statistic,
-                    "pvalue": self.pvalue,
+                    "p_value": self.pvalue,
                 }
             )
+        analysis = self.measure
         for c in rows:
             c.setdefault("ci_level", self.ci_level)
+            c["scale"] = "r" if scale == "r" else analysis
         het = self.heterogeneity_ci()
         for rec in het.to_dict("records"):
+            rec["scale"] = analysis if rec["term"] in ("tau2", "tau") else ""
             rows.append(rec)
         return tidy_frame(rows)
 
@@ -272,17 +376,42 @@ class MetaResult(Result):
         return tidy_frame([out])
 
     def interpret(self) -> list[Any]:
-        """Labels for the pooled correlation (Funder & Ozer 2019) and I^2 (Higgins 2003)."""
+        """Labels for the pooled correlation (Funder & Ozer 2019) or standardized mean
+        difference (Cohen 1988), and I^2 (Higgins 2003)."""
         from ..interpret import label
 
         out = []
-        if not self.has_moderators:
+        if not self.has_moderators and self.what == "correlations":
             out.append(label(self._back(self.estimate), "funder_ozer2019_r", term="r"))
+        elif not self.has_moderators and self.measure in ("SMD", "SMCR", "SMCC", "PPC", "D"):
+            out.append(label(self.estimate, "cohen1988_d", term="g"))
         out.append(label(self.i2, "higgins2003_i2", term="i2"))
         return out
 
+    def subgroups(self, tau2: str = "separate") -> SubgroupResult:
+        """Per-subgroup estimates and the between-subgroups Q test of a model with one
+        categorical moderator (``moderators="design"``).
+
+        Parameters
+        ----------
+        tau2 : {"separate", "common"}
+            ``"separate"`` fits a random-effects model in each subgroup (its own tau^2) and
+            tests the subgroup means with a fixed-effect Wald test (Borenstein et al. 2009,
+            ch. 19); ``"common"`` uses this model's single residual tau^2 (metafor's QM of
+            ``mods = ~ factor(group)``).
+
+        Returns
+        -------
+        SubgroupResult
+        """
+        from .subgroups import subgroups
+
+        return subgroups(self, tau2=tau2)
+
     def plot(self, ax: Any = None, kind: str = "forest", **kwargs: Any) -> Any:
-        """Forest plot (``kind="forest"``) or funnel plot (``kind="funnel"``); returns Axes."""
+        """Forest plot (``kind="forest"``, see :func:`coachstats.plotting.forest.forest_plot`
+        for its options: ``scale``, ``columns``, ``subgroup``, ``max_studies``) or funnel
+        plot (``kind="funnel"``); returns the Axes."""
         check_choice(kind, "kind", ("forest", "funnel"))
         if kind == "forest":
             from ..plotting.forest import forest_plot
@@ -325,7 +454,7 @@ def _result(
                 "ci_high": float(b + crit * s),
                 "ci_level": ci_level,
                 "statistic": float(z),
-                "pvalue": float(pp),
+                "p_value": float(pp),
             }
             for t, b, s, z, pp in zip(sd.terms, beta, se, stat, pv, strict=True)
         ]
@@ -372,7 +501,7 @@ def _result(
         q_df=k - p,
         q_pvalue=float(f.qe_p[0]),
         k=k,
-        n_total=int(np.sum(sd.ni)),
+        n_total=int(np.nansum(sd.ni)) if np.all(np.isfinite(sd.ni)) else 0,
         method=method,
         test=test,
         measure=sd.measure,
@@ -396,6 +525,10 @@ def _result(
 def _subset(sd: StudyData, keep: np.ndarray) -> StudyData:
     return replace(
         sd,
+        frame=None if sd.frame is None else sd.frame.iloc[np.flatnonzero(keep)
+                                                          if keep.dtype == bool else keep],
+        row_notes=None if sd.row_notes is None else tuple(np.asarray(sd.row_notes,
+                                                                     dtype=object)[keep]),
         yi=sd.yi[keep],
         vi=sd.vi[keep],
         ri=sd.ri[keep],
@@ -465,12 +598,15 @@ def correlations(
     >>> round(float(res.to_frame(scale="r").loc[0, "estimate"]), 2)
     0.38
     """
-    check_choice(method, "method", _core.METHODS)
-    check_choice(test, "test", _core.TESTS)
+    from .smd import choice, warn_small_k
+
+    method = choice(method, "method", _core.METHODS)
+    test = choice(test, "test", _core.TESTS)
     ci_level = check_ci_level(ci_level)
     sd = study_data(
         data, r, n, measure=measure, moderators=moderators, study=study, dropna=dropna
     )
     if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
         raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}.")
+    warn_small_k(len(sd.yi), method)
     return _result(sd, method, test, ci_level, tau2=tau2)

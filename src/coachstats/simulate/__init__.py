@@ -15,6 +15,7 @@ from ._base import SimulatedData
 # not share its generator's name: importing it would bind the package attribute to the module.
 GENERATORS: dict[str, str] = {
     "meta_correlations": ".meta",
+    "meta_effects": ".meta",
     "engagement_panel": ".engagement",
     "roi_program": ".roi",
     "pre_post_360": ".pre_post",

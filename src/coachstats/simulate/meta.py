@@ -36,7 +36,7 @@ import pandas as pd
 from .._rng import RNGLike, as_generator
 from ._base import SimulatedData, check_int, check_positive, check_probability
 
-__all__ = ["MetaCorrelationsTruth", "meta_correlations"]
+__all__ = ["MetaCorrelationsTruth", "MetaEffectsTruth", "meta_correlations", "meta_effects"]
 
 _CLIP = 0.95
 
@@ -276,3 +276,164 @@ def meta_correlations(
         n_suppressed=n_considered - k,
     )
     return SimulatedData(data=data, truth=truth, params=params)
+
+
+@dataclass(frozen=True)
+class MetaEffectsTruth:
+    """True values behind a :func:`meta_effects` draw.
+
+    Attributes
+    ----------
+    delta : float
+        Mean true standardized effect (the pooled value a three-level model estimates).
+    tau_study, tau_within : float
+        SDs of the study-level and the within-study (effect-level) true effects;
+        ``sigma2 = (tau_study^2, tau_within^2)`` are the three-level variance components.
+    within_r : float
+        Correlation between a study's outcomes in the same people (it correlates the
+        sampling errors of effects from one study).
+    """
+
+    delta: float
+    tau_study: float
+    tau_within: float
+    sigma2_study: float
+    sigma2_within: float
+    within_r: float
+    prepost_r: float
+    design_mix: float
+    k_studies: int
+    n_effects: int
+    n_total: int
+
+
+def meta_effects(
+    k_studies: int = 30,
+    effects_per_study: int | tuple[int, int] = 3,
+    delta: float = 0.35,
+    tau_study: float = 0.15,
+    tau_within: float = 0.08,
+    *,
+    design_mix: float = 0.6,
+    within_r: float = 0.5,
+    prepost_r: float = 0.6,
+    n_median: float = 60.0,
+    rng: RNGLike = None,
+) -> SimulatedData:
+    """Coaching studies with several standardized effects each (controlled and pre-post).
+
+    The model, for study ``j`` and effect (outcome) ``i``:
+
+    1. Design: controlled (coached vs comparison group) with probability ``design_mix``,
+       single-group pre-post otherwise. Sizes: ``n = max(10, LogNormal(log(n_median), 0.6))``
+       people per study, split evenly between the groups of a controlled study.
+    2. True effects: ``theta_j = delta + N(0, tau_study^2)``,
+       ``theta_ij = theta_j + N(0, tau_within^2)``.
+    3. People: a study's ``m_j`` outcomes are correlated ``within_r`` in the same people
+       (unit variances). Controlled: coached scores ``~ N(theta_ij, 1)``, comparison
+       ``~ N(0, 1)``. Pre-post: ``post = theta_ij + prepost_r pre + sqrt(1 - prepost_r^2) e``
+       so the pre-test SD is 1 and the pre-post correlation ``prepost_r``.
+    4. Reported statistics (means, SDs, sample pre-post r) give Hedges' g (``escalc("SMD")``)
+       or the standardized mean change (``escalc("SMCR")``) and their variances (columns
+       ``yi``, ``vi``). Effects of one study share people, so their sampling errors are
+       correlated, which the variances alone do not show.
+
+    Parameters
+    ----------
+    k_studies : int
+    effects_per_study : int or (int, int)
+        Fixed count, or the range of a uniform count per study.
+    delta, tau_study, tau_within : float
+    design_mix : float
+        Share of controlled studies.
+    within_r, prepost_r : float
+    n_median : float
+    rng : int, Generator or None
+
+    Returns
+    -------
+    SimulatedData
+        ``data``: one row per effect with ``study, effect, design, year, n, yi, vi`` and the
+        summary statistics ``m1, sd1, n1, m2, sd2, n2, r_prepost``; ``truth``:
+        :class:`MetaEffectsTruth`.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=10, effects_per_study=2, rng=1)
+    >>> len(sim.data), sim.truth.delta
+    (20, 0.35)
+    """
+    params = dict(k_studies=k_studies, effects_per_study=effects_per_study, delta=delta,
+                  tau_study=tau_study, tau_within=tau_within, design_mix=design_mix,
+                  within_r=within_r, prepost_r=prepost_r, n_median=n_median)  # fmt: skip
+    check_int("k_studies", k_studies, 1)
+    if isinstance(effects_per_study, tuple | list):
+        if len(effects_per_study) != 2:
+            raise ValueError("effects_per_study must be an int or a (low, high) pair, got "
+                             f"{effects_per_study!r}.")  # fmt: skip
+        lo_m, hi_m = effects_per_study
+        check_int("effects_per_study[0]", lo_m, 1)
+        check_int("effects_per_study[1]", hi_m, lo_m)
+    else:
+        check_int("effects_per_study", effects_per_study, 1)
+        lo_m = hi_m = effects_per_study
+    check_positive("tau_study", tau_study, allow_zero=True)
+    check_positive("tau_within", tau_within, allow_zero=True)
+    check_positive("n_median", n_median)
+    check_probability("design_mix", design_mix)
+    for name, val in (("within_r", within_r), ("prepost_r", prepost_r)):
+        if not 0 <= val < 1:
+            raise ValueError(f"{name} must lie in [0, 1), got {val!r}.")
+    from ..meta.smd import smd_values
+
+    g = as_generator(rng)
+    rows = []
+    n_total = 0
+    for j in range(k_studies):
+        m = int(g.integers(lo_m, hi_m + 1))
+        controlled = bool(g.random() < design_mix)
+        n = max(10, round(float(np.exp(np.log(n_median) + 0.6 * g.standard_normal()))))
+        n_total += n
+        theta_j = delta + tau_study * g.standard_normal()
+        theta = theta_j + tau_within * g.standard_normal(m)
+        chol = np.linalg.cholesky(np.full((m, m), within_r) + (1 - within_r) * np.eye(m))
+
+        def draw(size: int, mean: np.ndarray | float = 0.0, L: np.ndarray = chol) -> np.ndarray:
+            return mean + g.standard_normal((size, L.shape[0])) @ L.T
+
+        year = int(g.integers(2000, 2024))
+        if controlled:
+            n1 = n // 2
+            n2 = n - n1
+            a = draw(n1, theta)
+            b = draw(n2)
+            stats1 = (a.mean(0), a.std(0, ddof=1), np.full(m, n1))
+            stats2 = (b.mean(0), b.std(0, ddof=1), np.full(m, n2))
+            yi, vi = smd_values("SMD", stats1[0], stats1[1], stats1[2].astype(float),
+                                stats2[0], stats2[1], stats2[2].astype(float), None)  # fmt: skip
+            rpp = np.full(m, np.nan)
+        else:
+            pre = draw(n)
+            e = draw(n)
+            post = theta + prepost_r * pre + np.sqrt(1 - prepost_r**2) * e
+            rpp = np.array([np.corrcoef(pre[:, i], post[:, i])[0, 1] for i in range(m)])
+            stats1 = (post.mean(0), post.std(0, ddof=1), np.full(m, n))
+            stats2 = (pre.mean(0), pre.std(0, ddof=1), np.full(m, np.nan))
+            yi, vi = smd_values("SMCR", stats1[0], stats1[1], np.full(m, float(n)),
+                                stats2[0], stats2[1], None, rpp)  # fmt: skip
+        for i in range(m):
+            rows.append({
+                "study": f"S{j + 1:03d}", "effect": i + 1,
+                "design": "controlled" if controlled else "pre-post", "year": year, "n": n,
+                "yi": float(yi[i]), "vi": float(vi[i]),
+                "m1": float(stats1[0][i]), "sd1": float(stats1[1][i]), "n1": int(stats1[2][i]),
+                "m2": float(stats2[0][i]), "sd2": float(stats2[1][i]),
+                "n2": float(stats2[2][i]), "r_prepost": float(rpp[i]),
+            })  # fmt: skip
+    data = pd.DataFrame(rows)
+    truth = MetaEffectsTruth(delta=delta, tau_study=tau_study, tau_within=tau_within,
+                             sigma2_study=tau_study**2, sigma2_within=tau_within**2,
+                             within_r=within_r, prepost_r=prepost_r, design_mix=design_mix,
+                             k_studies=k_studies, n_effects=len(data), n_total=n_total)  # fmt: skip
+    return SimulatedData(data, truth, params)
