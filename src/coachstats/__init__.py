@@ -24,6 +24,7 @@ _SUBMODULES = (
     "interpret",
     "meta",
     "plotting",
+    "power",
     "report",
     "results",
     "roi",
