@@ -1,4 +1,4 @@
-"""Command-line interface: ``coachstats simulate | validate | report | demo``."""
+"""Command-line interface: ``coachstats simulate | validate | report | demo | power``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import recovery
     from .validate.checks import all_checks
+    from .validate.executor import cluster_client
 
     checks = all_checks()
     names = args.names or sorted(checks)
@@ -48,19 +49,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"unknown check(s) {unknown}; available: {', '.join(sorted(checks))}", file=sys.stderr
         )
         return 2
-    for name in names:
-        c = checks[name]
-        res = recovery(
-            c.estimate_fn,
-            c.generate_fn,
-            truth=c.truth,
-            n_reps=args.reps or c.default_reps,
-            rng=args.seed,
-            n_jobs=args.jobs,
-        )
-        print(f"\n{name}: {c.description}")
-        print(res.summary())
+    with cluster_client(args.workers, args.scheduler) as client:
+        for name in names:
+            c = checks[name]
+            res = recovery(
+                c.estimate_fn,
+                c.generate_fn,
+                truth=c.truth,
+                n_reps=args.reps or c.default_reps,
+                rng=args.seed,
+                n_jobs=args.jobs,
+                executor=client,
+            )
+            print(f"\n{name}: {c.description}")
+            print(res.summary())
     return 0
+
+
+def _cmd_power(args: argparse.Namespace) -> int:
+    from .power._cli import main as power_main
+
+    return power_main(args.power_args)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -90,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--reps", type=int, default=None, help="replicates per check")
     v.add_argument("--seed", type=int, default=1)
     v.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    v.add_argument("--workers", type=int, default=None, help="start a local Dask cluster")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler")
     v.set_defaults(func=_cmd_validate)
 
     r = sub.add_parser("report", help="render a study's HTML evidence report")
@@ -123,9 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="reports")
     d.add_argument("--quick", action="store_true", help="use each study's quick_args")
     d.set_defaults(func=_cmd_demo)
+
+    w = sub.add_parser("power", help="plan a design: MDES, power, sample size, budget "
+                       "allocation, simulated power (see 'coachstats power -h')", add_help=False)
+    w.add_argument("power_args", nargs=argparse.REMAINDER)
+    w.set_defaults(func=_cmd_power)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["power"]:  # its own parser (options such as -h belong to it)
+        from .power._cli import main as power_main
+
+        return power_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
