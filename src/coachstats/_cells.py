@@ -63,7 +63,8 @@ def _as_dask(data: Any, columns: Sequence[str]) -> Any:
 class CellTable:
     """Per-cell counts, sums and constant columns, plus what the reduction saw.
 
-    ``cells`` has the key columns, ``n`` (rows), ``<col>_sum`` for every summed column and
+    ``cells`` has the key columns, ``n`` (rows), ``<outcome>_sumsq`` (sum of squares),
+    ``<col>_sum`` for the outcome and every summed column and
     ``<col>`` for every column constant within a cell. ``n_rows`` counts the input rows used,
     ``n_dropped`` those dropped for missing values, ``y_sum``/``y_sumsq`` the outcome's sum
     and sum of squares over all rows used.
@@ -155,6 +156,7 @@ def reduce_cells(
         out[c] = g[f"{c}_min"]
     out["n"] = g[f"{outcome}_count"].astype(np.int64)
     out[f"{outcome}_sum"] = g[f"{outcome}_sum"].astype(float)
+    out[f"{outcome}_sumsq"] = g["__y2_sum"].astype(float)
     for c in sums:
         if c != outcome:
             out[f"{c}_sum"] = g[f"{c}_sum"].astype(float)
