@@ -37,3 +37,36 @@ def test_power_simulate_writes_table_and_plot(tmp_path, capsys):
     assert f["effect"].tolist() == [0.0, 0.8] and (f["n_reps"] == 12).all()
     assert png.stat().st_size > 1000
     assert main(["power", "simulate", "nope"]) == 2
+
+
+def test_report_section_what_this_design_could_detect(tmp_path):
+    spec = tmp_path / "study.toml"
+    spec.write_text('''
+[study]
+title = "Coaching and engagement"
+claim = "Coaching managers raises engagement."
+source = "simulated"
+seed = 7
+
+[privacy]
+min_group_size = 5
+id_columns = ["employee"]
+
+[data.panel]
+generate = { kind = "engagement_panel", n_managers = 40 }
+description = "simulated"
+
+[[analysis]]
+id = "staggered"
+estimator = "did.staggered"
+data = "panel"
+args = { outcome = "engagement", unit = "team", time = "quarter", cohort = "coached_from",
+         cluster = "manager", aggregate = true, n_boot = 0 }
+then = [{ method = "power.design_mdes", title = "What this design could detect",
+          headline = false, plot = false }]
+''')
+    out = tmp_path / "r.html"
+    assert main(["report", str(spec), "--out", str(out)]) == 0
+    html = out.read_text()
+    assert "What this design could detect" in html
+    assert "Bloom 1995" in html and "mde[estimate]" in html

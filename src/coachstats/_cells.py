@@ -123,8 +123,21 @@ def reduce_cells(
     ddf = _as_dask(data, used)
     for c, v in fill.items():
         ddf[c] = ddf[c].fillna(v)
-    nulls = ddf.isna().sum().compute()
-    n_total = int(ddf.shape[0].compute())
+    import dask
+
+    def cell_sums(frame: Any) -> Any:
+        frame = frame.assign(__y2=frame[outcome].astype(float) ** 2)
+        spec: dict[str, Any] = {outcome: ["count", "sum"], "__y2": "sum"}
+        for c in sums:
+            if c != outcome:
+                spec[c] = "sum"
+        for c in constant:
+            spec[c] = ["min", "max"]
+        return frame.groupby(keys, sort=False).agg(spec)
+
+    # one pass over the files: missing-value counts, row count and cell sums together
+    nulls, n_total, g = dask.compute(ddf.isna().sum(), ddf.shape[0], cell_sums(ddf))
+    n_total = int(n_total)
     n_dropped = 0
     if int(nulls.sum()):
         if not dropna:
@@ -134,15 +147,8 @@ def reduce_cells(
                 "dropna=True to drop those rows (they are counted in n_dropped)."
             )
         ddf = ddf.dropna(subset=used)
-        n_dropped = n_total - int(ddf.shape[0].compute())
-    ddf = ddf.assign(__y2=ddf[outcome].astype(float) ** 2)
-    spec: dict[str, Any] = {outcome: ["count", "sum"], "__y2": "sum"}
-    for c in sums:
-        if c != outcome:
-            spec[c] = "sum"
-    for c in constant:
-        spec[c] = ["min", "max"]
-    g = ddf.groupby(keys, sort=False).agg(spec).compute()
+        n_kept, g = dask.compute(ddf.shape[0], cell_sums(ddf))
+        n_dropped = n_total - int(n_kept)
     g.columns = ["_".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in g.columns]
     g = g.reset_index().sort_values(keys, kind="stable").reset_index(drop=True)
     for c in constant:

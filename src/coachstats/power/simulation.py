@@ -66,6 +66,22 @@ def _detect(row: pd.Series, alpha: float) -> tuple[bool, str]:
     return bool(abs(est / se) > stats.norm.isf(alpha / 2)), "wald"
 
 
+def _row(fitted: Any, term: str | None) -> Any:
+    """The tested row of an estimate: a mapping (one term) or a row of ``to_frame()``."""
+    if isinstance(fitted, Mapping):  # one term as a plain mapping (cheapest)
+        if term is not None and fitted.get("term") != term:
+            raise KeyError(f"term: {term!r} is not the estimate's term "
+                           f"({fitted.get('term')!r}).")
+        return fitted
+    f = _frame(fitted)
+    if term is None:
+        return f.iloc[0]
+    hit = f.loc[f["term"] == term]
+    if hit.empty:
+        raise KeyError(f"term: {term!r} is not a term of the estimate ({f['term'].tolist()}).")
+    return hit.iloc[0]
+
+
 def _chunk_task(args: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Run the replicates ``reps`` of one design (a pure function of the seeds)."""
     generate, estimate, term, alpha, design_id, design, reps = args
@@ -81,15 +97,7 @@ def _chunk_task(args: tuple[Any, ...]) -> list[dict[str, Any]]:
                 warnings.simplefilter("ignore")
                 fitted = (estimate(data, rng=np.random.default_rng(est_seed)) if est_rng
                           else estimate(data))
-            f = _frame(fitted)
-            if term is None:
-                r = f.iloc[0]
-            else:
-                hit = f.loc[f["term"] == term]
-                if hit.empty:
-                    raise KeyError(f"term: {term!r} is not a term of the estimate "
-                                   f"({f['term'].tolist()}).")
-                r = hit.iloc[0]
+            r = _row(fitted, term)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, RuntimeError) as exc:
             row.update(estimate=np.nan, std_error=np.nan, p_value=np.nan, reject=False,
                        test="", error=f"{type(exc).__name__}: {exc}")
@@ -277,7 +285,7 @@ def simulate(
     estimate : callable
         ``estimate(data)`` or ``estimate(data, rng=Generator)`` returning a Result or tidy
         DataFrame with ``p_value``, or ``ci_low``/``ci_high`` at ``1 - alpha``, or
-        ``estimate``/``std_error``.
+        ``estimate``/``std_error`` (or one such row as a plain mapping, the cheapest).
     grid : mapping or DataFrame
         Design parameters: every combination of the listed values (``{"n_managers": [40,
         80], "effect": [0, .1, .2]}``), or a DataFrame with one design per row.
