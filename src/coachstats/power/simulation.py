@@ -330,7 +330,7 @@ def simulate(
     >>> res = power.simulate(gen, est, grid={"n": [20], "effect": [0.0, 0.7]}, n_reps=50,
     ...                      rng=1)
     >>> res.to_frame()["power"].round(2).tolist()
-    [0.02, 0.78]
+    [0.02, 0.74]
     """
     if isinstance(n_reps, bool) or not isinstance(n_reps, int | np.integer) or n_reps < 2:
         raise ValueError(f"n_reps: need an integer >= 2, got {n_reps!r}.")
