@@ -39,6 +39,6 @@ if [ ! -x "$VENV/bin/python" ] || ! is_ok "$VENV/bin/python"; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[dev,notebooks]"
+"$VENV/bin/python" -m pip install --quiet -e ".[dev,notebooks,dask]"
 touch "$STAMP"
 echo "setup: done ($("$VENV/bin/python" --version))"

@@ -27,6 +27,7 @@ _SUBMODULES = (
     "plotting",
     "privacy",
     "prepare",
+    "power",
     "report",
     "results",
     "roi",

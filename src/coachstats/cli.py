@@ -1,4 +1,4 @@
-"""Command-line interface: ``coachstats simulate | validate | report | demo | init``."""
+"""Command-line interface: ``coachstats simulate | validate | report | demo | init | power``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .validate import recovery
     from .validate.checks import all_checks
+    from .validate.executor import cluster_client
 
     checks = all_checks()
     names = args.names or sorted(checks)
@@ -51,7 +52,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .report.progress import Progress, ProgressExecutor, wanted
 
     quiet = getattr(args, "quiet", False)
-    with Progress(False if quiet else wanted(None)) as bar:
+    with cluster_client(args.workers, args.scheduler) as client, \
+            Progress(False if quiet else wanted(None)) as bar:
         overall = bar.task("checks", total=len(names))
         for name in names:
             c = checks[name]
@@ -63,13 +65,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 truth=c.truth,
                 n_reps=n_reps,
                 rng=args.seed,
-                executor=ProgressExecutor(args.jobs, lambda t=task: bar.advance(t)),
+                executor=client if client is not None
+                else ProgressExecutor(args.jobs, lambda t=task: bar.advance(t)),
             )
             bar.remove(task)
             bar.advance(overall)
             print(f"\n{name}: {c.description}")
             print(res.summary(), flush=True)
     return 0
+
+
+def _cmd_power(args: argparse.Namespace) -> int:
+    from .power._cli import main as power_main
+
+    return power_main(args.power_args)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -122,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=1)
     v.add_argument("--jobs", type=int, default=1, help="local worker processes")
     v.add_argument("--quiet", action="store_true", help="no progress bars")
+    v.add_argument("--workers", type=int, default=None, help="start a local Dask cluster")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler")
     v.set_defaults(func=_cmd_validate)
 
     r = sub.add_parser("report", help="render a study's HTML evidence report")
@@ -166,9 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--sheet", default=None, help="worksheet of an .xlsx file")
     i.add_argument("--force", action="store_true", help="overwrite an existing study.toml")
     i.set_defaults(func=_cmd_init)
+
+    w = sub.add_parser("power", help="plan a design: MDES, power, sample size, budget "
+                       "allocation, simulated power (see 'coachstats power -h')", add_help=False)
+    w.add_argument("power_args", nargs=argparse.REMAINDER)
+    w.set_defaults(func=_cmd_power)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["power"]:  # its own parser (options such as -h belong to it)
+        from .power._cli import main as power_main
+
+        return power_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)

@@ -29,9 +29,11 @@ import pandas as pd
 from scipy import stats
 
 from .. import _validate as v
+from .._cells import is_out_of_core
 from .._rng import RNGLike, as_generator
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
+from ._cells import staggered_cells
 from ._drdid import ESTIMATORS
 from ._panel import Panel, build_panel
 
@@ -569,9 +571,10 @@ def staggered(
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame, Parquet path or Dask DataFrame
         Long panel: one row per unit and period (or individual rows with
-        ``aggregate=True``).
+        ``aggregate=True``). A Parquet path or Dask DataFrame (larger than memory) is
+        reduced to unit x period sums and counts first (see :mod:`coachstats.did._cells`).
     outcome, unit, time, cohort : str
         Columns: outcome, unit id, period (numeric), first treated period (constant within
         unit; ``never_treated``, missing or infinite for never treated).
@@ -620,6 +623,8 @@ def staggered(
     >>> res.aggregate("dynamic").to_frame().columns[:6].tolist()
     ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'ci_level']
     """
+    if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
+        return staggered_cells(**locals())
     v.check_choice(control, "control", ("never", "not_yet"))
     v.check_choice(method, "method", tuple(ESTIMATORS))
     v.check_choice(base_period, "base_period", ("varying", "universal"))

@@ -5,6 +5,7 @@ Nothing here formats numbers or writes prose; :mod:`coachstats.report.render` do
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -506,18 +507,24 @@ def _call(fn: Any, first: Any, args: dict[str, Any], where: str) -> Any:
         raise StudySpecError(f"{where}: {e}") from e
 
 
+#: follow-ups that are functions taking the result (module, name)
+_PLANNING = {"power.design_mdes": ("coachstats.power", "design_mdes")}
+
+
 def _followups(a: AnalysisSpec, result: Any, seed: int, threshold: int
                ) -> tuple[FollowUpRun, ...]:
     out = []
     for f in a.then:
         where = f"analysis {a.id!r} then {f.method!r}"
-        if f.method.startswith("_") or not hasattr(result, f.method):
+        planning = _PLANNING.get(f.method)  # e.g. "power.design_mdes": a function of result
+        if planning is None and (f.method.startswith("_") or not hasattr(result, f.method)):
             public = sorted(n for n in dir(result) if not n.startswith("_"))
             raise StudySpecError(
                 f"{where}: the {type(result).__name__} result has no method or attribute "
                 f"{f.method!r}; available: {', '.join(public)}."
             )
-        obj = getattr(result, f.method)
+        obj = (functools.partial(importlib.import_module(planning[0]).__dict__[planning[1]],
+                                 result) if planning else getattr(result, f.method))
         args = dict(f.args)
         if callable(obj):
             _check_args(obj, args, where, skip_first=False)

@@ -20,6 +20,7 @@ from scipy import stats
 
 from .._rng import RNGLike, as_generator
 from ..results import Result, new_axes, tidy_frame
+from ..validate.executor import child_seeds, run_tasks
 from .bayesian import MODEL_PARAMS, RoiPrior, fit_arrays
 
 __all__ = ["SbcResult", "sbc"]
@@ -121,6 +122,36 @@ def simulate_from_prior(
     return th, out
 
 
+def _sbc_task(args: tuple[Any, ...]) -> tuple[dict[str, int], int]:
+    """One SBC replicate: a pure function of its seed (so it can run anywhere)."""
+    prior, n_participants, draws, tune, chains, n_draws_ranked, seed = args
+    sim_seed, fit_seed = child_seeds(seed, 2)
+    th, d = simulate_from_prior(prior, n_participants, np.random.default_rng(sim_seed))
+    idata = fit_arrays(
+        n_total=n_participants,
+        log_ratio=d["log_ratio"],
+        attribution=d["attribution"],
+        confidence=d["confidence"],
+        prior=prior,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        target_accept=0.9,
+        rng=np.random.default_rng(fit_seed),
+    )
+    post = idata["posterior"]
+    flat = {v: np.asarray(post[v].values).reshape(-1) for v in MODEL_PARAMS}
+    s = flat["tail_shape"]
+    flat["bcr"] = (
+        flat["share_with_benefit"] * np.exp(flat["log_median_ratio"])
+        * math.pi * s / np.sin(math.pi * s)
+        * flat["attribution_mean"] * flat["confidence_mean"]
+    )
+    idx = np.linspace(0, flat["bcr"].size - 1, n_draws_ranked).round().astype(int)
+    ranks = {t: int(np.sum(flat[t][idx] < th[t])) for t in [*MODEL_PARAMS, "bcr"]}
+    return ranks, int(np.asarray(idata["sample_stats"]["diverging"].values).sum())
+
+
 def sbc(
     n_datasets: int = 100,
     *,
@@ -132,6 +163,9 @@ def sbc(
     n_bins: int = 10,
     prior: RoiPrior | None = None,
     rng: RNGLike = None,
+    executor: Any = None,
+    n_jobs: int = 1,
+    progress: bool = False,
 ) -> SbcResult:
     """Run simulation-based calibration of :func:`coachstats.roi.bayesian`'s model.
 
@@ -149,6 +183,14 @@ def sbc(
         Rank bins of the chi-square uniformity test.
     prior : RoiPrior, optional
     rng : int, Generator or None
+        Master seed; dataset ``i`` uses the ``i``-th child of one ``SeedSequence``, so the
+        ranks do not depend on where the fits run.
+    executor : optional
+        A Dask ``distributed.Client`` (or any executor with ``map``) to fit the datasets on.
+    n_jobs : int
+        Local processes when no executor is given.
+    progress : bool
+        Print datasets done to stderr.
 
     Examples
     --------
@@ -163,35 +205,14 @@ def sbc(
         )
     if n_datasets < 2 or n_bins < 2:
         raise ValueError("n_datasets and n_bins must be at least 2.")
-    g = as_generator(rng)
+    entropy = int(as_generator(rng).integers(0, 2**63 - 1))
+    seeds = np.random.SeedSequence(entropy).spawn(int(n_datasets))
+    tasks = [(prior, n_participants, draws, tune, chains, n_draws_ranked, s) for s in seeds]
+    out = run_tasks(_sbc_task, tasks, executor=executor, n_jobs=n_jobs, progress=progress,
+                    label="sbc")
     terms = [*MODEL_PARAMS, "bcr"]
-    ranks = []
-    n_div = 0
-    for _ in range(n_datasets):
-        th, d = simulate_from_prior(prior, n_participants, g)
-        idata = fit_arrays(
-            n_total=n_participants,
-            log_ratio=d["log_ratio"],
-            attribution=d["attribution"],
-            confidence=d["confidence"],
-            prior=prior,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            target_accept=0.9,
-            rng=g,
-        )
-        post = idata["posterior"]
-        flat = {v: np.asarray(post[v].values).reshape(-1) for v in MODEL_PARAMS}
-        s = flat["tail_shape"]
-        flat["bcr"] = (
-            flat["share_with_benefit"] * np.exp(flat["log_median_ratio"])
-            * math.pi * s / np.sin(math.pi * s)
-            * flat["attribution_mean"] * flat["confidence_mean"]
-        )
-        idx = np.linspace(0, flat["bcr"].size - 1, n_draws_ranked).round().astype(int)
-        ranks.append({t: int(np.sum(flat[t][idx] < th[t])) for t in terms})
-        n_div += int(np.asarray(idata["sample_stats"]["diverging"].values).sum())
+    ranks = [r for r, _ in out]
+    n_div = sum(d for _, d in out)
     return SbcResult(
         ranks=pd.DataFrame(ranks, columns=terms),
         n_draws_ranked=n_draws_ranked,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ import pandas as pd
 from .._rng import RNGLike, as_generator
 from ..results import Result, new_axes, tidy_frame
 from ..simulate import SimulatedData
+from .executor import child_seeds, run_tasks
 
 EstimateFn = Callable[..., Any]
 GenerateFn = Callable[[np.random.Generator], SimulatedData]
@@ -47,6 +48,10 @@ def _takes_rng(fn: Callable[..., Any]) -> bool:
         return False
 
 
+def _replicate_task(args: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return run_replicate(*args)
+
+
 def run_replicate(
     estimate_fn: EstimateFn,
     generate_fn: GenerateFn,
@@ -59,7 +64,7 @@ def run_replicate(
     Returns one row per truth term: ``rep, term, truth, estimate, ci_low, ci_high, ci_level,
     error`` (``error`` holds the exception text when the fit failed; estimates are NaN then).
     """
-    gen_seed, est_seed = seed.spawn(2)
+    gen_seed, est_seed = child_seeds(seed, 2)
     sim = generate_fn(np.random.default_rng(gen_seed))
     targets = dict(truth(sim) if callable(truth) else truth)
     try:
@@ -179,6 +184,7 @@ def recovery(
     rng: RNGLike = None,
     n_jobs: int = 1,
     executor: Any = None,
+    progress: bool = False,
 ) -> RecoveryResult:
     """Run ``estimate_fn`` on ``n_reps`` datasets from ``generate_fn`` and score it.
 
@@ -198,8 +204,11 @@ def recovery(
         ``n_jobs`` or the executor.
     n_jobs : int
         Local worker processes (joblib); 1 runs in this process.
-    executor : object with ``map(fn, *iterables)``, optional
-        Any executor (``concurrent.futures``, a Dask ``Client``); overrides ``n_jobs``.
+    executor : object with ``map``, optional
+        A Dask ``distributed.Client`` or any executor with ``map(fn, iterable)``
+        (``concurrent.futures``); overrides ``n_jobs``. Results equal the serial run's.
+    progress : bool
+        Print replicates done to stderr.
 
     Examples
     --------
@@ -219,23 +228,9 @@ def recovery(
         raise ValueError(f"n_reps must be at least 2, got {n_reps}.")
     entropy = int(as_generator(rng).integers(0, 2**63 - 1))
     seeds = np.random.SeedSequence(entropy).spawn(n_reps)
-    args = (estimate_fn, generate_fn, truth)
-    results: Iterable[list[dict[str, Any]]]
-    if executor is not None:
-        n = len(seeds)
-        results = executor.map(
-            run_replicate, [estimate_fn] * n, [generate_fn] * n, [truth] * n, seeds, range(n)
-        )
-        if hasattr(executor, "gather"):  # dask.distributed returns futures
-            results = executor.gather(list(results))
-    elif n_jobs == 1:
-        results = [run_replicate(*args, s, i) for i, s in enumerate(seeds)]
-    else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(run_replicate)(*args, s, i) for i, s in enumerate(seeds)
-        )
+    tasks = [(estimate_fn, generate_fn, truth, s, i) for i, s in enumerate(seeds)]
+    results = run_tasks(_replicate_task, tasks, executor=executor, n_jobs=n_jobs,
+                        progress=progress, label="recovery")
     rows = [row for rep in results for row in rep]
     reps = pd.DataFrame(rows).sort_values(["rep", "term"], kind="stable").reset_index(drop=True)
     return RecoveryResult(replicates=reps, n_reps=n_reps, seed_entropy=entropy)

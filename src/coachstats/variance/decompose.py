@@ -22,11 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._cells import is_out_of_core
 from .._rng import RNGLike, as_generator
 from .._validate import check_choice, check_ci_level
 from ..interpret import RULES, Interpretation, label
 from ..results import Result, new_axes, tidy_frame
 from . import _nested
+from ._cells import decompose_cells
 from ._data import RESIDUAL, error_coefficients, nested_data
 
 __all__ = ["BetweenShare", "ProfileIntervals", "VarianceResult", "decompose"]
@@ -559,8 +561,10 @@ def decompose(
 
     Parameters
     ----------
-    data : DataFrame
-        One row per person (or response); never modified.
+    data : DataFrame, Parquet path or Dask DataFrame
+        One row per person (or response); never modified. A Parquet path or Dask DataFrame
+        (larger than memory) is reduced to innermost-group sums first (REML/ML without
+        covariates; see :mod:`coachstats.variance._cells`).
     outcome : str
         Numeric outcome column (e.g. an engagement score).
     levels : list of str
@@ -618,6 +622,8 @@ def decompose(
     >>> res.components["level"].tolist()
     ['manager', 'team', 'residual']
     """
+    if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to group sums, then fit
+        return decompose_cells(**locals())
     check_choice(method, "method", _METHODS)
     ci_level = check_ci_level(ci_level)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
