@@ -28,7 +28,9 @@ _SUBMODULES = (
     "results",
     "roi",
     "simulate",
+    "survey",
     "survival",
+    "timeseries",
     "validate",
     "variance",
 )

@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 #: subpackages whose public functions a spec may name as ``estimator``
-ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "report")
+ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "survey",
+                      "timeseries", "report")
 
 #: estimator parameters that set a minimum group / risk-set size; the study's privacy
 #: threshold is passed to them, and a spec may not set them lower.

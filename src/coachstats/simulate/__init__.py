@@ -20,6 +20,7 @@ GENERATORS: dict[str, str] = {
     "pre_post_360": ".pre_post",
     "retention": ".careers",
     "hire_performance": ".hires",
+    "exit_survey": ".exits",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]

@@ -19,6 +19,9 @@ FAMILIES: tuple[str, ...] = (
     "coachstats.roi._recovery",
     "coachstats.effects._recovery",
     "coachstats.survival._recovery",
+    "coachstats.survey._recovery",
+    "coachstats.timeseries._recovery",
+    "coachstats.effects._recovery_claims",
 )
 
 
