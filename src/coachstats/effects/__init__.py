@@ -22,6 +22,7 @@ from .conversions import (
     z_to_r,
 )
 from .independent import group_difference, independent_d
+from .mediation import MediationResult, MediationSensitivity, mediation
 from .ppc import morris_variance, ppc_d, ppc_d_from_stats
 from .rater import RaterAgreementResult, icc_oneway, rater_agreement
 from .reliable_change import (
@@ -34,6 +35,8 @@ from .repeated import repeated_measures_d
 
 __all__ = [
     "EffectSizeResult",
+    "MediationResult",
+    "MediationSensitivity",
     "RaterAgreementResult",
     "ReliableChangeResult",
     "correct_attenuation",
@@ -44,6 +47,7 @@ __all__ = [
     "icc_oneway",
     "independent_d",
     "jacobson_truax_cutoff",
+    "mediation",
     "morris_variance",
     "ncp_interval",
     "nct_cdf",

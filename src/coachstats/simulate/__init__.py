@@ -21,6 +21,7 @@ GENERATORS: dict[str, str] = {
     "retention": ".careers",
     "hire_performance": ".hires",
     "exit_survey": ".exits",
+    "leader_mediation": ".leaders",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]
