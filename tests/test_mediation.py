@@ -123,7 +123,7 @@ def test_cluster_221_and_input_errors():
 
 
 def test_recovery_monte_carlo_fast():
-    f = recovery(R.estimate_mediation_mc, R.generate_mediation, truth=R.MED_TRUTH, n_reps=100,
+    f = recovery(R.estimate_mediation_mc, R.generate_mediation, truth=R.MED_TRUTH, n_reps=60,
                  rng=4).to_frame().set_index("term")
     for term in ("indirect", "direct", "total"):
         row = f.loc[term]

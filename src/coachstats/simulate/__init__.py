@@ -22,6 +22,7 @@ GENERATORS: dict[str, str] = {
     "hire_performance": ".hires",
     "exit_survey": ".exits",
     "leader_mediation": ".leaders",
+    "engagement_series": ".series",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]
