@@ -107,7 +107,8 @@ class InterruptedTimeSeriesResult(Result):
 
     @property
     def notes(self) -> list[str]:
-        how = {"ar1": f"AR(1) errors (phi = {self.ar_phi:.2f}) by restricted maximum "
+        phi = f"{self.ar_phi:.2f}" if self.ar_phi is not None else "?"
+        how = {"ar1": f"AR(1) errors (phi = {phi}) by restricted maximum "
                       "likelihood; t intervals on n - k - 1 df",
                "hac": f"Newey-West HAC standard errors (Bartlett, {self.maxlags} lag(s), "
                       "small-sample adjusted; t intervals)",
