@@ -12,6 +12,7 @@ Examples
 
 from ._noncentral import ncp_interval, nct_cdf
 from ._result import EffectSizeResult
+from .arms import FactorialResult, arm_contrasts, factorial
 from .conversions import (
     correct_attenuation,
     d_to_r,
@@ -35,12 +36,15 @@ from .repeated import repeated_measures_d
 
 __all__ = [
     "EffectSizeResult",
+    "FactorialResult",
     "MediationResult",
     "MediationSensitivity",
     "RaterAgreementResult",
     "ReliableChangeResult",
+    "arm_contrasts",
     "correct_attenuation",
     "d_to_r",
+    "factorial",
     "group_difference",
     "hedges_g",
     "hedges_j",

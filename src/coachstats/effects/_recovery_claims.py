@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ..simulate import SimulatedData
+from ..simulate.arms import program_arms
 from ..simulate.leaders import leader_mediation
 from ..validate.checks import RecoveryCheck
+from .arms import arm_contrasts, factorial
 from .mediation import mediation
 
 # --- single-level mediation: 150 people, one row each --------------------------------------
@@ -68,7 +70,37 @@ def estimate_at_true_rho(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"term": ["naive", "at_true_rho"], "estimate": [naive, adj]})
 
 
+# --- three arms and no program (2 x 2), 60 per arm ---------------------------------------
+
+
+def generate_arms(rng: np.random.Generator) -> SimulatedData:
+    """program_arms default: 60 people per arm."""
+    return program_arms(60, rng=rng)
+
+
+def estimate_arms(data: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for y in ("change_360", "readiness"):
+        f = arm_contrasts(data, y, "arm", reference="none").to_frame()
+        frames.append(f.assign(term=y + ":" + f["focal"]))
+        g = factorial(data, y, ["coaching", "mentoring"]).to_frame()
+        frames.append(g.loc[g["term"] == "coaching:mentoring"].assign(term=y + ":interaction"))
+    return pd.concat(frames, ignore_index=True)
+
+
+def truth_arms(sim: SimulatedData) -> dict[str, float]:
+    out = {f"{y}:{arm}": v for y in ("change_360", "readiness")
+           for arm, v in sim.truth.d[y].items()}
+    out.update({f"{y}:interaction": sim.truth.interaction[y]
+                for y in ("change_360", "readiness")})
+    return out
+
+
 CHECKS: dict[str, RecoveryCheck] = {
+    "effects.arm_contrasts_factorial": RecoveryCheck(
+        estimate_arms, generate_arms, truth_arms, default_reps=500,
+        description="arm_contrasts (Hedges g of each arm vs none) and factorial interaction, "
+                    "program_arms, 60 per arm"),
     "effects.mediation_monte_carlo": RecoveryCheck(
         estimate_mediation_mc, generate_mediation, MED_TRUTH, default_reps=500,
         description="mediation: product of coefficients, Monte Carlo interval, 150 people"),

@@ -23,6 +23,7 @@ GENERATORS: dict[str, str] = {
     "exit_survey": ".exits",
     "leader_mediation": ".leaders",
     "engagement_series": ".series",
+    "program_arms": ".arms",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]
