@@ -115,3 +115,60 @@ def test_its_recovery_full(name):
     for _, row in f.iterrows():
         assert abs(row["bias"]) < 3 * row["bias_mcse"]
         assert row["coverage"] > 0.86
+
+
+# --- synthetic control ---------------------------------------------------------------------
+
+SJ = json.loads((REF / "timeseries_synth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return pd.read_csv(REF / "timeseries_synth.csv")
+
+
+def test_synth_weights_equal_quadprog(panel):
+    before = panel.copy()
+    res = cs.timeseries.synthetic_control(panel, "engagement", "unit", "wave", treated="focal",
+                                          intervention=25)
+    w = res.weights.loc[SJ["donors"]].to_numpy()
+    np.testing.assert_allclose(w, SJ["weights"], atol=1e-7)
+    f = res.to_frame().set_index("term")
+    assert f.loc["att", "estimate"] == pytest.approx(SJ["att"], rel=1e-6)
+    assert res.pre_rmspe == pytest.approx(SJ["pre_rmspe"], rel=1e-6)
+    ratios = res.placebos.groupby("unit")["rmspe_ratio"].first()
+    np.testing.assert_allclose(ratios.loc[SJ["ratio_units"]], SJ["ratios"], rtol=1e-5)
+    assert res.p_value == pytest.approx(SJ["p_value"])
+    pd.testing.assert_frame_equal(panel, before)
+    assert res.plot() is not None and res.plot(kind="placebos") is not None
+    assert any(c.code == "few_donors" for c in res.cautions)
+
+
+def test_simplex_weights_recovers_exact_combination():
+    rng = np.random.default_rng(0)
+    y0 = rng.normal(size=(30, 6))
+    w = np.array([0.5, 0.0, 0.3, 0.0, 0.2, 0.0])
+    np.testing.assert_allclose(cs.timeseries.simplex_weights(y0 @ w, y0), w, atol=1e-10)
+
+
+def test_synth_bad_input(panel):
+    with pytest.raises(ValueError, match="not a value"):
+        cs.timeseries.synthetic_control(panel, "engagement", "unit", "wave", treated="nobody",
+                                        intervention=25)
+    with pytest.raises(ValueError, match="unbalanced"):
+        cs.timeseries.synthetic_control(panel.iloc[1:], "engagement", "unit", "wave",
+                                        treated="focal", intervention=25)
+
+
+def test_synth_recovery_fast():
+    f = recovery(R.estimate_synth, R.generate_synth, truth=R.truth_synth, n_reps=30,
+                 rng=6).to_frame().set_index("term")
+    assert abs(f.loc["att", "bias"]) < 3 * f.loc["att", "bias_mcse"] + 0.01
+
+
+@pytest.mark.slow
+def test_synth_recovery_full():
+    c = R.CHECKS["timeseries.synthetic_control"]
+    f = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=c.default_reps,
+                 rng=2024).to_frame().set_index("term")
+    assert abs(f.loc["att", "bias"]) < 3 * f.loc["att", "bias_mcse"] + 0.005

@@ -1,5 +1,5 @@
-"""Single-organisation designs: interrupted time series (segmented regression with HAC or
-ARMA errors).
+"""Single-organisation designs: interrupted time series (segmented regression with AR(1),
+HAC or ARMA errors) and synthetic control with placebo-in-space inference.
 
 Examples
 --------
@@ -11,5 +11,7 @@ Examples
 """
 
 from .interrupted import InterruptedTimeSeriesResult, interrupted
+from .synthetic import SyntheticControlResult, simplex_weights, synthetic_control
 
-__all__ = ["InterruptedTimeSeriesResult", "interrupted"]
+__all__ = ["InterruptedTimeSeriesResult", "SyntheticControlResult", "interrupted",
+           "simplex_weights", "synthetic_control"]
