@@ -24,6 +24,7 @@ GENERATORS: dict[str, str] = {
     "leader_mediation": ".leaders",
     "engagement_series": ".series",
     "program_arms": ".arms",
+    "arms_rollout": ".rollout",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]

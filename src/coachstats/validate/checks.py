@@ -22,6 +22,7 @@ FAMILIES: tuple[str, ...] = (
     "coachstats.survey._recovery",
     "coachstats.timeseries._recovery",
     "coachstats.effects._recovery_claims",
+    "coachstats.did._recovery_arms",
 )
 
 
