@@ -32,7 +32,9 @@ _SUBMODULES = (
     "results",
     "roi",
     "simulate",
+    "survey",
     "survival",
+    "timeseries",
     "validate",
     "variance",
 )

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from ._panel import aggregate_panel, cohort_from_treatment
+from .arms import StaggeredArmsResult, staggered_arms
 from .bayesian import BayesianDiDResult, bayesian
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
@@ -34,6 +35,7 @@ __all__ = [
     "BayesianDiDResult",
     "EventStudyResult",
     "PretrendTest",
+    "StaggeredArmsResult",
     "StaggeredResult",
     "TwfeResult",
     "TwoByTwoResult",
@@ -43,6 +45,7 @@ __all__ = [
     "cohort_from_treatment",
     "event_study",
     "staggered",
+    "staggered_arms",
     "twfe",
     "two_by_two",
 ]

@@ -12,6 +12,7 @@ Examples
 
 from ._noncentral import ncp_interval, nct_cdf
 from ._result import EffectSizeResult
+from .arms import FactorialResult, arm_contrasts, factorial
 from .conversions import (
     correct_attenuation,
     d_to_r,
@@ -22,6 +23,7 @@ from .conversions import (
     z_to_r,
 )
 from .independent import group_difference, independent_d
+from .mediation import MediationResult, MediationSensitivity, mediation
 from .ppc import morris_variance, ppc_d, ppc_d_from_stats
 from .rater import RaterAgreementResult, icc_oneway, rater_agreement
 from .reliable_change import (
@@ -34,16 +36,22 @@ from .repeated import repeated_measures_d
 
 __all__ = [
     "EffectSizeResult",
+    "FactorialResult",
+    "MediationResult",
+    "MediationSensitivity",
     "RaterAgreementResult",
     "ReliableChangeResult",
+    "arm_contrasts",
     "correct_attenuation",
     "d_to_r",
+    "factorial",
     "group_difference",
     "hedges_g",
     "hedges_j",
     "icc_oneway",
     "independent_d",
     "jacobson_truax_cutoff",
+    "mediation",
     "morris_variance",
     "ncp_interval",
     "nct_cdf",

@@ -41,7 +41,7 @@ __all__ = [
 
 #: subpackages whose public functions a spec may name as ``estimator``
 ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "causal",
-                      "report", "prepare")
+                      "survey", "timeseries", "report", "prepare")
 
 #: estimator parameters that set a minimum group / risk-set size; the study's privacy
 #: threshold is passed to them, and a spec may not set them lower.

@@ -22,6 +22,11 @@ GENERATORS: dict[str, str] = {
     "retention": ".careers",
     "hire_performance": ".hires",
     "selection_into_coaching": ".selection",
+    "exit_survey": ".exits",
+    "leader_mediation": ".leaders",
+    "engagement_series": ".series",
+    "program_arms": ".arms",
+    "arms_rollout": ".rollout",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]

@@ -21,6 +21,10 @@ FAMILIES: tuple[str, ...] = (
     "coachstats.survival._recovery",
     "coachstats.causal._recovery",
     "coachstats.prepare._recovery",
+    "coachstats.survey._recovery",
+    "coachstats.timeseries._recovery",
+    "coachstats.effects._recovery_claims",
+    "coachstats.did._recovery_arms",
 )
 
 

@@ -1,0 +1,17 @@
+"""Single-organisation designs: interrupted time series (segmented regression with AR(1),
+HAC or ARMA errors) and synthetic control with placebo-in-space inference.
+
+Examples
+--------
+>>> import coachstats as cs
+>>> sim = cs.simulate.engagement_series(n_donors=0, factor_sd=0.0, rng=2)
+>>> res = cs.timeseries.interrupted(sim.data, "engagement", "wave", intervention=13)
+>>> res.to_frame()["term"].iloc[0]
+'level_change'
+"""
+
+from .interrupted import InterruptedTimeSeriesResult, interrupted
+from .synthetic import SyntheticControlResult, simplex_weights, synthetic_control
+
+__all__ = ["InterruptedTimeSeriesResult", "SyntheticControlResult", "interrupted",
+           "simplex_weights", "synthetic_control"]
