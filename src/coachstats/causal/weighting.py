@@ -163,6 +163,7 @@ def weighting(
     rng: RNGLike = None,
     min_group_size: int = 5,
     dropna: bool = False,
+    splines: Sequence[str] | dict[str, int] | None = None,
 ) -> CausalEffectResult:
     """Treatment effect from balancing weights, with balance before and after.
 
@@ -200,6 +201,10 @@ def weighting(
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
 
+    splines : list of str or dict, optional
+        Numeric covariates to enter the propensity model as natural cubic splines (4
+        degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+
     Returns
     -------
     CausalEffectResult
@@ -229,7 +234,8 @@ def weighting(
     if trim is not None and method != "ps":
         raise ValueError("trim= applies to propensity weights (method='ps').")
     d = effect_design(data, treatment, outcome, covariates, cluster=cluster,
-                      reference=reference, dropna=dropna, min_group_size=min_group_size)
+                      reference=reference, dropna=dropna, min_group_size=min_group_size,
+                      splines=splines)
     full_index = d.frame.index
     ps_full = fit_design(d, treatment)
     check_overlap(ps_full.ps.to_numpy(), d.treat, estimand)
