@@ -121,10 +121,10 @@ def _entropy_fit(Z: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str, sd:
 
 
 def _fit(d: Design, y: np.ndarray, estimand: str, method: str, cluster: Any,
-         sandwich_se: bool = True) -> dict[str, Any]:
+         sandwich_se: bool = True, treatment: str = "treatment") -> dict[str, Any]:
     t = d.treat
     if method == "ps":
-        ps = fit_design(d, "treatment")
+        ps = fit_design(d, treatment)
         e = ps.ps.to_numpy()
         w = ps_weights(e, t, estimand)
         theta0 = ps.coefficients["estimate"].to_numpy()
@@ -253,7 +253,8 @@ def weighting(
     cl = d.frame[cluster].to_numpy() if cluster is not None else None
     if cl is not None and len(np.unique(cl.astype(str))) < 2:
         raise ValueError(f"column {cluster!r} (argument cluster=) has a single cluster.")
-    fit = _fit(d, y, estimand, method, cl, sandwich_se=ci_method == "sandwich")
+    fit = _fit(d, y, estimand, method, cl, sandwich_se=ci_method == "sandwich",
+               treatment=treatment)
     est, w = fit["estimate"], fit["w"]
     if ci_method == "sandwich":
         se = fit["se"]
