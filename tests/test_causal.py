@@ -160,3 +160,22 @@ def test_full_recovery(name):
     else:
         assert abs(bias) < 3 * mcse + 0.01
         assert abs(cov - 0.95) < 3 * cov_se + 0.01
+
+
+def test_splines_nest_the_linear_model(sim):
+    lin = causal.propensity(sim.data, "coached", COVS)
+    spl = causal.propensity(sim.data, "coached", COVS, splines={"tenure": 5})
+    names = spl.to_frame()["term"].tolist()
+    assert "tenure" not in names and sum(n.startswith("tenure[spline") for n in names) == 5
+    # natural splines contain the linear term, so the fit cannot get worse
+    def loglik(r):
+        p, t = r.ps.to_numpy(), r.treat
+        return float(np.sum(t * np.log(p) + (1 - t) * np.log(1 - p)))
+    assert loglik(spl) >= loglik(lin) - 1e-8
+    w = causal.weighting(sim.data, "coached", "performance", COVS, splines=["tenure"])
+    assert w.balance.table["term"].tolist() == causal.balance(
+        sim.data, "coached", COVS).table["term"].tolist()
+    with pytest.raises(ValueError, match="categorical"):
+        causal.propensity(sim.data, "coached", COVS, splines=["unit"])
+    with pytest.raises(ValueError, match="not one of the covariates"):
+        causal.propensity(sim.data, "coached", COVS, splines=["age"])

@@ -127,3 +127,16 @@ def test_published_robustness_value_cinelli_hazlett_2020():
     assert round(r.rv_alpha, 3) == 0.076
     assert r.rv == pytest.approx(R["sensitivity"]["rv_q1"], rel=1e-12)
     assert r.rv_alpha == pytest.approx(R["sensitivity"]["rv_q1_alpha05"], rel=1e-12)
+
+
+def test_cluster_robust_ses(lalonde):
+    """Clustering by years of education (a stand-in for a manager id)."""
+    for est in ("ATT", "ATE"):
+        w = causal.weighting(lalonde, "treat", "re78", COVS, estimand=est, cluster="educ")
+        want = R["weighting"][est]["se_mestimation_cluster_educ"]
+        assert w.std_error == pytest.approx(want, rel=RTOL)
+        a = causal.aipw(lalonde, "treat", "re78", COVS, estimand=est, cluster="educ")
+        assert a.std_error == pytest.approx(R["aipw"][f"{est}_se_cluster_educ"], rel=RTOL)
+    m = causal.matching(lalonde, "treat", "re78", COVS, cluster="educ")
+    assert m.std_error == pytest.approx(R["matching"]["nearest_logit"]["att_se_cluster_educ"],
+                                        rel=RTOL)

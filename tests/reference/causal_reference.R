@@ -69,6 +69,17 @@ gcalls <- list(
   caliper_logit = quote(general("logit", caliper = 0.2)),
   exact_married_logit = quote(general("logit", exact = ~married)))
 matching <- lapply(gcalls, function(cl) { r <- eval(cl); r$call <- paste(deparse(cl), collapse = " "); r })
+# the same 1:1 match with the SE clustered by years of education instead of matched pair
+m_educ <- local({
+  dist <- predict(ps_glm, type = "link"); o <- order(dist, decreasing = TRUE, method = "radix")
+  dd <- d[o, ]; ds <- dist[o]
+  m <- matchit(f, data = dd, method = "nearest", m.order = "data",
+               distance = abs(outer(ds[dd$treat == 1], ds[dd$treat == 0], "-")))
+  md <- match.data(m, data = dd)
+  fit <- lm(re78 ~ treat, data = md, weights = weights)
+  sqrt(vcovCL(fit, cluster = md$educ)["treat", "treat"])
+})
+matching$nearest_logit$att_se_cluster_educ <- m_educ
 
 # --- propensity-score weighting by hand (base R glm), with stacked M-estimation SEs -------
 X <- model.matrix(f, d)
@@ -111,6 +122,19 @@ for (est in c("ATE", "ATT", "ATO")) {
     ess_control = sum(w[tr == 0])^2 / sum(w[tr == 0]^2),
     call = sprintf("glm(%s, binomial); weights for %s; lm(re78 ~ treat, weights = w); stacked M-estimation sandwich (Richardson central differences)", deparse(f), est))
 }
+# clustered sandwich (clusters: years of education, a stand-in for a manager id):
+# B = G / (G - 1) * sum over clusters of (summed psi)(summed psi)' / n
+cl <- d$educ; G <- length(unique(cl))
+for (est in c("ATT", "ATE")) {
+  e <- fitted(ps_fit); w <- wfun(e, est)
+  theta <- c(beta, weighted.mean(y[tr == 1], w[tr == 1]), weighted.mean(y[tr == 0], w[tr == 0]))
+  P <- psi(theta, est); n <- nrow(P); S <- rowsum(P, cl)
+  A <- jac(theta, est); B <- crossprod(S) / n * G / (G - 1)
+  V <- solve(A) %*% B %*% t(solve(A)) / n
+  k <- length(theta); g <- c(rep(0, k - 2), 1, -1)
+  weighting[[est]]$se_mestimation_cluster_educ <- sqrt(drop(t(g) %*% V %*% g))
+}
+
 # --- entropy balancing (ATT; Hainmueller 2012) by its convex dual, base R optim ------------
 Z <- X[, -1]; zt <- colMeans(Z[tr == 1, ]); Zc <- sweep(Z[tr == 0, ], 2, zt)
 sdz <- apply(Z, 2, sd); Zs <- sweep(Zc, 2, sdz, "/")
@@ -138,8 +162,11 @@ p1 <- mean(tr)
 att <- sum(tr * (y - m0) - (1 - tr) * e / (1 - e) * (y - m0)) / sum(tr)
 phi_att <- (tr * (y - m0) - (1 - tr) * e / (1 - e) * (y - m0) - tr * att) / p1
 n <- length(y)
+Gc <- length(unique(d$educ))
+se_cl <- function(phi) sqrt(Gc / (Gc - 1) * sum(rowsum(phi, d$educ)^2)) / n
 aipw <- list(ATE = list(estimate = ate, se = sd(phi_ate) * sqrt((n - 1) / n) / sqrt(n)),
              ATT = list(estimate = att, se = sqrt(mean(phi_att^2)) / sqrt(n)),
+             ATE_se_cluster_educ = se_cl(phi_ate - ate), ATT_se_cluster_educ = se_cl(phi_att),
              call = "glm(f, binomial) propensity; lm(re78 ~ covariates) within each arm; AIPW ATE (SE sqrt(mean((phi - ate)^2) / n)) and ATT (phi = (T(Y-m0) - (1-T) e/(1-e) (Y-m0) - T att) / mean(T), SE sqrt(mean(phi^2) / n))")
 
 # --- published sensitivity examples -------------------------------------------------------

@@ -17,10 +17,11 @@ ESTIMANDS = ("ATT", "ATE", "ATO")
 def effect_design(
     data: Any, treatment: str, outcome: str, covariates: str | Sequence[str], *,
     cluster: str | None, reference: Any, dropna: bool, min_group_size: int,
+    splines: Any = None,
 ) -> Design:
     min_group_size = check_min_size(min_group_size)
     d = design(data, treatment, covariates, extra={"outcome": outcome, "cluster": cluster},
-               numeric=["outcome"], reference=reference, dropna=dropna)
+               numeric=["outcome"], reference=reference, dropna=dropna, splines=splines)
     if outcome in d.covariates:
         raise ValueError(f"column {outcome!r} is both the outcome and a covariate.")
     y = d.frame[outcome].to_numpy(float)

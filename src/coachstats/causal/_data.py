@@ -72,13 +72,44 @@ def code_treatment(s: pd.Series, column: str, reference: Any = None) -> tuple[np
     return (s.to_numpy() == treated).astype(float), treated, reference
 
 
+def spline_spec(splines: Any, covariates: Sequence[str]) -> dict[str, int]:
+    """Normalise ``splines=`` (column names, or a mapping column -> degrees of freedom)."""
+    if splines is None:
+        return {}
+    spec = ({c: 4 for c in as_list(splines, "splines")} if not isinstance(splines, dict)
+            else dict(splines))
+    for c, k in spec.items():
+        if c not in covariates:
+            raise ValueError(f"splines=: {c!r} is not one of the covariates {list(covariates)}.")
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 3:
+            raise ValueError(f"splines=: degrees of freedom for {c!r} must be an integer >= 3, "
+                             f"got {k!r}.")
+    return spec
+
+
+def _spline_basis(x: np.ndarray, df: int) -> np.ndarray:
+    """Natural cubic regression spline basis (centred, so it excludes the intercept)."""
+    import patsy
+
+    return np.asarray(patsy.dmatrix(f"cr(x, df={df}, constraints='center') - 1", {"x": x}))
+
+
 def _dummies(
-    frame: pd.DataFrame, covariates: Sequence[str]
+    frame: pd.DataFrame, covariates: Sequence[str], splines: dict[str, int] | None = None
 ) -> tuple[np.ndarray, list[str], list[str]]:
     cols, names, cats = [], [], []
+    splines = splines or {}
     for c in covariates:
         s = frame[c]
-        if is_categorical(s):
+        if c in splines:
+            if is_categorical(s):
+                raise ValueError(f"splines=: covariate {c!r} is categorical; splines need a "
+                                 "numeric covariate.")
+            B = _spline_basis(s.to_numpy(float), splines[c])
+            for j in range(B.shape[1]):
+                cols.append(B[:, j])
+                names.append(f"{c}[spline {j + 1}]")
+        elif is_categorical(s):
             cats.append(c)
             levels = sorted(s.unique().tolist(), key=str)
             for lvl in levels[1:]:
@@ -99,9 +130,11 @@ def design(
     numeric: Sequence[str] = (),
     reference: Any = None,
     dropna: bool = False,
+    splines: Any = None,
 ) -> Design:
     """Validate and build the treatment vector and the covariate design matrix."""
     covs = as_list(covariates)
+    spec = spline_spec(splines, covs)
     if not isinstance(treatment, str | int):
         raise TypeError(f"treatment=: expected a column name, got {type(treatment).__name__}.")
     if treatment in covs:
@@ -118,7 +151,7 @@ def design(
             bad = frame.index[~np.isfinite(s.to_numpy(float))]
             raise ValueError(f"covariate {c!r} has infinite values (rows {_rows(bad)}).")
     treat, lvl1, lvl0 = code_treatment(frame[treatment], treatment, reference)
-    Z, names, cats = _dummies(frame, covs)
+    Z, names, cats = _dummies(frame, covs, spec)
     X = np.column_stack([np.ones(len(frame)), Z])
     return Design(frame=frame, treat=treat, X=X, x_names=("intercept", *names),
                   covariates=tuple(covs), categorical=tuple(cats), treated_level=lvl1,

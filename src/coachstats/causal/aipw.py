@@ -42,6 +42,7 @@ def aipw(
     ci_level: float = 0.95,
     min_group_size: int = 5,
     dropna: bool = False,
+    splines: Sequence[str] | dict[str, int] | None = None,
 ) -> CausalEffectResult:
     """Doubly robust (augmented IPW) estimate of the ATE or ATT with influence-function SEs.
 
@@ -61,6 +62,10 @@ def aipw(
         Each group needs at least this many people (privacy; default 5).
     dropna : bool
 
+    splines : list of str or dict, optional
+        Numeric covariates to enter both models as natural cubic splines (4
+        degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+
     Returns
     -------
     CausalEffectResult
@@ -77,7 +82,7 @@ def aipw(
     check_choice(estimand, "estimand", ["ATE", "ATT"])
     ci_level = check_ci_level(ci_level)
     d = effect_design(data, treatment, outcome, covariates, cluster=cluster, reference=reference,
-                      dropna=dropna, min_group_size=min_group_size)
+                      dropna=dropna, min_group_size=min_group_size, splines=splines)
     ps = fit_design(d, treatment)
     t = d.treat
     e = ps.ps.to_numpy()

@@ -167,6 +167,7 @@ def matching(
     ci_level: float = 0.95,
     min_group_size: int = 5,
     dropna: bool = False,
+    splines: Sequence[str] | dict[str, int] | None = None,
 ) -> MatchingResult:
     """ATT by nearest-neighbour matching on the propensity score (MatchIt's algorithm).
 
@@ -200,6 +201,10 @@ def matching(
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
 
+    splines : list of str or dict, optional
+        Numeric covariates to enter the propensity model as natural cubic splines (4
+        degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+
     Returns
     -------
     MatchingResult
@@ -225,7 +230,7 @@ def matching(
     ex = as_list(exact, "exact") if exact is not None else []
     covs = as_list(covariates)
     d = effect_design(data, treatment, outcome, covs, cluster=cluster, reference=reference,
-                      dropna=dropna, min_group_size=min_group_size)
+                      dropna=dropna, min_group_size=min_group_size, splines=splines)
     if ex:
         missing = [c for c in ex if c not in data.columns]
         if missing:

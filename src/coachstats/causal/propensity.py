@@ -124,6 +124,7 @@ def propensity(
     reference: Any = None,
     ci_level: float = 0.95,
     dropna: bool = False,
+    splines: Sequence[str] | dict[str, int] | None = None,
 ) -> PropensityResult:
     """Estimate each person's probability of being treated (coached) from covariates.
 
@@ -146,6 +147,9 @@ def propensity(
         Level of the Wald intervals of the coefficients.
     dropna : bool
         Drop rows with missing values (counted in ``n_dropped``) instead of raising.
+    splines : list of str or dict, optional
+        Numeric covariates to enter the propensity model as natural cubic splines (4
+        degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
 
     Returns
     -------
@@ -166,7 +170,8 @@ def propensity(
     """
     check_choice(str(method).lower(), "method", ["logit"])
     ci_level = check_ci_level(ci_level)
-    d = design(data, treatment, covariates, reference=reference, dropna=dropna)
+    d = design(data, treatment, covariates, reference=reference, dropna=dropna,
+               splines=splines)
     check_separation(d)
     return fit_design(d, treatment, ci_level)
 

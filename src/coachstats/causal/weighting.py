@@ -121,10 +121,10 @@ def _entropy_fit(Z: np.ndarray, t: np.ndarray, y: np.ndarray, estimand: str, sd:
 
 
 def _fit(d: Design, y: np.ndarray, estimand: str, method: str, cluster: Any,
-         sandwich_se: bool = True) -> dict[str, Any]:
+         sandwich_se: bool = True, treatment: str = "treatment") -> dict[str, Any]:
     t = d.treat
     if method == "ps":
-        ps = fit_design(d, "treatment")
+        ps = fit_design(d, treatment)
         e = ps.ps.to_numpy()
         w = ps_weights(e, t, estimand)
         theta0 = ps.coefficients["estimate"].to_numpy()
@@ -163,6 +163,7 @@ def weighting(
     rng: RNGLike = None,
     min_group_size: int = 5,
     dropna: bool = False,
+    splines: Sequence[str] | dict[str, int] | None = None,
 ) -> CausalEffectResult:
     """Treatment effect from balancing weights, with balance before and after.
 
@@ -200,6 +201,10 @@ def weighting(
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
 
+    splines : list of str or dict, optional
+        Numeric covariates to enter the propensity model as natural cubic splines (4
+        degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+
     Returns
     -------
     CausalEffectResult
@@ -229,7 +234,8 @@ def weighting(
     if trim is not None and method != "ps":
         raise ValueError("trim= applies to propensity weights (method='ps').")
     d = effect_design(data, treatment, outcome, covariates, cluster=cluster,
-                      reference=reference, dropna=dropna, min_group_size=min_group_size)
+                      reference=reference, dropna=dropna, min_group_size=min_group_size,
+                      splines=splines)
     full_index = d.frame.index
     ps_full = fit_design(d, treatment)
     check_overlap(ps_full.ps.to_numpy(), d.treat, estimand)
@@ -247,7 +253,8 @@ def weighting(
     cl = d.frame[cluster].to_numpy() if cluster is not None else None
     if cl is not None and len(np.unique(cl.astype(str))) < 2:
         raise ValueError(f"column {cluster!r} (argument cluster=) has a single cluster.")
-    fit = _fit(d, y, estimand, method, cl, sandwich_se=ci_method == "sandwich")
+    fit = _fit(d, y, estimand, method, cl, sandwich_se=ci_method == "sandwich",
+               treatment=treatment)
     est, w = fit["estimate"], fit["w"]
     if ci_method == "sandwich":
         se = fit["se"]
