@@ -13,6 +13,7 @@ from coachstats.cli import main
 from coachstats.privacy import (
     DEFAULT_MIN_GROUP_SIZE,
     MIN_GROUP_SIZE_FLOOR,
+    Manifest,
     PrivacyError,
     check_min_group_size,
     classify_name,
@@ -129,7 +130,7 @@ def test_person_column_resolution():
     assert col == "EmployeeID" and "repeats" in how and "detected" in how
     assert resolve_person(df, "EmployeeID")[1].endswith("(named)")
     col, how = resolve_person(df.drop(columns="EmployeeID"))
-    assert col is None and "each row is counted as one person" in how
+    assert col is None and "each row counts as one person" in how
 
 
 def test_pseudonyms_are_stable_and_reveal_nothing_from_the_seed_alone():
@@ -239,6 +240,11 @@ def test_quasi_identifier_crosstab_holds_k_people_in_every_published_cell():
         assert len(hidden) != 1  # one withheld cell would follow from the total
         assert (hidden["reason"] == "fewer than 5 people").any()
         assert len(res.suppressions("x")) == len(hidden)
+        manifest = Manifest()
+        manifest.collect(res, "x")
+        assert manifest.to_frame()["item"].str.startswith(
+            "count for" if value is None else "mean Engagement for").all()
+        assert len(manifest) == len(hidden)
 
 
 # --------------------------------------------------------------------------- the same floor

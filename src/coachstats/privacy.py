@@ -125,6 +125,12 @@ class Manifest:
     def __len__(self) -> int:
         return len(self._items)
 
+    def collect(self, result: Any, analysis: str = "") -> None:
+        """Add what ``result`` withheld (its ``suppressions(analysis)``, if it has one)."""
+        sup = getattr(result, "suppressions", None)
+        if callable(sup):
+            self._items.extend(sup(analysis))
+
     def as_records(self) -> list[dict[str, str]]:
         return [s.as_dict() for s in self._items]
 
@@ -469,7 +475,8 @@ def resolve_person(
     ids = identifiers if identifiers is not None else detect_identifiers(data)
     cands = [c for c in ids.person if c in data.columns]
     if not cands:
-        return None, "no column identifies people: each row is counted as one person"
+        return None, ("no column identifies people: where a threshold applies, each row counts "
+                      "as one person")
     rank = {"person id": 0, "declared in id_columns": 1}
     best = min(cands, key=lambda c: (min((v for k, v in rank.items()
                                           if ids.reasons.get(c, "").endswith(k)), default=2),

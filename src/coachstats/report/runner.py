@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..privacy import (
     Identifiers,
+    Manifest,
     PrivacyError,
     Suppression,
     detect_identifiers,
@@ -536,7 +537,7 @@ def run_study(
     id_columns = {name: ids.columns for name, ids in identifiers.items()}
 
     runs: dict[str, AnalysisRun] = {}
-    manifest: list[Suppression] = []
+    manifest = Manifest()
     for a in study.analyses:
         where = f"analysis {a.id!r} ({a.estimator})"
         fn = resolve_estimator(a.estimator)
@@ -572,9 +573,7 @@ def run_study(
             followups=follow, n_input=n_input, warnings=msgs,
         )
         for obj in (result, *(f.value for f in runs[a.id].followups)):
-            sup = getattr(obj, "suppressions", None)
-            if callable(sup):
-                manifest.extend(sup(a.id))
+            manifest.collect(obj, a.id)
         calls = [(a.estimator, args), *((f"{a.estimator} .{f.method}", f.args) for f in follow)]
         for name, kw in calls:
             for p in PRIVACY_PARAMS:
