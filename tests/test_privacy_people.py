@@ -183,6 +183,18 @@ def test_four_people_answering_six_waves_are_withheld():
     assert r["std_error"] == pytest.approx(person_means.std() / np.sqrt(7), rel=0.05)
 
 
+def test_repeated_rows_with_nothing_identifying_people_are_refused_in_notebooks_too():
+    anon = hr_export().drop(columns="EmployeeID")
+    with pytest.raises(PrivacyError, match=r"rows may repeat.*\['Wave'\].*Pass person="):
+        safe_group_means(anon, "Engagement", ["TeamID"])
+    with pytest.raises(PrivacyError, match="rows may repeat"):
+        cs.variance.agreement(anon.assign(q=3), items=["q"], group="TeamID")
+    # one row per person and no wave column: rows are people
+    one = anon.loc[anon["Wave"] == 1].drop(columns="Wave")
+    res = safe_group_means(one, "Engagement", ["TeamID"])
+    assert res.person is None and res.table.loc[0, "n"] == 34
+
+
 def test_manager_tables_are_published_under_pseudonyms():
     df = hr_export()
     before = df.copy()
