@@ -483,3 +483,22 @@ def test_output_scan_catches_raw_labels_of_pseudonymised_columns(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "identifier value(s) from the input data" in err
     assert "'M-100" in err and not (d / "r.html").exists()
+
+
+def test_a_named_rater_column_identifies_people_in_a_report(tmp_path, capsys):
+    sim = cs.simulate.pre_post_360(n_leaders=20, rng=4).data.rename(
+        columns={"rater": "evaluator", "leader": "ratee"})
+    spec = SPEC.replace('estimator = "report.group_means"',
+                        'estimator = "effects.rater_agreement"')
+    spec = spec.replace('args = {{ value = "Engagement", groups = {groups} }}',
+                        'args = {{ leader = "ratee", rater_group = "rater_group", '
+                        'rating = "rating", time = "time"{groups} }}')
+    d = tmp_path / "r360"
+    d.mkdir()
+    sim.to_csv(d / "export.csv", index=False)
+    for extra, code in (("", 2), (', rater = "evaluator"', 0)):
+        (d / "spec.toml").write_text(spec.format(groups=extra, privacy="", person=""))
+        assert main(["report", str(d / "spec.toml"), "--data", str(d / "export.csv"),
+                     "--out", str(d / "r.html")]) == code
+        err = capsys.readouterr().err
+        assert (code == 0) or "rows may repeat per person (column(s) ['time']" in err
