@@ -502,3 +502,7 @@ def test_a_named_rater_column_identifies_people_in_a_report(tmp_path, capsys):
                      "--out", str(d / "r.html")]) == code
         err = capsys.readouterr().err
         assert (code == 0) or "rows may repeat per person (column(s) ['time']" in err
+        if code == 0:
+            js = json.loads((d / "r.json").read_text())
+            assert "evaluator" in js["privacy"]["identifier_columns"]["survey"]
+            assert js["privacy"]["scan"]["identifier_values"] > 100

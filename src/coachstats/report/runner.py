@@ -586,6 +586,13 @@ def run_study(
                         a.id, what, f"{p}={kw[p]} passed to {name}",
                         "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
                     ))
+    for r in runs.values():  # columns of people named in an analysis are scanned for too
+        if r.spec.data is None:
+            continue
+        cols = data[r.spec.data].frame.columns
+        named = [r.args.get(k) for k in ("person", "rater")]
+        id_columns[r.spec.data] = tuple(dict.fromkeys(
+            [*id_columns[r.spec.data], *(c for c in named if isinstance(c, str) and c in cols)]))
     return StudyRun(
         study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),
         manifest=tuple(manifest), id_columns=id_columns, identifiers=identifiers,
