@@ -506,3 +506,16 @@ def test_a_named_rater_column_identifies_people_in_a_report(tmp_path, capsys):
             js = json.loads((d / "r.json").read_text())
             assert "evaluator" in js["privacy"]["identifier_columns"]["survey"]
             assert js["privacy"]["scan"]["identifier_values"] > 100
+
+
+def test_standard_error_is_the_classic_one_with_one_row_per_person():
+    one = hr_export(waves=1)
+    res = safe_group_means(one, "Engagement", ["TeamID"], person="EmployeeID",
+                           public_labels=["TeamID"])
+    r = res.table.set_index("TeamID").loc["T-03"]
+    y = one.loc[one["TeamID"] == "T-03", "Engagement"]
+    assert r["std_error"] == pytest.approx(y.std(ddof=1) / np.sqrt(len(y)), rel=1e-12)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(y) - 1) * r["std_error"]
+    assert r["ci_high"] - r["mean"] == pytest.approx(half, rel=1e-12)
