@@ -13,6 +13,7 @@ from coachstats.cli import main
 from coachstats.privacy import (
     DEFAULT_MIN_GROUP_SIZE,
     MIN_GROUP_SIZE_FLOOR,
+    Manifest,
     PrivacyError,
     check_min_group_size,
     classify_name,
@@ -129,7 +130,7 @@ def test_person_column_resolution():
     assert col == "EmployeeID" and "repeats" in how and "detected" in how
     assert resolve_person(df, "EmployeeID")[1].endswith("(named)")
     col, how = resolve_person(df.drop(columns="EmployeeID"))
-    assert col is None and "each row is counted as one person" in how
+    assert col is None and "each row counts as one person" in how
 
 
 def test_pseudonyms_are_stable_and_reveal_nothing_from_the_seed_alone():
@@ -180,6 +181,18 @@ def test_four_people_answering_six_waves_are_withheld():
     person_means = df.loc[df["TeamID"] == "T-02"].groupby("EmployeeID")["Engagement"].mean()
     assert r["mean"] == pytest.approx(rows.mean())
     assert r["std_error"] == pytest.approx(person_means.std() / np.sqrt(7), rel=0.05)
+
+
+def test_repeated_rows_with_nothing_identifying_people_are_refused_in_notebooks_too():
+    anon = hr_export().drop(columns="EmployeeID")
+    with pytest.raises(PrivacyError, match=r"rows may repeat.*\['Wave'\].*Pass person="):
+        safe_group_means(anon, "Engagement", ["TeamID"])
+    with pytest.raises(PrivacyError, match="rows may repeat"):
+        cs.variance.agreement(anon.assign(q=3), items=["q"], group="TeamID")
+    # one row per person and no wave column: rows are people
+    one = anon.loc[anon["Wave"] == 1].drop(columns="Wave")
+    res = safe_group_means(one, "Engagement", ["TeamID"])
+    assert res.person is None and res.table.loc[0, "n"] == 34
 
 
 def test_manager_tables_are_published_under_pseudonyms():
@@ -239,6 +252,11 @@ def test_quasi_identifier_crosstab_holds_k_people_in_every_published_cell():
         assert len(hidden) != 1  # one withheld cell would follow from the total
         assert (hidden["reason"] == "fewer than 5 people").any()
         assert len(res.suppressions("x")) == len(hidden)
+        manifest = Manifest()
+        manifest.collect(res, "x")
+        assert manifest.to_frame()["item"].str.startswith(
+            "count for" if value is None else "mean Engagement for").all()
+        assert len(manifest) == len(hidden)
 
 
 # --------------------------------------------------------------------------- the same floor
@@ -465,3 +483,39 @@ def test_output_scan_catches_raw_labels_of_pseudonymised_columns(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "identifier value(s) from the input data" in err
     assert "'M-100" in err and not (d / "r.html").exists()
+
+
+def test_a_named_rater_column_identifies_people_in_a_report(tmp_path, capsys):
+    sim = cs.simulate.pre_post_360(n_leaders=20, rng=4).data.rename(
+        columns={"rater": "evaluator", "leader": "ratee"})
+    spec = SPEC.replace('estimator = "report.group_means"',
+                        'estimator = "effects.rater_agreement"')
+    spec = spec.replace('args = {{ value = "Engagement", groups = {groups} }}',
+                        'args = {{ leader = "ratee", rater_group = "rater_group", '
+                        'rating = "rating", time = "time"{groups} }}')
+    d = tmp_path / "r360"
+    d.mkdir()
+    sim.to_csv(d / "export.csv", index=False)
+    for extra, code in (("", 2), (', rater = "evaluator"', 0)):
+        (d / "spec.toml").write_text(spec.format(groups=extra, privacy="", person=""))
+        assert main(["report", str(d / "spec.toml"), "--data", str(d / "export.csv"),
+                     "--out", str(d / "r.html")]) == code
+        err = capsys.readouterr().err
+        assert (code == 0) or "rows may repeat per person (column(s) ['time']" in err
+        if code == 0:
+            js = json.loads((d / "r.json").read_text())
+            assert "evaluator" in js["privacy"]["identifier_columns"]["survey"]
+            assert js["privacy"]["scan"]["identifier_values"] > 100
+
+
+def test_standard_error_is_the_classic_one_with_one_row_per_person():
+    one = hr_export(waves=1)
+    res = safe_group_means(one, "Engagement", ["TeamID"], person="EmployeeID",
+                           public_labels=["TeamID"])
+    r = res.table.set_index("TeamID").loc["T-03"]
+    y = one.loc[one["TeamID"] == "T-03", "Engagement"]
+    assert r["std_error"] == pytest.approx(y.std(ddof=1) / np.sqrt(len(y)), rel=1e-12)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(y) - 1) * r["std_error"]
+    assert r["ci_high"] - r["mean"] == pytest.approx(half, rel=1e-12)

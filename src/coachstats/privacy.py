@@ -60,6 +60,7 @@ __all__ = [
     "detect_identifiers",
     "looks_like_time",
     "pseudonyms",
+    "require_people",
     "resolve_person",
     "safe_crosstab",
     "safe_group_means",
@@ -124,6 +125,12 @@ class Manifest:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def collect(self, result: Any, analysis: str = "") -> None:
+        """Add what ``result`` withheld (its ``suppressions(analysis)``, if it has one)."""
+        sup = getattr(result, "suppressions", None)
+        if callable(sup):
+            self._items.extend(sup(analysis))
 
     def as_records(self) -> list[dict[str, str]]:
         return [s.as_dict() for s in self._items]
@@ -469,7 +476,8 @@ def resolve_person(
     ids = identifiers if identifiers is not None else detect_identifiers(data)
     cands = [c for c in ids.person if c in data.columns]
     if not cands:
-        return None, "no column identifies people: each row is counted as one person"
+        return None, ("no column identifies people: where a threshold applies, each row counts "
+                      "as one person")
     rank = {"person id": 0, "declared in id_columns": 1}
     best = min(cands, key=lambda c: (min((v for k, v in rank.items()
                                           if ids.reasons.get(c, "").endswith(k)), default=2),
@@ -480,6 +488,33 @@ def resolve_person(
         + (" (it repeats across rows)" if repeats else "")
         + "; name the person column to make this explicit"
     )
+
+
+def require_people(data: pd.DataFrame, person: str | None, what: str,
+                   identifiers: Identifiers | None = None) -> str | None:
+    """The column to count people by (named or detected), or None when rows are people.
+
+    Raises :class:`PrivacyError` when nothing identifies people and a column looks like a
+    wave or date, so that rows may repeat per person and a count of rows would overstate
+    the number of people.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_people(pd.DataFrame({"Emp ID": [1, 1], "Wave": [1, 2]}), None, "f")
+    'Emp ID'
+    """
+    col, _ = resolve_person(data, person, identifiers)
+    if col is None:
+        times = [str(c) for c in data.columns if looks_like_time(c)]
+        if times:
+            raise PrivacyError(
+                f"{what} counts people, but no column identifies people and rows may repeat "
+                f"per person (column(s) {times} look like waves or dates). Pass "
+                "person=\"<column identifying people>\"; if each row really is a different "
+                "person, add a row number as that column."
+            )
+    return col
 
 
 # --------------------------------------------------------------------------- pseudonyms
@@ -822,7 +857,7 @@ def _prepare_groups(
         require_numeric(frame, value, "value")
     ids = identifiers if identifiers is not None else detect_identifiers(data, person=person)
     if person is None:
-        person = resolve_person(data, None, ids)[0]
+        person = require_people(data, None, what, ids)
         if person is not None:
             frame[person] = data.loc[frame.index, person]
     bad = [g for g in groups if g == person or ids.is_person(g)]

@@ -29,6 +29,7 @@ from .privacy import (
     GroupMeansResult,
     PrivacyError,
     Suppression,
+    safe_crosstab,
     safe_group_means,
     scan_for_identifiers,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "render_study",
     "run_demo",
     "run_study",
+    "safe_crosstab",
     "safe_group_means",
     "scan_for_identifiers",
     "write_report",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..privacy import (
     Identifiers,
+    Manifest,
     PrivacyError,
     Suppression,
     detect_identifiers,
@@ -388,7 +389,8 @@ def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd
     counts = any(_takes(fn, p) for p in (*PRIVACY_PARAMS, "person"))
     if not counts:
         return args, {}
-    if person is None and args.get("person") is None:
+    # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named
+    if person is None and args.get("person") is None and args.get("rater") is None:
         times = [str(c) for c in df.columns if looks_like_time(c)]
         if times:
             raise StudySpecError(
@@ -582,7 +584,7 @@ def run_study(
     id_columns = {name: ids.columns for name, ids in identifiers.items()}
 
     runs: dict[str, AnalysisRun] = {}
-    manifest: list[Suppression] = []
+    manifest = Manifest()
     for a in study.analyses:
         if on_analysis is not None:
             on_analysis(a.title or a.id)
@@ -620,9 +622,7 @@ def run_study(
             followups=follow, n_input=n_input, warnings=msgs,
         )
         for obj in (result, *(f.value for f in runs[a.id].followups)):
-            sup = getattr(obj, "suppressions", None)
-            if callable(sup):
-                manifest.extend(sup(a.id))
+            manifest.collect(obj, a.id)
         calls = [(a.estimator, args), *((f"{a.estimator} .{f.method}", f.args) for f in follow)]
         for name, kw in calls:
             for p in PRIVACY_PARAMS:
@@ -634,6 +634,13 @@ def run_study(
                         a.id, what, f"{p}={kw[p]} passed to {name}",
                         "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
                     ))
+    for r in runs.values():  # columns of people named in an analysis are scanned for too
+        if r.spec.data is None:
+            continue
+        cols = data[r.spec.data].frame.columns
+        named = [r.args.get(k) for k in ("person", "rater")]
+        id_columns[r.spec.data] = tuple(dict.fromkeys(
+            [*id_columns[r.spec.data], *(c for c in named if isinstance(c, str) and c in cols)]))
     return StudyRun(
         study=study, seed=seed, quick=quick, data=data, analyses=tuple(runs.values()),
         manifest=tuple(manifest), id_columns=id_columns, identifiers=identifiers,

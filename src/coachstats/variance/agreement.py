@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, prepare, require_range
+from .._validate import check_choice, check_dataframe, prepare, require_range
 from ..interpret import RULES, Interpretation, label
-from ..privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, require_people
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["AgreementResult", "agreement"]
@@ -171,8 +171,9 @@ def agreement(
         Groups with fewer distinct people are suppressed (counted, not listed). At least 3.
     person : str, optional
         Column identifying respondents. Agreement needs one row per person and group (filter
-        one survey wave first); with ``person`` this is checked and people are counted by it,
-        without it each row is taken to be a different person.
+        one survey wave first); this is checked with ``person``, or with a column recognised
+        as a person identifier. Without either, each row is taken to be a different person,
+        unless a column looks like a wave or date, which is refused.
     dropna : bool
         Drop respondents with a missing item (counted) instead of raising.
 
@@ -195,6 +196,7 @@ def agreement(
     if not items:
         raise ValueError("items: give at least one item column.")
     min_group_size = check_min_group_size(min_group_size)
+    person = require_people(check_dataframe(data), person, "agreement")
     cols = {"group": group, **{f"items[{i}]": c for i, c in enumerate(items)},
             "person": person}
     frame, missing = prepare(data, cols, numeric=[f"items[{i}]" for i in range(len(items))],
