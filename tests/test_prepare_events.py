@@ -121,3 +121,9 @@ def test_estimators_call_dates_dates():
         survival.cox(df, duration="HireDate", event="event", covariates=["x"])
     msg = str(e.value)
     assert "holds dates" in msg and "prepare.durations" in msg and "to_numeric" not in msg
+    # a blank end date means "not yet": never advise dropping those rows
+    blank = df.assign(TerminationDate=["01/06/2024", "", ""] * 4)
+    with pytest.raises(TypeError) as e:
+        survival.cox(blank, duration="TerminationDate", event="event", covariates=["x"])
+    msg = str(e.value)
+    assert "holds dates" in msg and "not yet" in msg and "dropna" not in msg

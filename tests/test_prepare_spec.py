@@ -20,23 +20,35 @@ seed = 1
 
 [data.people]
 file = "{file}"
-prepare = [
-  {{ step = "durations", origin = "HireDate", end_events = {{ exit = "TerminationDate" }},
-     censor_at = "2025-06-30", {extra} person = "EmployeeID", duration = "months" }},
-  {{ step = "flag", column = "CoachingDate", name = "coached" }},
-]
 {data_extra}
+
+[[data.people.prepare]]
+step = "durations"
+origin = "HireDate"
+end_events = {{ exit = "TerminationDate" }}
+censor_at = "2025-06-30"
+{extra}
+person = "EmployeeID"
+duration = "months"
+
+[[data.people.prepare]]
+step = "flag"
+column = "CoachingDate"
+name = "coached"
 
 [[analysis]]
 id = "cox"
 estimator = "survival.cox"
 data = "people"
-args = {{ duration = "months", event = "event", event_of_interest = "exit",
-         covariates = ["coached"] }}
+[analysis.args]
+duration = "months"
+event = "event"
+event_of_interest = "exit"
+covariates = ["coached"]
 """
 
 
-def _spec(tmp_path, file, extra="dayfirst = true,", data_extra="") -> Path:
+def _spec(tmp_path, file, extra="dayfirst = true", data_extra="") -> Path:
     p = tmp_path / "s" / "study.toml"
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(HR_SPEC.format(file=Path(file).as_posix(), extra=extra, data_extra=data_extra))
@@ -75,7 +87,7 @@ def test_spec_errors_name_the_toml_key(tmp_path):
     assert "pass dayfirst" not in msg
     with pytest.raises(StudySpecError, match=r"unknown key\(s\) 'dayfist'.*valid keys: .*"
                                              r"dayfirst"):
-        run_study(load_study(_spec(tmp_path, RAW / "hr_tenure.csv", extra="dayfist = true,")))
+        run_study(load_study(_spec(tmp_path, RAW / "hr_tenure.csv", extra="dayfist = true")))
     with pytest.raises(StudySpecError, match="step = 'durationz' is not a prepare step"):
         p = _spec(tmp_path, RAW / "hr_tenure.csv")
         p.write_text(p.read_text().replace('step = "durations"', 'step = "durationz"'))

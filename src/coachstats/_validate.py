@@ -246,6 +246,8 @@ def prepare(
         if not dropna:
             c = next(iter(by_col))
             arg = next(a for a, col in used.items() if col == c)
+            if _looks_like_dates(out[c]):
+                require_numeric(out, c, arg)  # explains dates; blanks there mean "not yet"
             raise ValueError(
                 f"{_label(c, arg).capitalize()} has {by_col[c]} missing value(s) (rows "
                 f"{_rows(out.index[na[c]])}). Fill or remove them, or pass dropna=True to drop "

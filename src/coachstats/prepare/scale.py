@@ -121,7 +121,7 @@ class ScaleResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Item-rest correlations (bars) with alpha if the item is deleted (dots)."""
-        ax = new_axes(ax, figsize=kwargs.pop("figsize", (6.0, 0.5 * len(self.items) + 1.5)))
+        ax = new_axes(ax, figsize=kwargs.pop("figsize", (6.0, 0.5 * len(self.items) + 2.0)))
         it = self.items
         y = np.arange(len(it))[::-1]
         colors = ["#b2182b" if v < 0 else "#4575b4" for v in it["item_rest"]]
@@ -132,7 +132,10 @@ class ScaleResult(Result):
         ax.set_yticklabels([f"{i}{' (R)' if r else ''}" for i, r in
                             zip(it["item"], it["reversed"], strict=True)])
         ax.set_xlabel("correlation / alpha")
-        ax.legend(loc="lower right", fontsize=8)
+        low = min(0.0, float(it["item_rest"].min()), float(np.nanmin(it["alpha_if_deleted"])))
+        ax.set_xlim(low - 0.05 if low < 0 else 0.0, 1.0)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8,
+                  frameon=False)
         return ax
 
 
