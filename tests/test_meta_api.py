@@ -75,8 +75,10 @@ def test_bad_arguments(sim):
         cs.meta.correlations(d.assign(g="a"), moderators="g")
     with pytest.raises(ValueError, match="collinear"):
         cs.meta.correlations(d.assign(y2=d["year"] * 2), moderators=["year", "y2"])
+    with pytest.warns(UserWarning, match="not identified"):
+        two = cs.meta.correlations(d.iloc[:2])
     with pytest.raises(ValueError, match="at least 3 studies"):
-        cs.meta.egger_test(cs.meta.correlations(d.iloc[:2]))
+        cs.meta.egger_test(two)
     with pytest.raises(ValueError, match="scale='r'"):
         cs.meta.correlations(d, moderators="rater").to_frame(scale="r")
 

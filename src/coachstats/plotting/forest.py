@@ -221,7 +221,8 @@ def forest_plot(
     ax.set_title(title, fontsize=9)
     lvl = f"{res.ci_level:.0%}"
     legend = []
-    names = {"study": f"study estimate, {lvl} CI (square size = weight)",
+    names = {"study": (f"effect, {lvl} CI" if multi
+                       else f"study estimate, {lvl} CI (square size = weight)"),
              "diamond": f"pooled estimate, {lvl} CI",
              "subtotal": f"subgroup estimate, {lvl} CI",
              "pi": f"{lvl} prediction interval (a new study's true effect)"}  # fmt: skip
