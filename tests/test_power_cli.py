@@ -41,7 +41,11 @@ def test_power_simulate_writes_table_and_plot(tmp_path, capsys):
 
 def test_report_section_what_this_design_could_detect(tmp_path):
     spec = tmp_path / "study.toml"
-    spec.write_text('''
+    args = ('{ outcome = "engagement", unit = "team", time = "quarter", '
+            'cohort = "coached_from", cluster = "manager", aggregate = true, n_boot = 0 }')
+    then = ('[{ method = "power.design_mdes", title = "What this design could detect", '
+            'headline = false, plot = false }]')
+    spec.write_text(f"""
 [study]
 title = "Coaching and engagement"
 claim = "Coaching managers raises engagement."
@@ -53,18 +57,16 @@ min_group_size = 5
 id_columns = ["employee"]
 
 [data.panel]
-generate = { kind = "engagement_panel", n_managers = 40 }
+generate = {{ kind = "engagement_panel", n_managers = 40 }}
 description = "simulated"
 
 [[analysis]]
 id = "staggered"
 estimator = "did.staggered"
 data = "panel"
-args = { outcome = "engagement", unit = "team", time = "quarter", cohort = "coached_from",
-         cluster = "manager", aggregate = true, n_boot = 0 }
-then = [{ method = "power.design_mdes", title = "What this design could detect",
-          headline = false, plot = false }]
-''')
+args = {args}
+then = {then}
+""")
     out = tmp_path / "r.html"
     assert main(["report", str(spec), "--out", str(out)]) == 0
     html = out.read_text()

@@ -51,3 +51,15 @@ def test_out_of_core_limits_are_explained(people, tmp_path):
     crossed.to_parquet(p)
     with pytest.raises(ValueError, match="ids='within'"):
         cs.variance.decompose(p, "engagement", ["manager", "team"], n_boot=0)
+
+
+def test_single_member_groups_are_refused(tmp_path):
+    one = pd.DataFrame({"manager": np.arange(12) // 3, "team": np.arange(12),
+                        "engagement": np.random.default_rng(1).normal(size=12)})
+    p = tmp_path / "one.parquet"
+    one.to_parquet(p)
+    with pytest.raises(ValueError, match="contains a single person") as out:
+        cs.variance.decompose(p, "engagement", ["manager", "team"], n_boot=0)
+    with pytest.raises(ValueError, match="contains a single person") as mem:
+        cs.variance.decompose(one, "engagement", ["manager", "team"], n_boot=0)
+    assert str(out.value) == str(mem.value)

@@ -100,6 +100,23 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
         if k.max() + 1 < 2:
             raise ValueError(f"groups in level {c!r}: need at least 2. With a single {c!r} "
                              "its variance cannot be estimated; drop it from levels.")
+    n_groups = tuple(int(c.max()) + 1 for c in codes)
+    n = int(table.n_rows)
+    children = [*codes[1:], None]
+    single = []
+    for c, ch in zip(codes, children, strict=True):
+        if ch is None:  # people in the innermost groups
+            single.append(float((cnt == 1).mean()))
+        else:
+            single.append(float((pd.Series(ch).groupby(c).nunique() == 1).mean()))
+    inner_names = [*lv[1:], "person"]
+    for c, share, below in zip(lv, single, inner_names, strict=True):
+        if share == 1.0:
+            raise ValueError(
+                f"Every {c!r} group contains a single {below}: the {c!r} variance cannot be "
+                f"separated from the variance below it. Drop {c!r} from levels or use data "
+                "with larger groups."
+            )
     syy = cells[f"{outcome}_sumsq"].to_numpy(dtype=float)
     inner_first = [np.asarray(c, dtype=np.int64) for c in codes[::-1]]
     base = _nested.build_design(inner_first, np.zeros(len(cells)), np.ones((len(cells), 1)))
@@ -116,15 +133,6 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
     z = stats.norm.ppf(0.5 + ci_level / 2)
     fixed = tidy_frame([{"term": "intercept", "estimate": b, "std_error": se,
                          "ci_low": b - z * se, "ci_high": b + z * se, "ci_level": ci_level}])
-    n_groups = tuple(int(c.max()) + 1 for c in codes)
-    n = int(table.n_rows)
-    children = [*codes[1:], None]
-    single = []
-    for c, ch in zip(codes, children, strict=True):
-        if ch is None:  # people in the innermost groups
-            single.append(float((cnt == 1).mean()))
-        else:
-            single.append(float((pd.Series(ch).groupby(c).nunique() == 1).mean()))
     interval = (
         f"parametric bootstrap, {n_boot} replicates, {ci_level:.0%} percentile intervals "
         "(fixed effects: Wald)" if n_boot else "none (n_boot=0)"
