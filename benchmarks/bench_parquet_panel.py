@@ -91,7 +91,14 @@ def main() -> None:
     ap.add_argument("--dir", default="/tmp/coachstats_panel")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--fit-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--smoke", action="store_true",
+                    help="20,000 rows in a temporary folder (the test suite runs this)")
     a = ap.parse_args()
+    if a.smoke:
+        import tempfile
+
+        a.rows, a.slice = 20_000, 10_000
+        a.dir = os.path.join(tempfile.mkdtemp(prefix="coachstats_smoke_"), "panel")
     if a.fit_child:
         fit_child(a.fit_child)
         return

@@ -38,7 +38,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=500)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--overhead-reps", type=int, default=2000)
+    ap.add_argument("--smoke", action="store_true",
+                    help="2 designs x 3 reps on a 2-worker cluster (the test suite runs this)")
     a = ap.parse_args()
+    if a.smoke:
+        a.designs, a.reps, a.workers, a.overhead_reps = 2, 3, 2, 20
 
     import cloudpickle
     from distributed import Client, LocalCluster
