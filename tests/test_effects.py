@@ -136,7 +136,7 @@ def test_summary_plot_interpret(paired):
     level=st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99, 0.999]),
 )
 def test_ncp_interval_always_finite_ordered_and_solves_its_equation(t, df, level):
-    lo, hi = ncp_interval(t, df, level)
+    lo, hi = ncp_interval(t, df, ci_level=level)
     assert math.isfinite(lo) and math.isfinite(hi)
     assert lo <= t <= hi
     a = 1 - level
@@ -147,11 +147,11 @@ def test_ncp_interval_always_finite_ordered_and_solves_its_equation(t, df, level
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(t=st.floats(0, 500, allow_nan=False), df=st.floats(1.0, 1e4, allow_nan=False))
 def test_ncp_interval_symmetric_and_nested(t, df):
-    lo, hi = ncp_interval(t, df, 0.95)
-    nlo, nhi = ncp_interval(-t, df, 0.95)
+    lo, hi = ncp_interval(t, df, ci_level=0.95)
+    nlo, nhi = ncp_interval(-t, df, ci_level=0.95)
     assert nlo == pytest.approx(-hi, rel=1e-7, abs=1e-7)
     assert nhi == pytest.approx(-lo, rel=1e-7, abs=1e-7)
-    lo9, hi9 = ncp_interval(t, df, 0.90)
+    lo9, hi9 = ncp_interval(t, df, ci_level=0.90)
     assert lo - 1e-7 <= lo9 and hi9 <= hi + 1e-7
 
 

@@ -120,7 +120,7 @@ def test_morris_2008_table5_dppc2(i):
 @pytest.mark.parametrize("case", REF["ncp"], ids=lambda c: f"t={c['t']},df={c['df']}")
 def test_noncentral_limits_against_r(case):
     for level, key in ((0.95, "ci95"), (0.90, "ci90")):
-        lo, hi = ncp_interval(case["t"], case["df"], level)
+        lo, hi = ncp_interval(case["t"], case["df"], ci_level=level)
         assert lo == pytest.approx(case[key][0], rel=1e-8)
         assert hi == pytest.approx(case[key][1], rel=1e-8)
 

@@ -136,7 +136,7 @@ def _solve(t: float, df: float, p: float) -> float:
     return float(root) if np.isfinite(root) else start
 
 
-def ncp_interval(t: float, df: float, ci_level: float = 0.95) -> tuple[float, float]:
+def ncp_interval(t: float, df: float, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Equal-tailed confidence limits for the noncentrality of an observed t statistic.
 
     Inverts the noncentral t CDF: the lower limit solves ``P(T <= t | nc) = 1 - a/2``, the

@@ -43,7 +43,7 @@ def two_group_row(
     t_stat = d / k
     j = hedges_j(df) if hedges else 1.0
     g = j * d
-    lo, hi = ncp_interval(t_stat, df, ci_level)
+    lo, hi = ncp_interval(t_stat, df, ci_level=ci_level)
     # Welch interval for the raw difference (does not assume equal variances)
     se_raw = math.sqrt(v1 / n1 + v0 / n0)
     welch_df = se_raw**4 / ((v1 / n1) ** 2 / (n1 - 1) + (v0 / n0) ** 2 / (n0 - 1))

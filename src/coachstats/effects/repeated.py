@@ -161,7 +161,7 @@ def paired_rows(
                 )
             d = dbar / sdd
             j = hedges_j(df) if hedges else 1.0
-            lo, hi = ncp_interval(d * math.sqrt(n), df, ci_level)
+            lo, hi = ncp_interval(d * math.sqrt(n), df, ci_level=ci_level)
             lo, hi = lo / math.sqrt(n), hi / math.sqrt(n)
             se = j * math.sqrt(1 / n + d * d / (2 * df))
             method = "exact (noncentral t)"
@@ -196,7 +196,7 @@ def paired_rows(
             c = sdd / (math.sqrt(n) * s)
             j = hedges_j(nu) if hedges else 1.0
             if c > 0:
-                lo, hi = ncp_interval(d / c, nu, ci_level)
+                lo, hi = ncp_interval(d / c, nu, ci_level=ci_level)
                 lo, hi = lo * c, hi * c
             else:
                 lo = hi = d

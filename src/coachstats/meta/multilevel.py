@@ -285,7 +285,7 @@ def multilevel(
     data: pd.DataFrame,
     yi: str = "yi",
     vi: str | None = "vi",
-    levels: Sequence[str] = ("study", "effect"),
+    levels: Sequence[str] | None = None,
     *,
     sei: str | None = None,
     moderators: Sequence[str] | str | None = None,
@@ -309,7 +309,7 @@ def multilevel(
     yi, vi : str
         Effect sizes and sampling variances (or ``vi=None, sei=`` standard errors).
     levels : (str, str)
-        The cluster column (e.g. study) and the effect column within it; each
+        Required: the cluster column (e.g. study) and the effect column within it; each
         (cluster, effect) pair must identify one row.
     moderators : list of str, optional
         Meta-regression columns (categorical columns dummy-coded).
@@ -339,6 +339,9 @@ def multilevel(
     method = choice(method, "method", ("REML", "ML"))
     measure = choice(measure, "measure", tuple(MEASURE_INFO))
     ci_level = check_ci_level(ci_level)
+    if levels is None:
+        raise TypeError("levels: name the cluster and effect columns, e.g. "
+                        "levels=['study', 'effect'].")
     levels = list(levels) if not isinstance(levels, str) else [levels]
     if len(levels) != 2:
         raise ValueError(f"levels must name two columns (cluster, effect), got {levels!r}.")

@@ -125,7 +125,7 @@ def rve(
     data: pd.DataFrame,
     yi: str = "yi",
     vi: str = "vi",
-    cluster: str = "study",
+    cluster: str | None = None,
     *,
     rho: float = 0.8,
     moderators: Sequence[str] | str | None = None,
@@ -142,7 +142,7 @@ def rve(
     yi, vi : str
         Effect sizes and sampling variances.
     cluster : str
-        Study column (effects in one study are dependent).
+        Required: the study column (effects in one study are dependent).
     rho : float
         Assumed correlation between effects within a study (in [0, 1]); it changes tau^2 and
         the weights, not the validity of the robust tests. ``sensitivity`` repeats the fit
@@ -168,6 +168,8 @@ def rve(
     """
     from .smd import _mods, choice
 
+    if cluster is None:
+        raise TypeError("cluster: name the study column, e.g. cluster='study'.")
     if not 0 <= rho <= 1:
         raise ValueError(f"rho must lie in [0, 1], got {rho!r}.")
     ci_level = check_ci_level(ci_level)
