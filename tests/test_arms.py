@@ -92,11 +92,12 @@ def test_result_verbs(data):
 
 
 def test_recovery_fast():
-    f = recovery(R.estimate_arms, R.generate_arms, truth=R.truth_arms, n_reps=60,
+    f = recovery(R.estimate_arms, R.generate_arms, truth=R.truth_arms, n_reps=20,
                  rng=5).to_frame().set_index("term")
     for term, row in f.iterrows():
         assert abs(row["bias"]) < 3 * row["bias_mcse"] + 0.02, term
-        assert row["coverage"] > 0.85, term
+    # 20 replicates per term: judge coverage over the 160 intervals together
+    assert f["coverage"].mean() > 0.9
 
 
 @pytest.mark.slow
