@@ -58,6 +58,7 @@ __all__ = [
     "classify_name",
     "count_people",
     "detect_identifiers",
+    "guess_id_columns",
     "looks_like_time",
     "pseudonyms",
     "require_people",
@@ -437,6 +438,27 @@ def detect_identifiers(
 _TIME_WORDS = ("wave", "time", "date", "period", "quarter", "qtr", "month", "year", "week",
                "day", "occasion", "round", "cycle", "timestamp", "survey", "surveywave",
                "fiscalyear", "fy", "semester", "term", "visit", "session", "pulse")
+
+
+def guess_id_columns(data: pd.DataFrame) -> list[str]:
+    """Columns whose names read as identifiers of people or of managers and teams.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Only its column names are read.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> guess_id_columns(pd.DataFrame(columns=["EmployeeID", "team", "score", "Full Name"]))
+    ['EmployeeID', 'team', 'Full Name']
+    """
+    return [str(c) for c in data.columns if classify_name(c) is not None]
 
 
 def looks_like_time(name: Any) -> bool:

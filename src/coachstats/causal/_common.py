@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..report.privacy import check_min_size
+from ..privacy import check_min_group_size
 from ._data import Design, check_separation, design
 
 ESTIMANDS = ("ATT", "ATE", "ATO")
@@ -19,7 +19,7 @@ def effect_design(
     cluster: str | None, reference: Any, dropna: bool, min_group_size: int,
     splines: Any = None,
 ) -> Design:
-    min_group_size = check_min_size(min_group_size)
+    min_group_size = check_min_group_size(min_group_size)
     d = design(data, treatment, covariates, extra={"outcome": outcome, "cluster": cluster},
                numeric=["outcome"], reference=reference, dropna=dropna, splines=splines)
     if outcome in d.covariates:

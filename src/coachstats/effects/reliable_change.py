@@ -38,16 +38,9 @@ def wilson_interval(k: int, n: int, *, ci_level: float = 0.95) -> tuple[float, f
     >>> [round(x, 4) for x in wilson_interval(3, 10)]
     [0.1078, 0.6032]
     """
-    if n == 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + ci_level / 2))
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    lo = 0.0 if k == 0 else max(0.0, centre - half)
-    hi = 1.0 if k == n else min(1.0, centre + half)
-    return lo, hi
+    from ..survey.proportion import wilson
+
+    return wilson(k, n, ci_level=ci_level)
 
 
 def jacobson_truax_cutoff(

@@ -29,7 +29,7 @@ _ID = re.compile(r"(ID|Id|_id|_ID|[ _]id|[ _]ID)$|^id$|^(name|e-?mail)$|number$"
 
 
 def _id_columns(df: pd.DataFrame) -> list[str]:
-    from ..report.privacy import guess_id_columns
+    from ..privacy import guess_id_columns
 
     found = set(guess_id_columns(df)) | {str(c) for c in df.columns if _ID.search(str(c))}
     return [str(c) for c in df.columns if str(c) in found]

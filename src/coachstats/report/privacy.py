@@ -24,8 +24,8 @@ from ..privacy import (
     PrivacyError,
     Suppression,
     check_min_group_size,
-    classify_name,
     detect_identifiers,
+    guess_id_columns,
     safe_crosstab,
     safe_group_means,
 )
@@ -63,17 +63,6 @@ def check_min_size(min_size: Any) -> int:
     """
     return check_min_group_size(min_size, "min_size")
 
-
-def guess_id_columns(df: pd.DataFrame) -> list[str]:
-    """Columns whose names read as identifiers of people or of managers and teams.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> guess_id_columns(pd.DataFrame(columns=["EmployeeID", "team", "score", "Full Name"]))
-    ['EmployeeID', 'team', 'Full Name']
-    """
-    return [str(c) for c in df.columns if classify_name(c) is not None]
 
 
 def guard_table(frame: pd.DataFrame, person_columns: Iterable[str], analysis: str,

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validate import _rows, check_ci_level, prepare, require_range, require_unique_keys
-from ..report.privacy import check_min_size
+from ..privacy import check_min_group_size
 from ..results import Caution, Result, new_axes, tidy_frame
 from .raking import rake_weights
 
@@ -35,7 +35,7 @@ _METHODS = {"wilson": "wilson", "clopper-pearson": "clopper-pearson",
             "beta": "clopper-pearson"}
 
 
-def wilson(x: float, n: float, ci_level: float = 0.95) -> tuple[float, float]:
+def wilson(x: float, n: float, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for ``x`` successes in ``n`` trials (``x`` may be non-integer).
 
     Examples
@@ -50,10 +50,12 @@ def wilson(x: float, n: float, ci_level: float = 0.95) -> tuple[float, float]:
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if x <= 0 else max(0.0, centre - half)
+    hi = 1.0 if x >= n else min(1.0, centre + half)
+    return lo, hi
 
 
-def clopper_pearson(x: float, n: float, ci_level: float = 0.95) -> tuple[float, float]:
+def clopper_pearson(x: float, n: float, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson interval from beta quantiles (``x`` may be non-integer).
 
     Examples
@@ -70,7 +72,9 @@ def clopper_pearson(x: float, n: float, ci_level: float = 0.95) -> tuple[float, 
 
 
 def _interval(method: str, x: float, n: float, ci_level: float) -> tuple[float, float]:
-    return wilson(x, n, ci_level) if method == "wilson" else clopper_pearson(x, n, ci_level)
+    if method == "wilson":
+        return wilson(x, n, ci_level=ci_level)
+    return clopper_pearson(x, n, ci_level=ci_level)
 
 
 def _method(method: str) -> str:
@@ -160,7 +164,7 @@ class ProportionResult(Result):
         return tuple(out)
 
     def suppressions(self, analysis: str = "") -> list[Any]:
-        from ..report.privacy import Suppression
+        from ..privacy import Suppression
 
         f = self.table.loc[self.table["suppressed"].astype(bool)]
         return [Suppression(analysis, f"proportion for {t}", "a group with fewer people than "
@@ -262,7 +266,7 @@ def proportion(
     [0.42, 0.328, 0.518]
     """
     ci_level = check_ci_level(ci_level)
-    min_size = check_min_size(min_group_size)
+    min_size = check_min_group_size(min_group_size)
     method = _method(method)
     margins = dict(margins) if margins is not None else None
     cols: dict[str, str | None] = {"outcome": outcome, "weights": weights, "by": by,
@@ -355,7 +359,7 @@ def published_proportion(
     0.328
     """
     ci_level = check_ci_level(ci_level)
-    min_size = check_min_size(min_group_size)
+    min_size = check_min_group_size(min_group_size)
     method = _method(method)
     deff_col = design_effect if isinstance(design_effect, str) else None
     frame, _ = prepare(data, {"proportion": proportion, "n": n, "label": label,

@@ -132,7 +132,8 @@ def resolve_min_group_size(min_group_size: int | None, min_at_risk: int | None) 
     ``min_at_risk`` is the former name: it still works, with a DeprecationWarning naming
     ``min_group_size`` (no warning when both are given the same value).
     """
-    from ..report.privacy import DEFAULT_MIN_SIZE, check_min_size
+    from ..privacy import DEFAULT_MIN_GROUP_SIZE as DEFAULT_MIN_SIZE
+    from ..privacy import check_min_group_size as check_min_size
 
     if min_at_risk is not None:
         if min_group_size is not None and min_group_size != min_at_risk:

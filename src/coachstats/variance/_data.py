@@ -87,7 +87,7 @@ def check_repeats(data: pd.DataFrame, outcome: str, levels: tuple[str, ...],
     (survey waves): each would count as a separate respondent, inflating ICC(2). With
     ``person`` and ``occasion``, one row per person and occasion is required.
     """
-    from ..report.privacy import guess_id_columns
+    from ..privacy import guess_id_columns
 
     if not isinstance(data, pd.DataFrame) or not levels:
         return
