@@ -136,7 +136,25 @@ class Result:
         )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw the result on ``ax`` (a new figure if None) and return the Axes."""
+        """Draw the result on ``ax`` (a new figure if None) and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Options of the subclass's plot (see each result class).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Raises
+        ------
+        NotImplementedError
+            When the result has no plot.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no plot.")
 
 

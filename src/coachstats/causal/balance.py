@@ -166,7 +166,22 @@ class BalanceResult(Result):
         return tidy_frame(f.to_dict("records"))
 
     def plot(self, ax: Any = None, *, absolute: bool = True, **kwargs: Any) -> Any:
-        """Love plot: |SMD| per term before and after, with the 0.1 threshold."""
+        """Love plot: |SMD| per term before and after, with the 0.1 threshold.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        absolute : bool, default True
+            Plot absolute SMDs against the threshold; False keeps the sign (threshold drawn at +/-).
+        **kwargs
+            Passed to ``seaborn.scatterplot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import seaborn as sns
 
         f = self.table

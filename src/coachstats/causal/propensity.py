@@ -100,7 +100,22 @@ class PropensityResult(Result):
         return self.coefficients.copy()
 
     def plot(self, ax: Any = None, *, bins: int = 30, **kwargs: Any) -> Any:
-        """Distributions of the propensity score in both groups (density histograms)."""
+        """Distributions of the propensity score in both groups (density histograms).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        bins : int, default 30
+            Number of equal-width bins on [0, 1].
+        **kwargs
+            Passed to ``seaborn.histplot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import seaborn as sns
 
         ax = new_axes(ax)

@@ -38,7 +38,20 @@ class SensitivityResult(Result):
                          ignore_index=True)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Robustness-value contours (use ``.evalue.plot()`` for the E-value curve)."""
+        """Robustness-value contours (use ``.evalue.plot()`` for the E-value curve).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`RobustnessValueResult.plot`, e.g. ``lim``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.robustness.plot(ax=ax, **kwargs)
 
 
@@ -151,7 +164,21 @@ class CausalEffectResult(Result):
         return SensitivityResult(evalue=ev, robustness=rv, outcome_sd=self.outcome_sd)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Love plot of covariate balance before and after adjustment."""
+        """Love plot of covariate balance before and after adjustment.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`BalanceResult.plot` (the Love plot of the balance after weighting
+            or matching), e.g. ``absolute``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         if self.balance is None:
             ax = new_axes(ax)
             ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low],

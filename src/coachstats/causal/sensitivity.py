@@ -87,7 +87,20 @@ class EValueResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Pairs of confounder-treatment and confounder-outcome risk ratios that would
-        explain the point estimate (and the limit) away; the E-value is where they meet."""
+        explain the point estimate (and the limit) away; the E-value is where they meet.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.plot`` for each E-value curve (e.g. ``lw``, ``alpha``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         rr = 1 / self.rr if self.rr < 1 else self.rr
         top = max(2 * self.evalue, rr + 2)
@@ -230,7 +243,23 @@ class RobustnessValueResult(Result):
 
     def plot(self, ax: Any = None, *, lim: float | None = None, **kwargs: Any) -> Any:
         """Contours of the adjusted t-statistic over the confounder's partial R-squared with
-        the treatment (x) and the outcome (y); the robustness value lies on the diagonal."""
+        the treatment (x) and the outcome (y); the robustness value lies on the diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        lim : float, optional
+            Upper limit of both partial R-squared axes; by default 2.5 times the robustness
+            value, kept within [0.3, 0.95].
+        **kwargs
+            Passed to matplotlib's ``Axes.contour`` for the t-statistic contours.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         lim = lim or min(0.95, max(0.3, 2.5 * self.rv))
         g = np.linspace(0, lim, 201)

@@ -60,7 +60,20 @@ class StaggeredArmsResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each arm's ATT and each contrast with its interval."""
+        """Each arm's ATT and each contrast with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
         f = self.table
         y = np.arange(len(f))[::-1]

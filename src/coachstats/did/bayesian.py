@@ -615,7 +615,21 @@ class BayesianDiDResult(Result):
         return [label(d, "cohen1988_d"), label(d, "wwc_g")]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-time posteriors: densities (violins), posterior means and intervals."""
+        """Event-time posteriors: densities (violins), posterior means and intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: colour of the posterior means and intervals (default ``"C0"``); other
+            keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ev = self.event_time
         e = ev["event_time"].to_numpy()

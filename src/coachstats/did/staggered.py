@@ -105,7 +105,21 @@ class AggregateResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-study plot (dynamic) or estimates with intervals by cohort/period."""
+        """Event-study plot (dynamic) or estimates with intervals by cohort/period.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.event_study.event_study_plot`: ``reference``,
+            ``truth`` (x value -> true effect, drawn as crosses), ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.event_study import event_study_plot
 
         if self.kind == "simple":
@@ -404,7 +418,21 @@ class StaggeredResult(Result):
                             n_cells=k)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-study plot of the dynamic aggregation with its uniform band."""
+        """Event-study plot of the dynamic aggregation with its uniform band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`AggregateResult.plot` of the dynamic aggregation: ``truth``,
+            ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.aggregate("dynamic").plot(ax=ax, **kwargs)
 
     def standardized(self) -> pd.DataFrame:

@@ -247,6 +247,21 @@ class EventStudyResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.event_study.event_study_plot`: ``truth`` (event
+            time -> true effect, drawn as crosses), ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.event_study import event_study_plot
 
         return event_study_plot(self.table, ax=ax, kind="dynamic", reference=self.reference,
@@ -361,7 +376,20 @@ class TwoByTwoResult(Result):
                             "p_value": self.p_value, "n_obs": self.n_obs}])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Group means before and after (the counterfactual trend dashed)."""
+        """Group means before and after (the counterfactual trend dashed).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         m = self.means.set_index(["group", "post"])["mean"]
         ax.plot([0, 1], [m[(0, 0)], m[(0, 1)]], "o-", color="0.5", label="control")
@@ -486,7 +514,21 @@ class BaconResult(Result):
         return out.drop(columns="we").reset_index()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each 2x2 estimate against its weight, coloured by comparison type."""
+        """Each 2x2 estimate against its weight, coloured by comparison type.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.scatter`` (e.g. ``s``, ``alpha``; not ``color``, which
+            marks the comparison type).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         for i, (typ, sub) in enumerate(self.table.groupby("type", sort=False)):
             ax.scatter(sub["weight"], sub["estimate"], color=f"C{i}", label=typ, **kwargs)

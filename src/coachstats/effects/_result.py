@@ -87,7 +87,20 @@ class EffectSizeResult(Result):
         return [label(v, rule) for v in self.table["estimate"] if np.isfinite(v)]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Point estimates with their intervals, one row per term."""
+        """Point estimates with their intervals, one row per term.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: marker and interval colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
         f = self.table
         y = np.arange(len(f))[::-1]

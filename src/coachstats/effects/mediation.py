@@ -85,7 +85,20 @@ class MediationSensitivity(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The indirect effect against rho, with the zero line and rho_zero marked."""
+        """The indirect effect against rho, with the zero line and rho_zero marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ax.plot(self.curve["rho"], self.curve["indirect"], color="C0")
         ax.axhline(0, color="0.5", lw=1, ls="--")
@@ -207,7 +220,20 @@ class MediationResult(Result):
                                     rho_zero=rt, estimate=self.indirect)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Indirect, direct and total effects with their intervals."""
+        """Indirect, direct and total effects with their intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 2.6))
         f = self.table.set_index("term").loc[["indirect", "direct", "total"]]
         y = np.arange(len(f))[::-1]

@@ -188,7 +188,20 @@ class RaterAgreementResult(Result):
         return [label(v, rule) for v in f["estimate"] if np.isfinite(v)]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Change per rater group and overall with intervals (suppressed groups omitted)."""
+        """Change per rater group and overall with intervals (suppressed groups omitted).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         f = self.change.loc[~self.change["suppressed"].astype(bool)]
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * max(len(f), 1)))
         y = np.arange(len(f))[::-1]

@@ -166,7 +166,20 @@ class ReliableChangeResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Share of people per category with Wilson intervals."""
+        """Share of people per category with Wilson intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: bar colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         f = self.to_frame()
         y = np.arange(len(f))[::-1]

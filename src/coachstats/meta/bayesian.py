@@ -100,7 +100,20 @@ class BayesMetaResult(Result):
         return np.asarray(self.idata["posterior"]["mu"].values).ravel()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Posterior density of the mean correlation and the predictive of a new study."""
+        """Posterior density of the mean correlation and the predictive of a new study.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         r = np.tanh(self._mu_draws())
         bins = np.linspace(min(r.min(), self.r_new_draws.min()),

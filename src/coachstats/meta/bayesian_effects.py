@@ -111,7 +111,20 @@ class BayesEffectsResult(Result):
         return float(np.mean(x > threshold))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Posterior of the mean and the predictive distribution of a new study's effect."""
+        """Posterior of the mean and the predictive distribution of a new study's effect.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         mu = np.asarray(self.idata["posterior"]["mu"].values).ravel()
         bins = np.linspace(min(mu.min(), self.theta_new_draws.min()),

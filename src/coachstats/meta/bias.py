@@ -92,6 +92,20 @@ class EggerResult(Result):
         )  # fmt: skip
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.funnel.funnel_plot`, e.g. ``level``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.fit.plot(ax=ax, kind="funnel", egger=self, **kwargs)
 
 
@@ -179,6 +193,20 @@ class TrimFillResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.funnel.funnel_plot`, e.g. ``level``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.adjusted.plot(ax=ax, kind="funnel", filled=self.k0, **kwargs)
 
 

@@ -411,7 +411,24 @@ class MetaResult(Result):
     def plot(self, ax: Any = None, kind: str = "forest", **kwargs: Any) -> Any:
         """Forest plot (``kind="forest"``, see :func:`coachstats.plotting.forest.forest_plot`
         for its options: ``scale``, ``columns``, ``subgroup``, ``max_studies``) or funnel
-        plot (``kind="funnel"``); returns the Axes."""
+        plot (``kind="funnel"``); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        kind : {"forest", "funnel"}, default "forest"
+            Forest plot of the studies and the pooled estimate, or funnel plot.
+        **kwargs
+            Options of :func:`coachstats.plotting.forest.forest_plot` (``scale``, ``columns``,
+            ``subgroup``, ``max_studies``) or of :func:`coachstats.plotting.funnel.funnel_plot`
+            (``egger``, ``filled``, ``level``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         check_choice(kind, "kind", ("forest", "funnel"))
         if kind == "forest":
             from ..plotting.forest import forest_plot

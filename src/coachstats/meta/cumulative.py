@@ -44,7 +44,20 @@ class CumulativeResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Estimate and CI after each added study (top to bottom in order)."""
+        """Estimate and CI after each added study (top to bottom in order).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         t = self.table
         ax = new_axes(ax, figsize=(6, max(2.5, 0.22 * len(t) + 1)))
         y = np.arange(len(t))[::-1]

@@ -142,7 +142,20 @@ class HunterSchmidtResult(Result):
         return [label(self.rho, "funder_ozer2019_r")]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Observed and corrected correlations per study with the mean and credibility band."""
+        """Observed and corrected correlations per study with the mean and credibility band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ps = self.per_study
         x = np.arange(len(ps))

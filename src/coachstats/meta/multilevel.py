@@ -72,6 +72,20 @@ class RobustResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(5, 1 + 0.4 * len(self.table)))
         t = self.table
         y = np.arange(len(t))[::-1]
@@ -275,7 +289,21 @@ class MultilevelResult(Result):
                             model_name="three-level model", vcov=vcov)  # fmt: skip
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot of the effects grouped by cluster, with the pooled diamond."""
+        """Forest plot of the effects grouped by cluster, with the pooled diamond.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.forest.forest_plot`: ``scale``, ``columns``,
+            ``subgroup``, ``max_studies``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)

@@ -111,7 +111,20 @@ class RVEResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The intercept and its CI across assumed rho values."""
+        """The intercept and its CI across assumed rho values.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(5, 3))
         s = self.sensitivity
         ax.errorbar(s["rho"], s["estimate"], yerr=[s["estimate"] - s["ci_low"],

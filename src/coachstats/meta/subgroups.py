@@ -70,7 +70,21 @@ class SubgroupResult(Result):
         return tidy_frame([*self.table.to_dict("records"), test])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot grouped by subgroup with subtotals (separate tau^2 per subgroup)."""
+        """Forest plot grouped by subgroup with subtotals (separate tau^2 per subgroup).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.forest.forest_plot`: ``scale``, ``columns``,
+            ``max_studies``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.model.plot(ax=ax, subgroup=self.moderator, **kwargs)
 
 

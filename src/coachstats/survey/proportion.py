@@ -170,7 +170,20 @@ class ProportionResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each proportion (as a percentage) with its interval."""
+        """Each proportion (as a percentage) with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: marker and interval colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         f = self.table.loc[~self.table["suppressed"].astype(bool)]
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * max(len(f), 1)))
         y = np.arange(len(f))[::-1]

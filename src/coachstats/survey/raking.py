@@ -84,7 +84,20 @@ class RakeResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Histogram of the raked weights."""
+        """Histogram of the raked weights.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``bins``: number of histogram bins of the weights (default 30); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ax.hist(self.weights.to_numpy(float), bins=kwargs.get("bins", 30), color="C0")
         ax.set_xlabel("raked weight")

@@ -159,7 +159,20 @@ class InterruptedTimeSeriesResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Observed series, fitted segments and the projected pre-program trend."""
+        """Observed series, fitted segments and the projected pre-program trend.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(7.0, 4.0))
         s = self.series
         ax.plot(s["time"], s["observed"], "o", color="0.4", ms=4, label="observed")

@@ -152,7 +152,23 @@ class SyntheticControlResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, kind: str = "paths", **kwargs: Any) -> Any:
-        """``kind="paths"``: treated vs synthetic; ``"placebos"``: every unit's gap."""
+        """``kind="paths"``: treated vs synthetic; ``"placebos"``: every unit's gap.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        kind : {"paths", "placebos"}, default "paths"
+            ``"paths"``: treated unit against its synthetic control; ``"placebos"``: every
+            unit's gap (in-space placebos).
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(7.0, 4.0))
         if kind == "placebos":
             for u, g in self.placebos.groupby("unit", sort=False):

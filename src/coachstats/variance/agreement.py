@@ -115,7 +115,20 @@ class AgreementResult(Result):
         return [label(float(a.mean()), AGREEMENT_RULE, term="mean")] if len(a) else []
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Histogram of group agreement with the 0.70 convention marked."""
+        """Histogram of group agreement with the 0.70 convention marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         a = self.groups["agreement"].dropna()
         lo = -1.0 if self.kind == "awg" else 0.0

@@ -108,7 +108,20 @@ class ProfileIntervals(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """SD of each level with its profile interval."""
+        """SD of each level with its profile interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.errorbar`` (``color`` defaults to ``"C0"``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table
         y = np.arange(len(t))
@@ -491,7 +504,20 @@ class VarianceResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Share of individual-score variance at each level, with intervals."""
+        """Share of individual-score variance at each level, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         c = self.components
         y = np.arange(len(c))[::-1]
