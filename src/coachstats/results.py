@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+__all__ = ["FRAME_COLUMNS", "Caution", "Result", "format_frame", "new_axes", "tidy_frame"]
+
 #: Leading columns of every ``to_frame()``; estimator-specific columns follow.
 FRAME_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "ci_low", "ci_high", "ci_level")
 

@@ -16,7 +16,7 @@ from ..results import Result, new_axes
 class EffectSizeResult(Result):
     """One or more standardized mean differences with their intervals.
 
-    Attributes
+    Parameters
     ----------
     table : DataFrame
         ``to_frame()``: ``term, estimate, std_error, ci_low, ci_high, ci_level`` then
@@ -29,6 +29,17 @@ class EffectSizeResult(Result):
         What the estimate assumes.
     n_dropped : int
         Rows dropped for missing values (only with ``dropna=True``).
+    limitations : tuple of str
+        What the estimate cannot tell.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 2.0, 3.0, 4.0], "g": list("aaabbb")})
+    >>> res = cs.effects.group_difference(d, "y", "g", reference="a", min_group_size=3)
+    >>> res.to_frame()[["estimate", "ci_level"]].shape
+    (1, 2)
     """
 
     table: pd.DataFrame = field(repr=False, compare=False)
