@@ -37,7 +37,22 @@ def _loo_fit(res: MetaResult) -> _core.Fit:
 
 @dataclass(frozen=True)
 class LeaveOneOutResult(Result):
-    """The model refitted without each study in turn (metafor ``leave1out``)."""
+    """The model refitted without each study in turn (metafor ``leave1out``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per omitted study (the ``to_frame()`` table).
+    measure : str
+        Effect-size measure.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.meta.correlations(cs.simulate.meta_correlations(k=12, rng=1).data)
+    >>> cs.meta.leave_one_out(res).measure
+    'z'
+    """
 
     table: pd.DataFrame
     measure: str
@@ -88,6 +103,16 @@ class LeaveOneOutResult(Result):
 def leave_one_out(res: MetaResult) -> LeaveOneOutResult:
     """Refit ``res`` k times, each time without one study.
 
+    Parameters
+    ----------
+    res : MetaResult
+        A fitted intercept-only model.
+
+    Returns
+    -------
+    LeaveOneOutResult
+        One row per omitted study: the pooled estimate, interval, tau^2, I^2 and Q without it.
+
     Examples
     --------
     >>> import coachstats as cs
@@ -128,6 +153,18 @@ class InfluenceResult(Result):
 
     Columns: ``rstudent, dffits, cook_d, cov_r, tau2_del, q_del, hat, weight`` (percent),
     ``dfbetas_<term>``, ``influential`` and ``reason``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per study with the diagnostics (the ``to_frame()`` table).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.meta.correlations(cs.simulate.meta_correlations(k=12, rng=1).data)
+    >>> len(cs.meta.influence(res).table)
+    12
     """
 
     table: pd.DataFrame
@@ -186,6 +223,16 @@ class InfluenceResult(Result):
 def influence(res: MetaResult) -> InfluenceResult:
     """Externally studentised residuals, DFFITS, Cook's distances, covariance ratios,
     leave-one-out tau^2 and Q, hat values, weights and DFBETAS, as metafor computes them.
+
+    Parameters
+    ----------
+    res : MetaResult
+        A fitted model from :func:`correlations`, :func:`effects`, :func:`smd` or :func:`ppc`.
+
+    Returns
+    -------
+    InfluenceResult
+        One row per study with the diagnostics above.
 
     Examples
     --------
