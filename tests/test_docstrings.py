@@ -93,14 +93,6 @@ KNOWN: frozenset[str] = frozenset({
     "coachstats.survival.KaplanMeierResult",
     "coachstats.survival.PHCheckResult",
     "coachstats.survival.TurnoverCostResult",
-    "coachstats.validate.RecoveryResult",
-    "coachstats.validate.recovery",
-    "coachstats.validate.run_replicate",
-    "coachstats.variance.AgreementResult",
-    "coachstats.variance.BetweenShare",
-    "coachstats.variance.ProfileIntervals",
-    "coachstats.variance.VarianceResult",
-    "coachstats.variance.agreement",
 })
 
 
