@@ -817,6 +817,20 @@ class GroupMeansResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.barh`` (``color`` defaults to ``"C0"``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from .results import new_axes
 
         ax = new_axes(ax)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+__all__ = ["FRAME_COLUMNS", "Caution", "Result", "format_frame", "new_axes", "tidy_frame"]
+
 #: Leading columns of every ``to_frame()``; estimator-specific columns follow.
 FRAME_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "ci_low", "ci_high", "ci_level")
 
@@ -136,7 +138,25 @@ class Result:
         )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Draw the result on ``ax`` (a new figure if None) and return the Axes."""
+        """Draw the result on ``ax`` (a new figure if None) and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Options of the subclass's plot (see each result class).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+
+        Raises
+        ------
+        NotImplementedError
+            When the result has no plot.
+        """
         raise NotImplementedError(f"{type(self).__name__} has no plot.")
 
 

@@ -36,7 +36,22 @@ ESS_MIN = 400
 
 
 class ConvergenceWarning(UserWarning):
-    """The sampler's output fails a health check; estimates may be unreliable."""
+    """The sampler's output fails a health check; estimates may be unreliable.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np, arviz as az
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> stuck = np.stack([rng.normal(0, 1, 200), rng.normal(5, 1, 200)])  # chains disagree
+    >>> idata = az.from_dict({"posterior": {"mu": stuck}})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = cs.bayes.diagnose(idata, ["mu"])
+    >>> any(issubclass(w.category, cs.bayes.ConvergenceWarning) for w in caught)
+    True
+    """
 
 
 def sample(
@@ -66,6 +81,24 @@ def sample(
         NUTS target acceptance rate; raise towards 0.99 if divergences appear.
     rng : int, Generator or None
         Seeds the sampler; the same seed gives the same draws.
+    var_names : sequence of str, optional
+        Variables to keep in the posterior (passed to the compiler; default: nutpie's choice).
+
+    Returns
+    -------
+    DataTree
+        The ArviZ posterior (groups as above).
+
+    Examples
+    --------
+    >>> import pymc as pm                                             # doctest: +SKIP
+    >>> import coachstats as cs                                       # doctest: +SKIP
+    >>> with pm.Model() as model:                                     # doctest: +SKIP
+    ...     mu = pm.Normal("mu", 0, 1)
+    ...     pm.Normal("y", mu, 1, observed=[0.2, 0.5, 0.1])
+    >>> idata = cs.bayes.sample(model, draws=500, chains=2, rng=1)    # doctest: +SKIP
+    >>> cs.bayes.diagnose(idata, ["mu"]).ok                           # doctest: +SKIP
+    True
     """
     import time
 
@@ -89,7 +122,31 @@ def sample(
 
 
 def draws(idata: Any, var: str, group: str = "posterior") -> np.ndarray:
-    """Return the draws of ``var`` as an array of shape (chain, draw, ...)."""
+    """Return the draws of ``var`` as an array of shape (chain, draw, ...).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData or DataTree
+        Output of :func:`sample`.
+    var : str
+        Variable name.
+    group : str, default "posterior"
+        Group to read (e.g. ``"posterior_predictive"``).
+
+    Returns
+    -------
+    ndarray
+        The draws, shape (chain, draw, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, arviz as az
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> idata = az.from_dict({"posterior": {"mu": rng.normal(0.3, 0.1, (2, 500))}})
+    >>> cs.bayes.draws(idata, "mu").shape
+    (2, 500)
+    """
     return np.asarray(idata[group][var].values)
 
 
@@ -135,6 +192,31 @@ def posterior_table(
     Columns: ``term, estimate`` (posterior mean), ``std_error`` (posterior SD), ``ci_low,
     ci_high`` (equal-tailed), ``ci_level``, ``median, ci_kind, rhat, ess_bulk, ess_tail``.
     ``terms`` renames variables in the output.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData or DataTree
+        Output of :func:`sample`.
+    var_names : sequence of str
+        Variables to summarise.
+    ci_level : float, default 0.95
+        Probability of the equal-tailed credible intervals.
+    terms : dict of str to str, optional
+        Variable name -> term name in the output.
+
+    Returns
+    -------
+    DataFrame
+        The tidy table described above.
+
+    Examples
+    --------
+    >>> import numpy as np, arviz as az
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> idata = az.from_dict({"posterior": {"mu": rng.normal(0.3, 0.1, (2, 500))}})
+    >>> cs.bayes.posterior_table(idata, ["mu"], terms={"mu": "effect"})["term"].tolist()
+    ['effect']
     """
     a = (1 - ci_level) / 2
     rows = []
@@ -162,7 +244,33 @@ def posterior_table(
 
 @dataclass(frozen=True)
 class Diagnostics(Result):
-    """Sampler health: worst R-hat, smallest bulk/tail ESS, divergent transitions."""
+    """Sampler health: worst R-hat, smallest bulk/tail ESS, divergent transitions.
+
+    Parameters
+    ----------
+    max_rhat : float
+        Largest rank-normalised R-hat over the checked variables.
+    min_ess_bulk, min_ess_tail : float
+        Smallest bulk and tail effective sample sizes.
+    n_divergent : int
+        Divergent transitions.
+    chains, draws : int
+        Chains and draws per chain.
+    rhat_max : float
+        Threshold R-hat must not exceed.
+    ess_min : float
+        Threshold both ESS must reach.
+    problems : tuple of str
+        One plain-words message per failed check (empty when healthy).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> d = cs.bayes.Diagnostics(max_rhat=1.002, min_ess_bulk=1500.0, min_ess_tail=1200.0,
+    ...                          n_divergent=0, chains=4, draws=1000)
+    >>> d.ok
+    True
+    """
 
     max_rhat: float
     min_ess_bulk: float
@@ -251,6 +359,33 @@ def diagnose(
     """Check R-hat, bulk/tail ESS and divergences over ``var_names``; warn if poor.
 
     Emits a :class:`ConvergenceWarning` naming each problem and what to try.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData or DataTree
+        Output of :func:`sample` (with ``sample_stats`` for divergences, when present).
+    var_names : sequence of str
+        Variables to check.
+    rhat_max : float, default 1.01
+        Largest acceptable R-hat.
+    ess_min : float, default 400
+        Smallest acceptable bulk and tail ESS.
+    warn : bool, default True
+        Emit a :class:`ConvergenceWarning` when a check fails.
+
+    Returns
+    -------
+    Diagnostics
+        The worst values, the thresholds and the problems found.
+
+    Examples
+    --------
+    >>> import numpy as np, arviz as az
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> idata = az.from_dict({"posterior": {"mu": rng.normal(0.3, 0.1, (2, 500))}})
+    >>> cs.bayes.diagnose(idata, ["mu"]).ok
+    True
     """
     rh, eb, et = [], [], []
     for var in var_names:

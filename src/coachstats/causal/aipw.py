@@ -65,6 +65,8 @@ def aipw(
     splines : list of str or dict, optional
         Numeric covariates to enter both models as natural cubic splines (4
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+    reference : optional
+        The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
 
     Returns
     -------

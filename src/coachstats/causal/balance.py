@@ -108,6 +108,27 @@ class BalanceResult(Result):
 
     ``to_frame()`` puts the SMD after adjustment (or before, with no weights) in
     ``estimate`` so a balance table reads like any other result; ``plot()`` is a love plot.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per term: ``smd_before``, ``smd_after``, variance ratios and KS statistics.
+    estimand : str
+        ``"ATT"``, ``"ATE"``, ``"ATO"`` or ``"ATC"`` (chooses the SD of the SMD denominator).
+    threshold : float, default 0.1
+        |SMD| at or above which a term counts as imbalanced.
+    adjusted : bool, default True
+        Whether balancing weights were given (False: only the "before" balance).
+    method : str
+        The adjustment the weights come from (for the notes).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=1)
+    >>> b = cs.causal.balance(sim.data, "coached", ["potential", "tenure"])
+    >>> b.estimand, b.threshold
+    ('ATT', 0.1)
     """
 
     table: pd.DataFrame
@@ -166,7 +187,22 @@ class BalanceResult(Result):
         return tidy_frame(f.to_dict("records"))
 
     def plot(self, ax: Any = None, *, absolute: bool = True, **kwargs: Any) -> Any:
-        """Love plot: |SMD| per term before and after, with the 0.1 threshold."""
+        """Love plot: |SMD| per term before and after, with the 0.1 threshold.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        absolute : bool, default True
+            Plot absolute SMDs against the threshold; False keeps the sign (threshold drawn at +/-).
+        **kwargs
+            Passed to ``seaborn.scatterplot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import seaborn as sns
 
         f = self.table
@@ -214,6 +250,10 @@ def balance(
         Chooses the SD in the SMD denominator (see the module notes).
     threshold : float
         |SMD| at or above which a term counts as imbalanced (default 0.1).
+    reference : optional
+        The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
+    dropna : bool, default False
+        Drop rows with missing values (counted) instead of raising.
 
     Returns
     -------

@@ -33,7 +33,31 @@ from .results import CausalEffectResult, ess
 
 @dataclass(frozen=True)
 class MatchingResult(CausalEffectResult):
-    """ATT after matching, with the matched sets (``pairs``) and matching weights."""
+    """ATT after matching, with the matched sets (``pairs``) and matching weights.
+
+    Parameters
+    ----------
+    estimand, method, estimate, std_error, ci_low, ci_high, ci_level, p_value : optional
+        As in :class:`CausalEffectResult`.
+    outcome, treatment, treated_level, reference_level : optional
+        As in :class:`CausalEffectResult`.
+    n_treated, n_comparison, ess_treated, ess_comparison, outcome_sd, n_params : optional
+        As in :class:`CausalEffectResult`.
+    balance, propensity, weights, se_method, n_dropped, n_trimmed, n_unmatched : optional
+        As in :class:`CausalEffectResult`.
+    method_notes, extra_cautions : optional
+        As in :class:`CausalEffectResult`.
+    pairs : DataFrame or None
+        One row per matched pair: ``treated``, ``comparison`` (row labels) and ``subclass``.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=3)
+    >>> res = cs.causal.matching(sim.data, "coached", "performance", ["potential", "tenure"])
+    >>> len(res.pairs) == res.n_treated
+    True
+    """
 
     pairs: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -204,6 +228,8 @@ def matching(
     splines : list of str or dict, optional
         Numeric covariates to enter the propensity model as natural cubic splines (4
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+    reference : optional
+        The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
 
     Returns
     -------

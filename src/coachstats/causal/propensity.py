@@ -23,6 +23,35 @@ class PropensityResult(Result):
     ``ps`` and ``linear_predictor`` are Series on the rows used (the caller's index);
     ``to_frame()`` is the coefficient table; ``overlap()`` summarises common support and
     ``plot()`` draws the score distributions of both groups.
+
+    Parameters
+    ----------
+    ps : Series
+        Propensity score of each row used.
+    linear_predictor : Series
+        Its logit.
+    coefficients : DataFrame
+        Coefficients of the propensity model (the ``to_frame()`` table).
+    treatment : str
+        Treatment column.
+    treated_level, reference_level : object
+        The treated and the comparison level of ``treatment``.
+    covariates : tuple of str
+        Covariates of the model.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    ci_level : float
+        Level of the coefficients' Wald intervals.
+    design : Design or None
+        The analysis frame and design matrix (reused by the estimators).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=1)
+    >>> ps = cs.causal.propensity(sim.data, "coached", ["potential", "tenure", "prior_rating"])
+    >>> ps.covariates
+    ('potential', 'tenure', 'prior_rating')
     """
 
     ps: pd.Series
@@ -100,7 +129,22 @@ class PropensityResult(Result):
         return self.coefficients.copy()
 
     def plot(self, ax: Any = None, *, bins: int = 30, **kwargs: Any) -> Any:
-        """Distributions of the propensity score in both groups (density histograms)."""
+        """Distributions of the propensity score in both groups (density histograms).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        bins : int, default 30
+            Number of equal-width bins on [0, 1].
+        **kwargs
+            Passed to ``seaborn.histplot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         import seaborn as sns
 
         ax = new_axes(ax)

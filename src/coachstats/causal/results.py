@@ -16,7 +16,26 @@ from .sensitivity import EValueResult, RobustnessValueResult, evalue, robustness
 
 @dataclass(frozen=True)
 class SensitivityResult(Result):
-    """E-value (on the standardized-difference scale) and robustness value of an effect."""
+    """E-value (on the standardized-difference scale) and robustness value of an effect.
+
+    Parameters
+    ----------
+    evalue : EValueResult
+        E-value of the standardized effect.
+    robustness : RobustnessValueResult
+        Robustness value of the effect.
+    outcome_sd : float
+        SD used to standardize the effect.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=3)
+    >>> res = cs.causal.weighting(sim.data, "coached", "performance",
+    ...                           ["potential", "tenure", "prior_rating", "unit"])
+    >>> res.sensitivity().evalue.kind
+    'smd'
+    """
 
     evalue: EValueResult
     robustness: RobustnessValueResult
@@ -38,13 +57,79 @@ class SensitivityResult(Result):
                          ignore_index=True)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Robustness-value contours (use ``.evalue.plot()`` for the E-value curve)."""
+        """Robustness-value contours (use ``.evalue.plot()`` for the E-value curve).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`RobustnessValueResult.plot`, e.g. ``lim``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.robustness.plot(ax=ax, **kwargs)
 
 
 @dataclass(frozen=True)
 class CausalEffectResult(Result):
-    """An adjusted treatment effect (ATT, ATE or ATO) with its balance and diagnostics."""
+    """An adjusted treatment effect (ATT, ATE or ATO) with its balance and diagnostics.
+
+    Parameters
+    ----------
+    estimand : str
+        ``"ATT"``, ``"ATE"`` or ``"ATO"``.
+    method : str
+        The estimator (e.g. weighting, matching, AIPW).
+    estimate, std_error, ci_low, ci_high : float
+        The effect on the outcome scale, its standard error and ``ci_level`` interval.
+    ci_level : float
+        Confidence level.
+    p_value : float
+        Two-sided p-value.
+    outcome, treatment : str
+        The outcome and treatment columns.
+    treated_level, reference_level : object
+        The treated and the comparison level of ``treatment``.
+    n_treated, n_comparison : int
+        People in each group (after trimming or matching).
+    ess_treated, ess_comparison : float
+        Effective sample sizes of the weighted groups.
+    outcome_sd : float
+        SD of the outcome in the comparison group (used to standardize the effect).
+    n_params : int
+        Parameters of the propensity model (for the robustness value's degrees of freedom).
+    balance : BalanceResult or None
+        Covariate balance before and after adjustment.
+    propensity : PropensityResult or None
+        The fitted propensity model.
+    weights : Series or None
+        Weight of each row used (0 for trimmed or unmatched people).
+    se_method : str
+        How the standard error was obtained.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    n_trimmed : int
+        People dropped by propensity trimming.
+    n_unmatched : int
+        Treated people left without a match.
+    method_notes : tuple of str
+        Estimator-specific notes.
+    extra_cautions : tuple of Caution
+        Estimator-specific cautions, added to ``cautions``.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.selection_into_coaching(rng=3)
+    >>> res = cs.causal.weighting(sim.data, "coached", "performance",
+    ...                           ["potential", "tenure", "prior_rating", "unit"])
+    >>> res.estimand
+    'ATT'
+    """
 
     estimand: str
     method: str
@@ -151,7 +236,21 @@ class CausalEffectResult(Result):
         return SensitivityResult(evalue=ev, robustness=rv, outcome_sd=self.outcome_sd)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Love plot of covariate balance before and after adjustment."""
+        """Love plot of covariate balance before and after adjustment.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`BalanceResult.plot` (the Love plot of the balance after weighting
+            or matching), e.g. ``absolute``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         if self.balance is None:
             ax = new_axes(ax)
             ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low],

@@ -47,7 +47,32 @@ def _e(rr: float) -> float:
 
 @dataclass(frozen=True)
 class EValueResult(Result):
-    """E-values of a point estimate and of the confidence limit closer to the null."""
+    """E-values of a point estimate and of the confidence limit closer to the null.
+
+    Parameters
+    ----------
+    estimate : float
+        The estimate as given.
+    kind : str
+        ``"rr"``, ``"or"``, ``"hr"`` or ``"smd"``.
+    rr : float
+        The estimate on the risk-ratio scale.
+    rr_limit : float or None
+        The confidence limit closer to the null on the risk-ratio scale.
+    evalue : float
+        E-value of the estimate.
+    evalue_ci : float or None
+        E-value of the confidence limit (1 when the interval includes the null).
+    rare : bool
+        Whether odds and hazard ratios were taken as risk ratios (rare outcome).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> r = cs.causal.evalue(3.9, 1.8, 8.7)
+    >>> r.kind, round(r.rr, 1)
+    ('rr', 3.9)
+    """
 
     estimate: float
     kind: str
@@ -87,7 +112,20 @@ class EValueResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Pairs of confounder-treatment and confounder-outcome risk ratios that would
-        explain the point estimate (and the limit) away; the E-value is where they meet."""
+        explain the point estimate (and the limit) away; the E-value is where they meet.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.plot`` for each E-value curve (e.g. ``lw``, ``alpha``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         rr = 1 / self.rr if self.rr < 1 else self.rr
         top = max(2 * self.evalue, rr + 2)
@@ -132,6 +170,11 @@ def evalue(
     rare : bool
         Outcome rarer than about 15%: odds and hazard ratios approximate risk ratios as they
         are (no conversion).
+
+    Returns
+    -------
+    EValueResult
+        The E-value of the estimate and of the confidence limit closer to the null.
 
     Examples
     --------
@@ -185,7 +228,33 @@ def _rv(f: float) -> float:
 
 @dataclass(frozen=True)
 class RobustnessValueResult(Result):
-    """Robustness value of a regression-type estimate (Cinelli & Hazlett 2020)."""
+    """Robustness value of a regression-type estimate (Cinelli & Hazlett 2020).
+
+    Parameters
+    ----------
+    t_statistic : float
+        t-statistic of the estimate.
+    dof : float
+        Residual degrees of freedom.
+    q : float
+        Share of the estimate to explain away.
+    alpha : float or None
+        Significance level of ``rv_alpha``.
+    rv : float
+        Robustness value: the partial R-squared a confounder needs with both treatment and
+        outcome to remove ``q`` of the estimate.
+    rv_alpha : float or None
+        The same for losing significance at ``alpha``.
+    partial_r2 : float
+        Partial R-squared of the treatment with the outcome.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> r = cs.causal.robustness_value(4.18, 783, alpha=0.05)
+    >>> round(r.partial_r2, 4)
+    0.0218
+    """
 
     t_statistic: float
     dof: float
@@ -230,7 +299,23 @@ class RobustnessValueResult(Result):
 
     def plot(self, ax: Any = None, *, lim: float | None = None, **kwargs: Any) -> Any:
         """Contours of the adjusted t-statistic over the confounder's partial R-squared with
-        the treatment (x) and the outcome (y); the robustness value lies on the diagonal."""
+        the treatment (x) and the outcome (y); the robustness value lies on the diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        lim : float, optional
+            Upper limit of both partial R-squared axes; by default 2.5 times the robustness
+            value, kept within [0.3, 0.95].
+        **kwargs
+            Passed to matplotlib's ``Axes.contour`` for the t-statistic contours.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         lim = lim or min(0.95, max(0.3, 2.5 * self.rv))
         g = np.linspace(0, lim, 201)
@@ -268,6 +353,12 @@ def robustness_value(
         Share of the estimate to explain away (1 = all of it).
     alpha : float, optional
         Also give the robustness value for losing significance at this level.
+
+    Returns
+    -------
+    RobustnessValueResult
+        The robustness value, the partial R-squared of the treatment and, with ``alpha``,
+        the robustness value for significance.
 
     Examples
     --------

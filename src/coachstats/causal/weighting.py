@@ -204,6 +204,12 @@ def weighting(
     splines : list of str or dict, optional
         Numeric covariates to enter the propensity model as natural cubic splines (4
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+    reference : optional
+        The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
+    ci_level : float, default 0.95
+        Confidence level.
+    n_boot : int, default 999
+        Bootstrap resamples with ``ci_method="bootstrap"``.
 
     Returns
     -------

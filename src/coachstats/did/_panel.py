@@ -90,6 +90,22 @@ def cohort_from_treatment(
     Raises if treatment switches off again (the staggered estimators assume treatment, once
     started, stays on).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel, one row per unit and period (or more).
+    unit, time : str
+        Unit id and (numeric) period columns.
+    treated : str
+        0/1 column: whether the unit is treated in that period.
+    never_treated : scalar, default 0
+        Value given to units never treated.
+
+    Returns
+    -------
+    Series
+        Cohort (first treated period) of each row's unit, aligned with ``data``.
+
     Examples
     --------
     >>> import pandas as pd

@@ -32,7 +32,28 @@ _ADJUST = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni", "none": N
 
 @dataclass(frozen=True)
 class StaggeredArmsResult(Result):
-    """ATT of each arm (``arm=<name>``) and contrasts between arms (``<a> vs <b>``)."""
+    """ATT of each arm (``arm=<name>``) and contrasts between arms (``<a> vs <b>``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table: one row per arm and per contrast.
+    outcome : str
+        Outcome column.
+    adjust : str
+        Adjustment of the contrasts' p-values (``"holm"``, ``"bh"``, ``"bonferroni"`` or
+        ``"none"``).
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.arms_rollout(rng=2)
+    >>> res = cs.did.staggered_arms(sim.data, "engagement", "team", "period", "cohort", "arm")
+    >>> res.adjust
+    'holm'
+    """
 
     table: pd.DataFrame = field(repr=False)
     outcome: str = "outcome"
@@ -60,7 +81,20 @@ class StaggeredArmsResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each arm's ATT and each contrast with its interval."""
+        """Each arm's ATT and each contrast with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
         f = self.table
         y = np.arange(len(f))[::-1]

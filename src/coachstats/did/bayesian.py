@@ -458,7 +458,7 @@ _SHAPES = {
 class BayesianDiDResult(Result):
     """Posterior of a multilevel Bayesian DiD (see :func:`bayesian`).
 
-    Attributes
+    Parameters
     ----------
     estimate, std_error, ci_low, ci_high : float
         Posterior mean, SD and equal-tailed ``ci_level`` interval of the overall ATT.
@@ -472,6 +472,47 @@ class BayesianDiDResult(Result):
     components : DataFrame
         Hyper-parameters and variance components on the outcome scale.
     diagnostics : coachstats.bayes.Diagnostics
+    ci_level : float
+        Probability of the equal-tailed credible intervals.
+    att_row : DataFrame
+        The overall ATT as a one-row table (first row of ``to_frame()``).
+    data_shape : str
+        Input shape: ``"individual"`` rows, unit-period ``"means"``, or ``"means_sd"``.
+    n_obs : int
+        Observations (individual rows, or people behind the means).
+    n_cells : int
+        Unit-period cells in the likelihood.
+    n_units : int
+        Units.
+    level_sizes : dict of str to int
+        Number of groups at each level of ``levels``.
+    cohort_sizes : dict of float to int
+        Units per cohort.
+    anticipation : int
+        Periods of anticipation allowed before the cohort start.
+    placebo : bool
+        Whether pre-treatment event times were estimated as placebos.
+    event_pooling : str
+        ``"none"`` or ``"exchangeable"`` (event-time effects sharing a common mean and SD).
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    dropped_periods : tuple of float
+        Periods dropped because no never- or not-yet-treated unit was observed.
+    draws, tune, chains : int
+        Sampler settings.
+    event_draws : ndarray or None
+        Posterior draws of the event-time effects (draws x event times).
+    idata : arviz.InferenceData or None
+        The full posterior.
+
+    Examples
+    --------
+    >>> import coachstats as cs                                       # doctest: +SKIP
+    >>> sim = cs.simulate.engagement_panel(rng=1)                     # doctest: +SKIP
+    >>> res = cs.did.bayesian(sim.data, outcome="engagement", unit="team", time="quarter",
+    ...                       cohort="coached_from", draws=500, chains=2, rng=1)  # doctest: +SKIP
+    >>> res.prob_positive > 0.5                                       # doctest: +SKIP
+    True
     """
 
     estimate: float
@@ -615,7 +656,21 @@ class BayesianDiDResult(Result):
         return [label(d, "cohen1988_d"), label(d, "wwc_g")]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-time posteriors: densities (violins), posterior means and intervals."""
+        """Event-time posteriors: densities (violins), posterior means and intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: colour of the posterior means and intervals (default ``"C0"``); other
+            keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ev = self.event_time
         e = ev["event_time"].to_numpy()

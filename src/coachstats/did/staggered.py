@@ -49,7 +49,28 @@ _KINDS = ("simple", "group", "dynamic", "calendar")
 
 @dataclass(frozen=True)
 class PretrendTest(Result):
-    """Wald test that every pre-treatment ``ATT(g, t)`` is zero."""
+    """Wald test that every pre-treatment ``ATT(g, t)`` is zero.
+
+    Parameters
+    ----------
+    statistic : float
+        Wald statistic.
+    df : int
+        Its degrees of freedom (rank of the pre-treatment covariance).
+    p_value : float
+        Chi-square p-value.
+    n_cells : int
+        Pre-treatment group-time cells tested.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=1)
+    >>> res = cs.did.staggered(sim.data, "engagement", "team", "quarter", "coached_from",
+    ...                        aggregate=True, n_boot=0)
+    >>> 0 <= res.pretrend_test().p_value <= 1
+    True
+    """
 
     statistic: float
     df: int
@@ -80,6 +101,33 @@ class AggregateResult(Result):
     table (``to_frame()``) adds one row per cohort, event time or period. For ``dynamic``,
     ``group`` and ``calendar`` the rows' ``ci_low``/``ci_high`` are the uniform
     (simultaneous) band when a bootstrap was run (``band`` says which).
+
+    Parameters
+    ----------
+    kind : str
+        ``"simple"``, ``"group"``, ``"dynamic"`` or ``"calendar"``.
+    estimate, std_error, ci_low, ci_high : float
+        The overall effect, its standard error and ``ci_level`` interval.
+    ci_level : float
+        Confidence level.
+    table : DataFrame
+        The ``to_frame()`` table: the overall row and one row per cohort, event time or
+        period.
+    crit_uniform : float
+        Critical value of the uniform band (NaN without bootstrap).
+    n_boot : int
+        Bootstrap draws (0: analytic pointwise intervals only).
+    notes_ : tuple of str
+        Notes specific to this aggregation (read them through ``notes``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=1)
+    >>> res = cs.did.staggered(sim.data, "engagement", "team", "quarter", "coached_from",
+    ...                        aggregate=True, n_boot=0)
+    >>> res.aggregate("dynamic").kind
+    'dynamic'
     """
 
     kind: str
@@ -105,7 +153,21 @@ class AggregateResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-study plot (dynamic) or estimates with intervals by cohort/period."""
+        """Event-study plot (dynamic) or estimates with intervals by cohort/period.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.event_study.event_study_plot`: ``reference``,
+            ``truth`` (x value -> true effect, drawn as crosses), ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.event_study import event_study_plot
 
         if self.kind == "simple":
@@ -125,13 +187,64 @@ class AggregateResult(Result):
 class StaggeredResult(Result):
     """Callaway & Sant'Anna group-time effects with their aggregations.
 
-    Attributes
+    Parameters
     ----------
     group_time : DataFrame
         ``cohort, time, event_time, estimate, std_error, ci_low, ci_high, ci_level, post,
         n_treated, n_control`` (+ bootstrap SE and uniform band when ``n_boot > 0``).
     att, std_error, ci_low, ci_high : float
         Simple aggregation (the overall effect).
+    ci_level : float
+        Confidence level.
+    control : str
+        Control group: ``"never"`` or ``"not_yet"``.
+    method : str
+        ``"dr"``, ``"reg"`` or ``"ipw"``.
+    anticipation : int
+        Periods of anticipation allowed before the cohort start.
+    base_period : str
+        ``"varying"`` or ``"universal"``.
+    n_units : int
+        Units in the panel.
+    n_clusters : int
+        Clusters of the standard errors and the bootstrap.
+    n_boot : int
+        Multiplier-bootstrap draws (0: analytic only).
+    cluster : str or None
+        Cluster column (None: units).
+    covariates : tuple of str
+        Covariates of the outcome regression / propensity model.
+    aggregated : bool
+        Whether individual rows were averaged to unit-period cells first.
+    n_individual_rows : int
+        Individual rows before aggregation.
+    panel : bool
+        False when rows were treated as repeated cross-sections.
+    balanced : bool
+        Whether every unit is observed in every period.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    outcome_sd : float
+        SD of the outcome.
+    standardizer, standardizer_se : float
+        Pre-treatment SD of individual outcomes in the comparison group (the DiD
+        standardizer of :meth:`standardized`) and its standard error.
+    standardizer_n : int
+        Rows behind the standardizer.
+    standardizer_source : str
+        Which rows the standardizer comes from.
+    _cov, _draws, _pg, _cohorts, _times, _cell_g, _cell_t : ndarray
+        Internal: influence-function covariance, bootstrap draws, cohort shares and cell
+        indices used by :meth:`aggregate`.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=1)
+    >>> res = cs.did.staggered(sim.data, "engagement", "team", "quarter", "coached_from",
+    ...                        cluster="manager", aggregate=True, n_boot=0)
+    >>> res.control, res.method
+    ('never', 'dr')
     """
 
     group_time: pd.DataFrame = field(repr=False, compare=False)
@@ -404,7 +517,21 @@ class StaggeredResult(Result):
                             n_cells=k)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-study plot of the dynamic aggregation with its uniform band."""
+        """Event-study plot of the dynamic aggregation with its uniform band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :meth:`AggregateResult.plot` of the dynamic aggregation: ``truth``,
+            ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.aggregate("dynamic").plot(ax=ax, **kwargs)
 
     def standardized(self) -> pd.DataFrame:

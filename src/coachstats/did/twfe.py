@@ -118,7 +118,34 @@ def _treat_matrix(p: Panel, anticipation: int = 0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TwfeResult(Result):
-    """Static two-way fixed-effects DiD coefficient on the treatment indicator."""
+    """Static two-way fixed-effects DiD coefficient on the treatment indicator.
+
+    Parameters
+    ----------
+    estimate, std_error, ci_low, ci_high : float
+        The coefficient, its standard error and ``ci_level`` interval.
+    ci_level : float
+        Confidence level.
+    p_value : float
+        Two-sided p-value of the coefficient.
+    n_obs : int
+        Unit-period observations in the fit.
+    n_clusters : int
+        Clusters of the standard errors.
+    cluster : str or None
+        Cluster column (None: units).
+    aggregated : bool
+        Whether individual rows were averaged to unit-period cells first.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=2)
+    >>> res = cs.did.twfe(sim.data, "engagement", "team", "quarter", "coached_from",
+    ...                   cluster="manager", aggregate=True)
+    >>> res.cluster
+    'manager'
+    """
 
     estimate: float
     std_error: float
@@ -175,6 +202,29 @@ def twfe(
 ) -> TwfeResult:
     """Static TWFE: ``y_it = a_i + b_t + beta D_it + e_it`` with ``D_it = 1[t >= cohort]``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel: one row per unit and period (or individual rows with ``aggregate=True``).
+    outcome, unit, time, cohort : str
+        Columns: outcome, unit id, period (numeric), first treated period (constant within
+        unit; ``never_treated`` for units never treated).
+    never_treated : scalar, default 0
+        Cohort value of never-treated units.
+    cluster : str, optional
+        Cluster column for CR1 standard errors (e.g. manager); units otherwise.
+    ci_level : float, default 0.95
+        Confidence level.
+    aggregate : bool, default False
+        Average several rows per unit and period to cell means first.
+    dropna : bool, default False
+        Drop rows with missing values (counted in the result) instead of raising.
+
+    Returns
+    -------
+    TwfeResult
+        The coefficient on the treatment indicator with its standard error and interval.
+
     Examples
     --------
     >>> import coachstats as cs
@@ -205,7 +255,40 @@ def twfe(
 
 @dataclass(frozen=True)
 class EventStudyResult(Result):
-    """TWFE event-study coefficients relative to event time ``reference``."""
+    """TWFE event-study coefficients relative to event time ``reference``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per event time: ``term, estimate, std_error, ci_low, ci_high, ci_level,
+        p_value, event_time`` (the ``to_frame()`` table).
+    window : tuple of (int, int)
+        First and last event time with its own dummy.
+    reference : int
+        The event time left out.
+    n_obs : int
+        Unit-period observations in the fit.
+    n_clusters : int
+        Clusters of the standard errors.
+    cluster : str or None
+        Cluster column (None: units).
+    ci_level : float
+        Confidence level.
+    aggregated : bool
+        Whether individual rows were averaged to unit-period cells first.
+    pre_wald : tuple of (float, int, float) or None
+        Wald test that every lead is zero: statistic, degrees of freedom, p-value (None
+        without leads).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=2)
+    >>> es = cs.did.event_study(sim.data, "engagement", "team", "quarter", "coached_from",
+    ...                         cluster="manager", window=(-3, 3), aggregate=True)
+    >>> es.window, es.reference
+    ((-3, 3), -1)
+    """
 
     table: pd.DataFrame = field(repr=False, compare=False)
     window: tuple[int, int]
@@ -247,6 +330,21 @@ class EventStudyResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.event_study.event_study_plot`: ``truth`` (event
+            time -> true effect, drawn as crosses), ``ylabel``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.event_study import event_study_plot
 
         return event_study_plot(self.table, ax=ax, kind="dynamic", reference=self.reference,
@@ -264,6 +362,34 @@ def event_study(
     ``y_it = a_i + b_t + sum_{e != reference} beta_e 1[t - cohort_i = e] + e_it`` with event
     times outside ``window`` binned into its end points and never-treated units carrying no
     dummies.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel: one row per unit and period (or individual rows with ``aggregate=True``).
+    outcome, unit, time, cohort : str
+        Columns: outcome, unit id, period (numeric), first treated period (constant within
+        unit; ``never_treated`` for units never treated).
+    cluster : str, optional
+        Cluster column for CR1 standard errors (e.g. manager); units otherwise.
+    window : tuple of (int, int), default (-4, 4)
+        First and last event time with its own dummy; event times beyond are binned into
+        the end points.
+    reference : int, default -1
+        Event time left out (normalised to zero).
+    never_treated : scalar, default 0
+        Cohort value of never-treated units.
+    ci_level : float, default 0.95
+        Confidence level.
+    aggregate : bool, default False
+        Average several rows per unit and period to cell means first.
+    dropna : bool, default False
+        Drop rows with missing values (counted in the result) instead of raising.
+
+    Returns
+    -------
+    EventStudyResult
+        One coefficient per event time, and a Wald test of the leads.
 
     Examples
     --------
@@ -322,7 +448,35 @@ def event_study(
 
 @dataclass(frozen=True)
 class TwoByTwoResult(Result):
-    """Canonical 2x2 DiD: (treated post - treated pre) - (control post - control pre)."""
+    """Canonical 2x2 DiD: (treated post - treated pre) - (control post - control pre).
+
+    Parameters
+    ----------
+    estimate, std_error, ci_low, ci_high : float
+        The DiD estimate, its standard error and ``ci_level`` interval.
+    ci_level : float
+        Confidence level.
+    p_value : float
+        Two-sided p-value.
+    means : DataFrame
+        ``group, post, mean, n``: the four cell means and their sizes.
+    n_obs : int
+        Observations in the fit.
+    n_clusters : int or None
+        Clusters of the CR1 standard errors (None: HC1).
+    cluster : str or None
+        Cluster column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5],
+    ...                    "g": [0, 0, 1, 1] * 2, "p": [0, 1] * 4})
+    >>> res = cs.did.two_by_two(df, "y", "g", "p")
+    >>> res.means["mean"].tolist()
+    [1.25, 2.25, 0.75, 4.25]
+    """
 
     estimate: float
     std_error: float
@@ -361,7 +515,20 @@ class TwoByTwoResult(Result):
                             "p_value": self.p_value, "n_obs": self.n_obs}])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Group means before and after (the counterfactual trend dashed)."""
+        """Group means before and after (the counterfactual trend dashed).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         m = self.means.set_index(["group", "post"])["mean"]
         ax.plot([0, 1], [m[(0, 0)], m[(0, 1)]], "o-", color="0.5", label="control")
@@ -390,6 +557,15 @@ def two_by_two(
         0/1 columns: treated group, post period.
     cluster : str, optional
         Cluster column (e.g. team or manager) for CR1 standard errors; HC1 otherwise.
+    ci_level : float, default 0.95
+        Confidence level.
+    dropna : bool, default False
+        Drop rows with missing values (counted in the result) instead of raising.
+
+    Returns
+    -------
+    TwoByTwoResult
+        The DiD estimate with its standard error, interval and the four group means.
 
     Examples
     --------
@@ -457,7 +633,26 @@ def two_by_two(
 
 @dataclass(frozen=True)
 class BaconResult(Result):
-    """Static TWFE as a weighted average of all 2x2 DiD comparisons (Goodman-Bacon 2021)."""
+    """Static TWFE as a weighted average of all 2x2 DiD comparisons (Goodman-Bacon 2021).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per 2x2 comparison: its type, the cohorts compared, estimate and weight.
+    twfe_estimate : float
+        The static TWFE coefficient.
+    weighted_sum : float
+        Weighted sum of the 2x2 estimates (equals ``twfe_estimate``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=40, turnover=0.0, rng=2)
+    >>> b = cs.did.bacon_decomposition(sim.data, "engagement", "team", "quarter",
+    ...                                "coached_from", aggregate=True)
+    >>> round(float(b.table["weight"].sum()), 6)
+    1.0
+    """
 
     table: pd.DataFrame = field(repr=False, compare=False)
     twfe_estimate: float
@@ -486,7 +681,21 @@ class BaconResult(Result):
         return out.drop(columns="we").reset_index()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each 2x2 estimate against its weight, coloured by comparison type."""
+        """Each 2x2 estimate against its weight, coloured by comparison type.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.scatter`` (e.g. ``s``, ``alpha``; not ``color``, which
+            marks the comparison type).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         for i, (typ, sub) in enumerate(self.table.groupby("type", sort=False)):
             ax.scatter(sub["weight"], sub["estimate"], color=f"C{i}", label=typ, **kwargs)
@@ -507,6 +716,26 @@ def bacon_decomposition(
     control before it is treated); later vs earlier treated (earlier cohort, already treated,
     as control). Weights follow Goodman-Bacon (2021, J. Econometrics 225:254, eq. 10) and
     sum to one; the weighted sum reproduces the TWFE coefficient.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Balanced long panel: one row per unit and period (or individual rows with
+        ``aggregate=True``).
+    outcome, unit, time, cohort : str
+        Columns: outcome, unit id, period (numeric), first treated period (constant within
+        unit; ``never_treated`` for units never treated).
+    never_treated : scalar, default 0
+        Cohort value of never-treated units.
+    aggregate : bool, default False
+        Average several rows per unit and period to cell means first.
+    dropna : bool, default False
+        Drop rows with missing values (counted in the result) instead of raising.
+
+    Returns
+    -------
+    BaconResult
+        Every 2x2 comparison with its estimate and weight, and the TWFE coefficient.
 
     Examples
     --------

@@ -34,6 +34,16 @@ def hedges_j(df: float) -> float:
     its approximation. ``d * J(m)`` is unbiased for delta when ``d * sqrt(k)`` is noncentral t
     with ``m`` degrees of freedom.
 
+    Parameters
+    ----------
+    df : float
+        Degrees of freedom ``m`` of the standardizer (greater than 1).
+
+    Returns
+    -------
+    float
+        The correction factor ``J(m)``, below 1 and tending to 1 as ``m`` grows.
+
     Examples
     --------
     >>> round(hedges_j(9), 6)
@@ -78,6 +88,20 @@ def _quad_cdf(t: float, df: float, nc: float) -> float:
 
 def nct_cdf(t: float, df: float, nc: float) -> float:
     """P(T <= t) for T noncentral t(df, nc); never NaN (guarded, see the module note).
+
+    Parameters
+    ----------
+    t : float
+        Value of the statistic.
+    df : float
+        Degrees of freedom.
+    nc : float
+        Noncentrality parameter.
+
+    Returns
+    -------
+    float
+        The probability, in [0, 1].
 
     Examples
     --------
@@ -142,6 +166,20 @@ def ncp_interval(t: float, df: float, *, ci_level: float = 0.95) -> tuple[float,
     Inverts the noncentral t CDF: the lower limit solves ``P(T <= t | nc) = 1 - a/2``, the
     upper ``P(T <= t | nc) = a/2`` (Steiger & Fouladi 1997; Cumming & Finch 2001). The
     limits are always finite (see the module note).
+
+    Parameters
+    ----------
+    t : float
+        Observed t statistic.
+    df : float
+        Its degrees of freedom.
+    ci_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Lower and upper limits for the noncentrality parameter.
 
     Examples
     --------

@@ -16,7 +16,7 @@ from ..results import Result, new_axes
 class EffectSizeResult(Result):
     """One or more standardized mean differences with their intervals.
 
-    Attributes
+    Parameters
     ----------
     table : DataFrame
         ``to_frame()``: ``term, estimate, std_error, ci_low, ci_high, ci_level`` then
@@ -29,6 +29,17 @@ class EffectSizeResult(Result):
         What the estimate assumes.
     n_dropped : int
         Rows dropped for missing values (only with ``dropna=True``).
+    limitations : tuple of str
+        What the estimate cannot tell.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 2.0, 3.0, 4.0], "g": list("aaabbb")})
+    >>> res = cs.effects.group_difference(d, "y", "g", reference="a", min_group_size=3)
+    >>> res.to_frame()[["estimate", "ci_level"]].shape
+    (1, 2)
     """
 
     table: pd.DataFrame = field(repr=False, compare=False)
@@ -87,7 +98,20 @@ class EffectSizeResult(Result):
         return [label(v, rule) for v in self.table["estimate"] if np.isfinite(v)]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Point estimates with their intervals, one row per term."""
+        """Point estimates with their intervals, one row per term.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: marker and interval colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
         f = self.table
         y = np.arange(len(f))[::-1]

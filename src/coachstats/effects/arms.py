@@ -204,6 +204,29 @@ class FactorialResult(Result):
     (interaction), ``both_vs_neither``, ``<A>_averaged`` and ``<B>_averaged`` (main effects
     averaged over the other factor), and, standardized by the residual SD, the same with a
     ``d_`` prefix in ``estimate_std``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table described above.
+    outcome : str
+        Outcome column.
+    factors : tuple of (str, str)
+        The two 0/1 factor columns.
+    cell_n : dict of str to int
+        People in each of the four cells.
+    residual_sd : float
+        Residual SD of the OLS fit, the standardizer of ``estimate_std``.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.program_arms(rng=1)
+    >>> res = cs.effects.factorial(sim.data, "readiness", ["coaching", "mentoring"])
+    >>> res.factors
+    ('coaching', 'mentoring')
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -242,7 +265,20 @@ class FactorialResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each term's estimate with its interval."""
+        """Each term's estimate with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 3.2))
         f = self.table
         y = np.arange(len(f))[::-1]

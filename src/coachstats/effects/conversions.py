@@ -49,6 +49,16 @@ def _check(a: np.ndarray, name: str, lo: float, hi: float, *, open_lo: bool, ope
 def r_to_z(r: Any) -> Any:
     """Fisher's z = atanh(r).
 
+    Parameters
+    ----------
+    r : float or array_like
+        Correlation(s), in (-1, 1).
+
+    Returns
+    -------
+    float or ndarray
+        Fisher's z.
+
     Examples
     --------
     >>> round(r_to_z(0.5), 6)
@@ -61,6 +71,16 @@ def r_to_z(r: Any) -> Any:
 
 def z_to_r(z: Any) -> Any:
     """Inverse of Fisher's z: r = tanh(z).
+
+    Parameters
+    ----------
+    z : float or array_like
+        Fisher's z value(s).
+
+    Returns
+    -------
+    float or ndarray
+        Correlation(s).
 
     Examples
     --------
@@ -87,6 +107,18 @@ def d_to_r(d: Any, n1: Any = None, n2: Any = None) -> Any:
     ``a = (n1 + n2)^2 / (n1 n2)``, which is 4 for equal groups (Borenstein et al. 2009,
     eq. 7.7).
 
+    Parameters
+    ----------
+    d : float or array_like
+        Standardized mean difference(s).
+    n1, n2 : int or array_like, optional
+        Group sizes; equal groups (``a = 4``) when omitted.
+
+    Returns
+    -------
+    float or ndarray
+        Point-biserial correlation(s).
+
     Examples
     --------
     >>> round(d_to_r(0.5), 6)
@@ -98,6 +130,18 @@ def d_to_r(d: Any, n1: Any = None, n2: Any = None) -> Any:
 
 def r_to_d(r: Any, n1: Any = None, n2: Any = None) -> Any:
     """Two-group d from a point-biserial r: ``d = r sqrt(a) / sqrt(1 - r^2)``.
+
+    Parameters
+    ----------
+    r : float or array_like
+        Point-biserial correlation(s), in (-1, 1).
+    n1, n2 : int or array_like, optional
+        Group sizes; equal groups (``a = 4``) when omitted.
+
+    Returns
+    -------
+    float or ndarray
+        Standardized mean difference(s).
 
     Examples
     --------
@@ -114,6 +158,18 @@ def hedges_g(d: Any, df: Any) -> Any:
 
     ``df`` is the degrees of freedom of the standardizer: ``n1 + n2 - 2`` for two
     independent groups, ``n - 1`` for a single group or paired differences.
+
+    Parameters
+    ----------
+    d : float or array_like
+        Cohen's d (uncorrected).
+    df : float or array_like
+        Degrees of freedom of the standardizer.
+
+    Returns
+    -------
+    float or ndarray
+        Hedges' g.
 
     Examples
     --------
@@ -133,6 +189,20 @@ def correct_attenuation(r: Any, rxx: Any, ryy: Any = 1.0) -> Any:
     Reliabilities must lie in (0, 1]; pass ``ryy=1`` to correct for one variable only. The
     result can exceed 1 in absolute value when reliabilities are underestimated; it is
     returned as computed so the problem stays visible.
+
+    Parameters
+    ----------
+    r : float or array_like
+        Observed correlation(s).
+    rxx : float or array_like
+        Reliability of the first variable, in (0, 1].
+    ryy : float or array_like, default 1.0
+        Reliability of the second variable, in (0, 1]; 1 leaves it uncorrected.
+
+    Returns
+    -------
+    float or ndarray
+        The disattenuated correlation(s), same shape as the broadcast inputs.
 
     Examples
     --------

@@ -254,6 +254,29 @@ def independent_d(
     The single-comparison form of :func:`group_difference` (no strata, no size threshold
     beyond n >= 2 per group).
 
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person.
+    outcome : str
+        Numeric outcome column.
+    group : str
+        Column with exactly two levels.
+    reference : optional
+        The comparison level; the estimate is ``focal - reference``. Default: the first level
+        in sorted order.
+    hedges : bool, default True
+        Hedges' g with the exact J(n1 + n2 - 2) (True) or Cohen's d.
+    ci_level : float, default 0.95
+        Level of the exact noncentral-t interval.
+    dropna : bool, default False
+        Drop rows with missing values (counted) instead of raising.
+
+    Returns
+    -------
+    EffectSizeResult
+        One row: the standardized difference with its interval and group sizes.
+
     Examples
     --------
     >>> import pandas as pd

@@ -61,6 +61,24 @@ class MediationSensitivity(Result):
     unmeasured mediator-outcome confounder would create; ``rho = 0`` is sequential
     ignorability and reproduces the estimate. ``rho_zero`` is the correlation at which the
     indirect effect would vanish.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``rho, indirect``: the indirect effect over a grid of error correlations.
+    rho_zero : float
+        Error correlation at which the indirect effect is zero.
+    estimate : float
+        The indirect effect under sequential ignorability (``rho = 0``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.leader_mediation(team_size=1, rng=3)
+    >>> res = cs.effects.mediation(sim.data, "coached", "coaching_behaviour", "engagement",
+    ...                            n_sims=2000, rng=3)
+    >>> list(res.sensitivity().curve.columns)
+    ['rho', 'indirect']
     """
 
     curve: pd.DataFrame = field(repr=False)
@@ -85,7 +103,20 @@ class MediationSensitivity(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The indirect effect against rho, with the zero line and rho_zero marked."""
+        """The indirect effect against rho, with the zero line and rho_zero marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ax.plot(self.curve["rho"], self.curve["indirect"], color="C0")
         ax.axhline(0, color="0.5", lw=1, ls="--")
@@ -104,6 +135,42 @@ class MediationResult(Result):
 
     ``to_frame()`` terms: ``a`` (treatment -> mediator), ``b`` (mediator -> outcome given
     treatment), ``direct`` (c'), ``indirect`` (a b), ``total`` (c), ``proportion_mediated``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table described above.
+    treatment, mediator, outcome : str
+        The model's columns.
+    method : str
+        How the interval of the indirect effect was made (``"monte_carlo"`` or another
+        method of :func:`mediation`).
+    n : int
+        People in the fit.
+    n_clusters : int or None
+        Clusters of the cluster-robust standard errors, None without ``cluster``.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    se : str
+        Standard-error type of the two regressions.
+    residual_corr : float
+        Correlation of the mediator-model and outcome-model errors at which the indirect
+        effect would vanish (see :meth:`sensitivity`).
+    sd_ratio : float
+        Ratio of the outcome-model to the mediator-model residual SD.
+    n_sims : int
+        Monte Carlo draws behind the interval (0 when not simulated).
+    covariates : tuple of str
+        Covariates adjusted for in both regressions.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.leader_mediation(team_size=1, rng=3)
+    >>> res = cs.effects.mediation(sim.data, "coached", "coaching_behaviour", "engagement",
+    ...                            n_sims=2000, rng=3)
+    >>> res.mediator
+    'coaching_behaviour'
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -207,7 +274,20 @@ class MediationResult(Result):
                                     rho_zero=rt, estimate=self.indirect)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Indirect, direct and total effects with their intervals."""
+        """Indirect, direct and total effects with their intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 2.6))
         f = self.table.set_index("term").loc[["indirect", "direct", "total"]]
         y = np.arange(len(f))[::-1]

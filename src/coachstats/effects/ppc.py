@@ -36,6 +36,22 @@ from .independent import _levels
 def morris_variance(d: float, n_t: int, n_c: int, rho: float, hedges: bool = True) -> float:
     """Morris (2008) eq. 25 sampling variance of d_ppc2 (with the estimate for delta).
 
+    Parameters
+    ----------
+    d : float
+        The d_ppc2 estimate (used in place of delta).
+    n_t, n_c : int
+        Treated and control group sizes.
+    rho : float
+        Pre-post correlation assumed common to both groups.
+    hedges : bool, default True
+        Apply the small-sample correction ``c_p = J(n_t + n_c - 2)``.
+
+    Returns
+    -------
+    float
+        Sampling variance of d_ppc2.
+
     Examples
     --------
     >>> round(morris_variance(0.7684, 20, 20, 0.47), 4)
@@ -184,6 +200,28 @@ def ppc_d_from_stats(
     """Morris (2008) d_ppc2 from published summary statistics (e.g. for a meta-analysis).
 
     ``r`` is the pre-post correlation (assumed common to both groups).
+
+    Parameters
+    ----------
+    m_pre_t, m_post_t, sd_pre_t : float
+        Treated group: pretest mean, posttest mean and pretest SD.
+    n_t : int
+        Treated group size.
+    m_pre_c, m_post_c, sd_pre_c : float
+        Control group: pretest mean, posttest mean and pretest SD.
+    n_c : int
+        Control group size.
+    r : float
+        Pre-post correlation, assumed common to both groups.
+    hedges : bool, default True
+        Apply the small-sample correction (Morris's c_p).
+    ci_level : float, default 0.95
+        Level of the interval.
+
+    Returns
+    -------
+    EffectSizeResult
+        One row with d_ppc2, its standard error (Morris 2008, eq. 25) and interval.
 
     Examples
     --------

@@ -44,6 +44,19 @@ def icc_oneway(values: np.ndarray, groups: np.ndarray) -> tuple[float, float, in
     Only groups with at least two members are used. Returns ``(icc1, icc2, n_groups)``;
     NaN when fewer than two such groups exist.
 
+    Parameters
+    ----------
+    values : ndarray
+        Ratings, one per rater.
+    groups : ndarray
+        Target (e.g. team or leader) of each rating, same length as ``values``.
+
+    Returns
+    -------
+    tuple of (float, float, int)
+        ``(icc1, icc2, n_groups)``: the reliability of one rating, of a group mean, and the
+        number of groups with at least two ratings.
+
     Examples
     --------
     >>> import numpy as np
@@ -90,6 +103,48 @@ class RaterAgreementResult(Result):
 
     ``to_frame()`` is the change table (``term`` = rater group or ``"overall"``);
     :meth:`agreement_frame` and :meth:`reliability_frame` give the other two tables.
+
+    Parameters
+    ----------
+    change : DataFrame
+        Standardized change per rater group and overall (the ``to_frame()`` table).
+    agreement : DataFrame
+        Agreement of the leaders' change across rater groups.
+    reliability : DataFrame
+        Within-group reliability (ICC) of each rater group's leader score.
+    reliable : DataFrame
+        Counts and shares of leaders by reliable-change category per group (empty when no
+        reliability is known).
+    suppressed : tuple of str
+        Rater groups withheld for having fewer than ``min_group_size`` raters.
+    overall_groups : tuple of str
+        Groups averaged (with equal weight) into ``"overall"``.
+    min_group_size : int
+        Privacy threshold on distinct raters per group.
+    kind : str
+        Standardizer of the change (``"av"``, ``"z"`` or ``"rm"``, see
+        :func:`repeated_measures_d`).
+    hedges : bool
+        Whether the small-sample correction was applied.
+    ci_level : float
+        Level of the intervals.
+    n_leaders : int
+        Leaders rated.
+    n_dropped : int
+        Rating rows dropped for missing values (only with ``dropna=True``).
+    n_other_occasions : int
+        Rating rows at occasions other than pre and post (ignored).
+    raters_identified : bool
+        Whether a rater id column counted raters exactly (otherwise a lower bound).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.pre_post_360(n_leaders=40, rng=1)
+    >>> res = cs.effects.rater_agreement(sim.data, leader="leader", rater_group="rater_group",
+    ...                                  rating="rating", time="time", rater="rater")
+    >>> res.n_leaders
+    40
     """
 
     change: pd.DataFrame = field(repr=False, compare=False)
@@ -188,7 +243,20 @@ class RaterAgreementResult(Result):
         return [label(v, rule) for v in f["estimate"] if np.isfinite(v)]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Change per rater group and overall with intervals (suppressed groups omitted)."""
+        """Change per rater group and overall with intervals (suppressed groups omitted).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         f = self.change.loc[~self.change["suppressed"].astype(bool)]
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * max(len(f), 1)))
         y = np.arange(len(f))[::-1]

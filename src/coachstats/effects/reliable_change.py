@@ -33,6 +33,20 @@ CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
 def wilson_interval(k: int, n: int, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion k/n (Wilson 1927).
 
+    Parameters
+    ----------
+    k : int
+        Number of successes.
+    n : int
+        Number of trials (at least 1).
+    ci_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Lower and upper limits, within [0, 1].
+
     Examples
     --------
     >>> [round(x, 4) for x in wilson_interval(3, 10)]
@@ -57,6 +71,22 @@ def jacobson_truax_cutoff(
     ``a``: 2 SD beyond the dysfunctional mean, towards functioning; ``b``: 2 SD short of the
     functional mean; ``c``: the point equally likely under both distributions,
     ``(SD_f M_d + SD_d M_f) / (SD_d + SD_f)``.
+
+    Parameters
+    ----------
+    mean_dysfunctional, sd_dysfunctional : float
+        Mean and SD of the dysfunctional (e.g. pre-programme or clinical) population.
+    mean_functional, sd_functional : float, optional
+        Mean and SD of the functional population; needed for criteria ``b`` and ``c``.
+    criterion : {"a", "b", "c"}, default "c"
+        Which of Jacobson & Truax's cut-offs (see above).
+    higher_is_better : bool, default True
+        Direction of the scale: whether functioning lies above the dysfunctional mean.
+
+    Returns
+    -------
+    float
+        The cut-off score.
 
     Examples
     --------
@@ -83,7 +113,7 @@ def jacobson_truax_cutoff(
 class ReliableChangeResult(Result):
     """Counts and shares of people by Jacobson-Truax category (no individual rows).
 
-    Attributes
+    Parameters
     ----------
     counts : dict
         Category -> number of people (mutually exclusive; "recovered" only with a cut-off).
@@ -97,6 +127,21 @@ class ReliableChangeResult(Result):
     higher_is_better : bool
     ci_level : float
         Level of the Wilson intervals of the shares.
+    sd_pre_source : str
+        ``"given"`` or ``"sample"`` (the SD of the pretest scores).
+    mean_change : float
+        Mean of post - pre.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"pre": [40, 42, 38, 45, 41, 39], "post": [55, 44, 24, 46, 60, 41]})
+    >>> res = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10)
+    >>> round(res.se_measurement, 4)
+    4.4721
     """
 
     counts: dict[str, int]
@@ -159,7 +204,20 @@ class ReliableChangeResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Share of people per category with Wilson intervals."""
+        """Share of people per category with Wilson intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: bar colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         f = self.to_frame()
         y = np.arange(len(f))[::-1]

@@ -16,7 +16,28 @@ __all__ = ["RULES", "Interpretation", "Rule", "improvement_index", "label"]
 
 @dataclass(frozen=True)
 class Rule:
-    """Ordered cut-points on ``|value|`` and the label of each band."""
+    """Ordered cut-points on ``|value|`` and the label of each band.
+
+    Parameters
+    ----------
+    name : str
+        Key of the rule (e.g. ``"cohen1988_d"``).
+    metric : str
+        The quantity it labels (e.g. ``"d"``, ``"r"``).
+    cutoffs : tuple of float
+        Increasing cut-points on ``|value|``; a value at a cut-point belongs to the band above.
+    labels : tuple of str
+        One label per band (one more than the cut-points).
+    citation : str
+        Where the rule comes from.
+
+    Examples
+    --------
+    >>> from coachstats.interpret import Rule, label
+    >>> rule = Rule("team_d", "d", (0.3,), ("modest", "notable"), "Our team's convention")
+    >>> label(0.4, rule).label
+    'notable'
+    """
 
     name: str
     metric: str
@@ -31,6 +52,28 @@ class Rule:
 
 @dataclass(frozen=True)
 class Interpretation:
+    """Parameters
+
+    Parameters
+    ----------
+    value : float
+        The value labelled.
+    label : str
+        Its label under the rule.
+    rule : str
+        Name of the rule.
+    citation : str
+        Where the rule comes from.
+    term : str or None
+        The ``to_frame()`` row the label describes, when there is one.
+
+    Examples
+    --------
+    >>> from coachstats.interpret import label
+    >>> i = label(0.55, "cohen1988_d", term="estimate")
+    >>> i.label, i.rule
+    ('medium', 'cohen1988_d')
+    """
     value: float
     label: str
     rule: str
@@ -109,6 +152,20 @@ def label(
 ) -> Interpretation:
     """Label ``|value|`` by a named rule; ``term`` names the result row it describes.
 
+    Parameters
+    ----------
+    value : float
+        The value to label (its absolute value is compared with the cut-points).
+    rule : str or Rule, default "funder_ozer2019_r"
+        A rule name from ``RULES`` or a :class:`Rule`.
+    term : str, optional
+        The result row the label describes.
+
+    Returns
+    -------
+    Interpretation
+        The label with the rule and its citation.
+
     Examples
     --------
     >>> str(label(0.39, "funder_ozer2019_r"))
@@ -127,6 +184,16 @@ def label(
 def improvement_index(g: float) -> float:
     """WWC improvement index: expected percentile-rank change of the average comparison
     member, ``100 * (Phi(g) - 0.5)``.
+
+    Parameters
+    ----------
+    g : float
+        Standardized mean difference (Hedges' g).
+
+    Returns
+    -------
+    float
+        Percentile-rank change, between -50 and 50.
 
     Examples
     --------

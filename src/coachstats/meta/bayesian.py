@@ -52,7 +52,37 @@ def _build(prior_tau: str):
 @dataclass(frozen=True)
 class BayesMetaResult(Result):
     """Posterior of the mean (``mu``, Fisher z), between-study SD (``tau``), the mean
-    correlation (``r = tanh(mu)``) and a new study's true correlation (``r_new``)."""
+    correlation (``r = tanh(mu)``) and a new study's true correlation (``r_new``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Posterior summaries (the ``to_frame()`` table).
+    k : int
+        Studies.
+    prior_tau : str
+        ``"half_normal"`` or ``"half_cauchy"``.
+    tau_scale : float
+        Scale of the prior on tau.
+    mu_sd : float
+        SD of the normal prior on the mean Fisher z.
+    ci_level : float
+        Probability of the equal-tailed credible intervals.
+    diagnostics : Diagnostics
+        R-hat, ESS and divergences of the sampler.
+    r_new_draws : ndarray
+        Posterior predictive draws of the true correlation in a new study.
+    idata : arviz.InferenceData
+        The full posterior.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=20, rng=1)
+    >>> res = cs.meta.bayesian(sim.data, draws=300, tune=300, chains=2, rng=1)  # doctest: +SKIP
+    >>> res.k  # doctest: +SKIP
+    20
+    """
 
     table: pd.DataFrame
     k: int
@@ -100,7 +130,20 @@ class BayesMetaResult(Result):
         return np.asarray(self.idata["posterior"]["mu"].values).ravel()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Posterior density of the mean correlation and the predictive of a new study."""
+        """Posterior density of the mean correlation and the predictive of a new study.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         r = np.tanh(self._mu_draws())
         bins = np.linspace(min(r.min(), self.r_new_draws.min()),
@@ -154,6 +197,13 @@ def bayesian(
         this size (term ``r_new_observed``: true-effect spread plus sampling error).
     rng : int, Generator or None
         Seeds the sampler and the predictive draws.
+    dropna : bool, default False
+        Drop studies with missing values (counted) instead of raising.
+
+    Returns
+    -------
+    BayesMetaResult
+        Posterior summaries of the mean correlation, tau and the predictive correlation.
 
     Examples
     --------

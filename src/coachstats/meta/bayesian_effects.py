@@ -65,7 +65,44 @@ def _build(three_level: bool, prior_tau: str):
 @dataclass(frozen=True)
 class BayesEffectsResult(Result):
     """Posterior of the mean effect ``mu``, the between-study SD(s) and a new study's true
-    effect (``theta_new``)."""
+    effect (``theta_new``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Posterior summaries (the ``to_frame()`` table).
+    k : int
+        Effects.
+    n_clusters : int
+        Clusters (studies) in a three-level model; equal to ``k`` otherwise.
+    three_level : bool
+        Whether effects are nested in clusters (two variance components).
+    prior_tau : str
+        ``"half_normal"`` or ``"half_cauchy"``.
+    tau_scale : float
+        Scale of the prior on each tau.
+    mu_sd : float
+        SD of the normal prior on the mean effect.
+    ci_level : float
+        Probability of the equal-tailed credible intervals.
+    measure : str
+        Effect-size measure.
+    diagnostics : Diagnostics
+        R-hat, ESS and divergences of the sampler.
+    theta_new_draws : ndarray
+        Posterior predictive draws of the true effect in a new study.
+    idata : arviz.InferenceData
+        The full posterior.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=15, rng=1)
+    >>> res = cs.meta.bayesian_effects(sim.data, levels=["study", "effect"], draws=300,
+    ...                                tune=300, chains=2, rng=1)  # doctest: +SKIP
+    >>> res.three_level  # doctest: +SKIP
+    True
+    """
 
     table: pd.DataFrame
     k: int
@@ -111,7 +148,20 @@ class BayesEffectsResult(Result):
         return float(np.mean(x > threshold))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Posterior of the mean and the predictive distribution of a new study's effect."""
+        """Posterior of the mean and the predictive distribution of a new study's effect.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         mu = np.asarray(self.idata["posterior"]["mu"].values).ravel()
         bins = np.linspace(min(mu.min(), self.theta_new_draws.min()),

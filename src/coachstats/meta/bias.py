@@ -49,6 +49,37 @@ class EggerResult(Result):
 
     ``statistic`` and ``pvalue`` test the slope on the standard error; ``limit_estimate``
     is the intercept, the expected effect of an infinitely precise study.
+
+    Parameters
+    ----------
+    statistic : float
+        Test statistic of the slope (z, or t with ``ddf`` degrees of freedom).
+    pvalue : float
+        Its two-sided p-value.
+    ddf : float
+        Degrees of freedom (NaN for a z test).
+    slope : float
+        Coefficient of the predictor.
+    limit_estimate, limit_ci_low, limit_ci_high : float
+        The intercept and its ``ci_level`` interval.
+    ci_level : float
+        Confidence level.
+    model : str
+        ``"rma"`` or ``"lm"``.
+    predictor : str
+        ``"sei"``, ``"vi"`` or ``"ninv"``.
+    method : str
+        Estimator of tau^2 of the fit.
+    fit : MetaResult
+        The meta-regression on the predictor.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
+    >>> eg = cs.meta.egger_test(cs.meta.correlations(sim.data))
+    >>> eg.predictor
+    'sei'
     """
 
     statistic: float
@@ -92,6 +123,20 @@ class EggerResult(Result):
         )  # fmt: skip
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.funnel.funnel_plot`, e.g. ``level``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.fit.plot(ax=ax, kind="funnel", egger=self, **kwargs)
 
 
@@ -108,6 +153,11 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
         ``"rma"`` (metafor's default) adds the predictor to the random-effects model with
         the same tau^2 estimator and test; ``"lm"`` is the classical weighted regression
         with a multiplicative dispersion term (t-test, k - 2 df).
+
+    Returns
+    -------
+    EggerResult
+        The asymmetry test and the limit estimate (intercept).
 
     Examples
     --------
@@ -148,7 +198,33 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
 
 @dataclass(frozen=True)
 class TrimFillResult(Result):
-    """Trim and fill (Duval & Tweedie 2000): ``k0`` studies imputed on ``side``."""
+    """Trim and fill (Duval & Tweedie 2000): ``k0`` studies imputed on ``side``.
+
+    Parameters
+    ----------
+    k0 : int
+        Estimated number of missing studies.
+    se_k0 : float
+        Its standard error.
+    side : str
+        Side on which studies were filled (``"left"`` or ``"right"``).
+    estimator : str
+        ``"L0"`` or ``"R0"``.
+    original : MetaResult
+        The model before filling.
+    adjusted : MetaResult
+        The model refitted with the filled studies.
+    filled_yi, filled_vi : ndarray
+        Effects and sampling variances of the filled studies.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
+    >>> tf = cs.meta.trim_and_fill(cs.meta.correlations(sim.data))
+    >>> len(tf.filled_yi) == tf.k0
+    True
+    """
 
     k0: int
     se_k0: float
@@ -179,6 +255,20 @@ class TrimFillResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.funnel.funnel_plot`, e.g. ``level``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.adjusted.plot(ax=ax, kind="funnel", filled=self.k0, **kwargs)
 
 
@@ -205,6 +295,19 @@ def trim_and_fill(
     side : {"left", "right"}, optional
     estimator : {"L0", "R0"}
     maxiter : int
+
+    Returns
+    -------
+    TrimFillResult
+        The estimated number of missing studies, the filled studies and the adjusted model.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
+    >>> tf = cs.meta.trim_and_fill(cs.meta.correlations(sim.data))
+    >>> tf.adjusted.k == tf.original.k + tf.k0
+    True
     """
     _require_intercept_only(res, "trim_and_fill")
     check_choice(estimator, "estimator", ("L0", "R0"))
@@ -270,7 +373,29 @@ def trim_and_fill(
 
 @dataclass(frozen=True)
 class PetPeeseResult(Result):
-    """PET-PEESE (Stanley & Doucouliagos 2014): the effect of a study with SE -> 0."""
+    """PET-PEESE (Stanley & Doucouliagos 2014): the effect of a study with SE -> 0.
+
+    Parameters
+    ----------
+    pet : DataFrame
+        PET: the weighted regression of effects on their standard errors.
+    peese : DataFrame
+        PEESE: the regression on the sampling variances.
+    chosen : str
+        ``"PET"`` or ``"PEESE"``: the model whose intercept is the estimate.
+    alpha : float
+        One-sided level of PET's test.
+    measure : str
+        Effect-size measure.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
+    >>> pp = cs.meta.pet_peese(cs.meta.correlations(sim.data))
+    >>> pp.alpha
+    0.05
+    """
 
     pet: pd.DataFrame
     peese: pd.DataFrame
@@ -319,6 +444,19 @@ def pet_peese(res: MetaResult, *, alpha: float = 0.05) -> PetPeeseResult:
         Intercept-only model.
     alpha : float
         One-sided level of PET's test of a non-zero effect that switches to PEESE.
+
+    Returns
+    -------
+    PetPeeseResult
+        Both meta-regressions and the estimate chosen by PET's test.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
+    >>> pp = cs.meta.pet_peese(cs.meta.correlations(sim.data))
+    >>> pp.chosen in ("PET", "PEESE")
+    True
     """
     _require_intercept_only(res, "pet_peese")
     if not 0 < alpha < 1:

@@ -44,6 +44,70 @@ class MetaResult(Result):
     ``i2`` is in percent, as metafor prints it. A model of correlations on Fisher z shows r
     by default (``summary()``, notebooks, reports, ``to_frame()``); ``to_frame(scale="z")``
     gives the Fisher-z table.
+
+    Parameters
+    ----------
+    estimate, std_error, ci_low, ci_high : float
+        Pooled estimate (the intercept in a meta-regression), its standard error and
+        ``ci_level`` confidence interval, on the analysis scale.
+    pi_low, pi_high : float
+        Prediction interval of the true effect in a new study.
+    statistic, pvalue : float
+        Test statistic (z or t) and two-sided p-value of the estimate.
+    tau2, se_tau2 : float
+        Between-study variance and its standard error.
+    i2, h2 : float
+        I^2 (percent) and H^2.
+    q, q_pvalue : float
+        Cochran's Q (residual heterogeneity) and its p-value.
+    q_df : int
+        Degrees of freedom of Q.
+    k : int
+        Studies in the model.
+    n_total : int
+        Participants summed over studies (0 when sample sizes are unknown).
+    method : str
+        Estimator of tau^2 (e.g. ``"REML"``, ``"DL"``).
+    test : str
+        ``"z"`` (Wald) or ``"knha"`` (Knapp-Hartung t).
+    measure : str
+        Effect-size measure on the analysis scale (e.g. ``"z"``, ``"SMD"``, ``"GEN"``).
+    ci_level : float
+        Confidence level.
+    ddf : float
+        Degrees of freedom of the t tests (NaN for z tests).
+    qm, qm_pvalue : float
+        Omnibus test of the moderators and its p-value (NaN without moderators).
+    qm_df : tuple of (int, float)
+        Numerator and denominator degrees of freedom of the omnibus test.
+    r2 : float
+        Share of tau^2 accounted for by the moderators, in percent (metafor's R^2).
+    s2w : float
+        Typical within-study sampling variance (Higgins & Thompson), used by I^2.
+    vt : float
+        Typical sampling variance (metafor's ``vt``).
+    ll_ml, ll_reml : float
+        Maximum and restricted log-likelihoods.
+    iterations : int
+        Iterations of the tau^2 estimator.
+    coefficients : DataFrame
+        One row per coefficient (intercept and moderators).
+    vcov : ndarray
+        Covariance matrix of the coefficients.
+    data : StudyData
+        The studies behind the fit (effects, variances, moderators, labels).
+    sensitivity : DataFrame or None
+        Estimates over the assumed pre-post correlations when :func:`smd` was given several.
+    assumed_r : float or None
+        The assumed pre-post correlation of the main fit (:func:`smd` with change scores).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=30, rng=1)
+    >>> res = cs.meta.correlations(sim.data, r="r", n="n")
+    >>> res.k, res.method, res.measure
+    (30, 'REML', 'z')
     """
 
     estimate: float
@@ -411,7 +475,24 @@ class MetaResult(Result):
     def plot(self, ax: Any = None, kind: str = "forest", **kwargs: Any) -> Any:
         """Forest plot (``kind="forest"``, see :func:`coachstats.plotting.forest.forest_plot`
         for its options: ``scale``, ``columns``, ``subgroup``, ``max_studies``) or funnel
-        plot (``kind="funnel"``); returns the Axes."""
+        plot (``kind="funnel"``); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        kind : {"forest", "funnel"}, default "forest"
+            Forest plot of the studies and the pooled estimate, or funnel plot.
+        **kwargs
+            Options of :func:`coachstats.plotting.forest.forest_plot` (``scale``, ``columns``,
+            ``subgroup``, ``max_studies``) or of :func:`coachstats.plotting.funnel.funnel_plot`
+            (``egger``, ``filled``, ``level``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         check_choice(kind, "kind", ("forest", "funnel"))
         if kind == "forest":
             from ..plotting.forest import forest_plot

@@ -16,7 +16,29 @@ __all__ = ["CumulativeResult", "cumulative"]
 
 @dataclass(frozen=True)
 class CumulativeResult(Result):
-    """One row per step: the model refitted on the first ``k`` studies in ``order``."""
+    """One row per step: the model refitted on the first ``k`` studies in ``order``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per step (the ``to_frame()`` table).
+    order : str
+        What the studies were ordered by.
+    measure : str
+        Effect-size measure.
+    method : str
+        Estimator of tau^2.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"g": [0.5, 0.3, 0.2, 0.25], "v": [0.05, 0.03, 0.02, 0.02],
+    ...                   "year": [2001, 2005, 2010, 2015]})
+    >>> cum = cs.meta.cumulative(cs.meta.effects(d, "g", "v"), order=d["year"])
+    >>> cum.measure
+    'GEN'
+    """
 
     table: pd.DataFrame
     order: str
@@ -44,7 +66,20 @@ class CumulativeResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Estimate and CI after each added study (top to bottom in order)."""
+        """Estimate and CI after each added study (top to bottom in order).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         t = self.table
         ax = new_axes(ax, figsize=(6, max(2.5, 0.22 * len(t) + 1)))
         y = np.arange(len(t))[::-1]

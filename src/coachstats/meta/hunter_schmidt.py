@@ -37,6 +37,59 @@ class HunterSchmidtResult(Result):
     the construct level (equal to the bare-bones values when no artifact is given).
     Variances explained are in percent. Credibility intervals use ``credibility`` (80% by
     convention); confidence intervals of the means use the SE named by ``se_method``.
+
+    Parameters
+    ----------
+    k : int
+        Studies.
+    n_total : int
+        Participants summed over studies.
+    r_bar : float
+        Sample-size weighted mean observed correlation.
+    var_r : float
+        Weighted variance of the observed correlations.
+    var_e : float
+        Expected sampling-error variance.
+    var_res : float
+        Residual variance, ``var_r - var_e`` (floored at zero).
+    pct_var_sampling : float
+        Percent of ``var_r`` explained by sampling error.
+    se_r_bar : float
+        Standard error of ``r_bar`` (see ``se_method``).
+    rho : float
+        Mean corrected (construct-level) correlation.
+    var_rho : float
+        Variance of the corrected correlations.
+    se_rho : float
+        Standard error of ``rho``.
+    pct_var_artifacts : float
+        Percent of ``var_r`` explained by sampling error and the artifacts.
+    mean_attenuation : float
+        Mean attenuation factor A (1 without artifacts).
+    ci_level : float
+        Level of the confidence intervals of the means.
+    credibility : float
+        Level of the credibility intervals.
+    correction : str
+        ``"individual"`` or ``"artifact_distribution"``.
+    error_variance : str
+        ``"average"`` or ``"mean_n"``.
+    se_method : str
+        ``"weighted"`` or ``"textbook"``.
+    artifacts : tuple of str
+        Artifacts corrected for (e.g. ``"rxx"``, ``"ryy"``, ``"u"``).
+    n_dropped : int
+        Studies dropped for missing values (only with ``dropna=True``).
+    per_study : DataFrame
+        Per-study observed and corrected correlations, attenuation factors and weights.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_correlations(k=60, rxx=0.8, ryy=0.7, rng=4)
+    >>> hs = cs.meta.hunter_schmidt(sim.data, rxx="rxx", ryy="ryy")
+    >>> hs.correction, hs.k
+    ('individual', 60)
     """
 
     k: int
@@ -142,7 +195,20 @@ class HunterSchmidtResult(Result):
         return [label(self.rho, "funder_ozer2019_r")]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Observed and corrected correlations per study with the mean and credibility band."""
+        """Observed and corrected correlations per study with the mean and credibility band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ps = self.per_study
         x = np.arange(len(ps))
@@ -222,6 +288,11 @@ def hunter_schmidt(
         Credibility-interval and confidence-interval levels.
     dropna : bool
         Drop studies with a missing r or n.
+
+    Returns
+    -------
+    HunterSchmidtResult
+        Bare-bones and (when artifacts are given) corrected means, variances and intervals.
 
     Examples
     --------

@@ -37,7 +37,22 @@ def _loo_fit(res: MetaResult) -> _core.Fit:
 
 @dataclass(frozen=True)
 class LeaveOneOutResult(Result):
-    """The model refitted without each study in turn (metafor ``leave1out``)."""
+    """The model refitted without each study in turn (metafor ``leave1out``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per omitted study (the ``to_frame()`` table).
+    measure : str
+        Effect-size measure.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.meta.correlations(cs.simulate.meta_correlations(k=12, rng=1).data)
+    >>> cs.meta.leave_one_out(res).measure
+    'z'
+    """
 
     table: pd.DataFrame
     measure: str
@@ -61,6 +76,20 @@ class LeaveOneOutResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6, max(3, 0.18 * len(self.table))))
         t = self.table
         y = np.arange(len(t))[::-1]
@@ -73,6 +102,16 @@ class LeaveOneOutResult(Result):
 
 def leave_one_out(res: MetaResult) -> LeaveOneOutResult:
     """Refit ``res`` k times, each time without one study.
+
+    Parameters
+    ----------
+    res : MetaResult
+        A fitted intercept-only model.
+
+    Returns
+    -------
+    LeaveOneOutResult
+        One row per omitted study: the pooled estimate, interval, tau^2, I^2 and Q without it.
 
     Examples
     --------
@@ -114,6 +153,18 @@ class InfluenceResult(Result):
 
     Columns: ``rstudent, dffits, cook_d, cov_r, tau2_del, q_del, hat, weight`` (percent),
     ``dfbetas_<term>``, ``influential`` and ``reason``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per study with the diagnostics (the ``to_frame()`` table).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.meta.correlations(cs.simulate.meta_correlations(k=12, rng=1).data)
+    >>> len(cs.meta.influence(res).table)
+    12
     """
 
     table: pd.DataFrame
@@ -142,6 +193,20 @@ class InfluenceResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table
         x = np.arange(len(t))
@@ -158,6 +223,16 @@ class InfluenceResult(Result):
 def influence(res: MetaResult) -> InfluenceResult:
     """Externally studentised residuals, DFFITS, Cook's distances, covariance ratios,
     leave-one-out tau^2 and Q, hat values, weights and DFBETAS, as metafor computes them.
+
+    Parameters
+    ----------
+    res : MetaResult
+        A fitted model from :func:`correlations`, :func:`effects`, :func:`smd` or :func:`ppc`.
+
+    Returns
+    -------
+    InfluenceResult
+        One row per study with the diagnostics above.
 
     Examples
     --------

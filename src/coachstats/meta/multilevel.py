@@ -29,6 +29,31 @@ class RobustResult(Result):
     ``small_sample="CR2"``: the bias-reduced linearisation with Satterthwaite degrees of
     freedom (R clubSandwich ``coef_test(fit, vcov = "CR2")``); ``"CR0"``: the plain sandwich
     with ``m - p`` df (m clusters).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per coefficient with the robust standard error, t test and interval.
+    small_sample : str
+        ``"CR2"`` or ``"CR0"``.
+    cluster : str
+        Cluster column.
+    n_clusters : int
+        Number of clusters.
+    ci_level : float
+        Confidence level.
+    model_name : str
+        The model whose coefficients were tested (for the title).
+    vcov : ndarray
+        Robust covariance matrix of the coefficients.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=20, effects_per_study=3, rng=1)
+    >>> res = cs.meta.multilevel(sim.data, "yi", "vi", levels=["study", "effect"])
+    >>> res.robust().small_sample
+    'CR2'
     """
 
     table: pd.DataFrame
@@ -72,6 +97,20 @@ class RobustResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the result and return the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(5, 1 + 0.4 * len(self.table)))
         t = self.table
         y = np.arange(len(t))[::-1]
@@ -90,6 +129,54 @@ class MultilevelResult(Result):
     ``sigma2`` holds the between-cluster and the within-cluster (between-effect) variances;
     ``i2_levels`` their shares of the total variance in percent (with the typical sampling
     variance, as on the metafor website). The pooled ``estimate`` is the intercept.
+
+    Parameters
+    ----------
+    coefficients : DataFrame
+        One row per coefficient (the ``to_frame()`` table).
+    sigma2 : tuple of (float, float)
+        Variance components between clusters and between effects within clusters.
+    i2_levels : tuple of (float, float)
+        Their shares of the total variance, in percent.
+    levels : tuple of (str, str)
+        The cluster and effect columns.
+    method : str
+        ``"REML"`` or ``"ML"``.
+    ci_level : float
+        Confidence level.
+    k : int
+        Effects in the model.
+    n_clusters : int
+        Clusters (top level).
+    q, q_pvalue : float
+        Cochran's Q of residual heterogeneity and its p-value.
+    q_df : int
+        Degrees of freedom of Q.
+    ll : float
+        Log-likelihood at the estimate.
+    pi_low, pi_high : float
+        Prediction interval of a new effect.
+    measure : str
+        Effect-size measure.
+    iterations : int
+        Optimiser iterations.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    vcov : ndarray
+        Covariance matrix of the coefficients.
+    inputs : dict
+        Effects, variances, design matrix, clusters and frame of the fit (for
+        :meth:`robust` and the profiles).
+    _cache : dict
+        Internal cache of computed tables.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=20, effects_per_study=3, rng=1)
+    >>> res = cs.meta.multilevel(sim.data, "yi", "vi", levels=["study", "effect"])
+    >>> res.levels
+    ('study', 'effect')
     """
 
     coefficients: pd.DataFrame
@@ -275,7 +362,21 @@ class MultilevelResult(Result):
                             model_name="three-level model", vcov=vcov)  # fmt: skip
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot of the effects grouped by cluster, with the pooled diamond."""
+        """Forest plot of the effects grouped by cluster, with the pooled diamond.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.forest.forest_plot`: ``scale``, ``columns``,
+            ``subgroup``, ``max_studies``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.forest import forest_plot
 
         return forest_plot(self, ax=ax, **kwargs)
@@ -319,6 +420,8 @@ def multilevel(
     ci_level : float
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
+    sei : str, optional
+        Standard-error column, used when ``vi`` is None.
 
     Returns
     -------

@@ -59,7 +59,42 @@ def _ce(y, v, X, cl: _ml.Clusters, rho: float):
 @dataclass(frozen=True)
 class RVEResult(Result):
     """Correlated-effects robust variance estimation: coefficients with CR2 standard errors
-    and Satterthwaite df, tau^2 at the assumed ``rho``, and a rho sensitivity table."""
+    and Satterthwaite df, tau^2 at the assumed ``rho``, and a rho sensitivity table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per coefficient with the robust standard error, small-sample t test and
+        interval.
+    tau2 : float
+        Between-study variance of the correlated-effects working model.
+    i2 : float
+        I^2 of the working model, in percent.
+    rho : float
+        Assumed correlation of effects within a study.
+    k : int
+        Effects.
+    n_clusters : int
+        Studies (clusters).
+    ci_level : float
+        Confidence level.
+    measure : str
+        Effect-size measure.
+    sensitivity : DataFrame
+        Estimates over a grid of ``rho`` values.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    vcov : ndarray
+        Robust covariance matrix of the coefficients.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=20, effects_per_study=3, rng=1)
+    >>> res = cs.meta.rve(sim.data, "yi", "vi", cluster="study")
+    >>> res.rho
+    0.8
+    """
 
     table: pd.DataFrame
     tau2: float
@@ -111,7 +146,20 @@ class RVEResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The intercept and its CI across assumed rho values."""
+        """The intercept and its CI across assumed rho values.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(5, 3))
         s = self.sensitivity
         ax.errorbar(s["rho"], s["estimate"], yerr=[s["estimate"] - s["ci_low"],

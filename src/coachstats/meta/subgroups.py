@@ -24,6 +24,39 @@ class SubgroupResult(Result):
     ``table`` has one row per subgroup (``term`` = level; ``k``, estimate and CI on the
     analysis scale, ``tau2`` and ``i2``). ``q_between`` on ``df`` degrees of freedom tests
     whether the subgroup means differ.
+
+    Parameters
+    ----------
+    moderator : str
+        The categorical moderator defining the subgroups.
+    tau2_kind : str
+        ``"separate"`` or ``"common"``.
+    table : DataFrame
+        One row per subgroup (the ``to_frame()`` table).
+    q_between : float
+        Between-subgroups Q statistic.
+    df : float
+        Its degrees of freedom.
+    p_value : float
+        Its p-value.
+    test_kind : str
+        ``"Q"`` (chi-square) or ``"F"`` (after a Knapp-Hartung fit with a common tau^2).
+    ci_level : float
+        Confidence level.
+    measure : str
+        Effect-size measure.
+    model : MetaResult
+        The model with the moderator.
+    fits : dict of str to MetaResult
+        The model fitted within each subgroup (``tau2_kind="separate"``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.meta_effects(k_studies=30, effects_per_study=1, rng=2)
+    >>> res = cs.meta.effects(sim.data, "yi", "vi", measure="SMD", moderators="design")
+    >>> res.subgroups().moderator
+    'design'
     """
 
     moderator: str
@@ -70,7 +103,21 @@ class SubgroupResult(Result):
         return tidy_frame([*self.table.to_dict("records"), test])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot grouped by subgroup with subtotals (separate tau^2 per subgroup)."""
+        """Forest plot grouped by subgroup with subtotals (separate tau^2 per subgroup).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.forest.forest_plot`: ``scale``, ``columns``,
+            ``max_studies``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         return self.model.plot(ax=ax, subgroup=self.moderator, **kwargs)
 
 
@@ -96,6 +143,19 @@ def _levels(res: MetaResult) -> tuple[str, np.ndarray, list[str]]:
 def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
     """Per-subgroup estimates and the between-subgroups test (see
     :meth:`MetaResult.subgroups`).
+
+    Parameters
+    ----------
+    res : MetaResult
+        A model with one categorical moderator (the subgroups).
+    tau2 : {"separate", "common"}, default "separate"
+        ``"separate"`` fits a random-effects model in each subgroup and compares the means
+        with a fixed-effect Wald test; ``"common"`` uses the model's single residual tau^2.
+
+    Returns
+    -------
+    SubgroupResult
+        Per-subgroup estimates and the between-subgroups Q test.
 
     Examples
     --------

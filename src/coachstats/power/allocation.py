@@ -58,7 +58,20 @@ class AllocationResult(Result):
                             "cost": self.cost, "n_continuous": self.n_continuous}])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """MDES of each affordable design against employees per manager."""
+        """MDES of each affordable design against employees per manager.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.plot`` (e.g. ``alpha``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         c = self.candidates
         ax.plot(c["n"], c["mdes"], marker="o", ms=3, color="C0", **kwargs)

@@ -241,7 +241,20 @@ class DesignResult(Result):
                          for e in np.atleast_1d(effects)])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Power against the true effect, with the MDES marked."""
+        """Power against the true effect, with the MDES marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.plot`` (e.g. ``alpha``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         es = np.linspace(0, max(2 * self.mdes, 0.1), 101)
         ax.plot(es, self.power_curve(es), color="C0", **kwargs)

@@ -220,7 +220,24 @@ class SimulatedPower(Result):
 
     def plot(self, ax: Any = None, x: str | None = None, target: float = 0.80,
              **kwargs: Any) -> Any:
-        """Power curve(s) against ``x`` with +/- 2 Monte Carlo SE and the target power."""
+        """Power curve(s) against ``x`` with +/- 2 Monte Carlo SE and the target power.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        x : str, optional
+            Design column on the x axis; by default the effect column (or the first design column).
+        target : float, default 0.80
+            Target power, drawn as a dashed line.
+        **kwargs
+            Passed to matplotlib's ``Axes.errorbar`` (e.g. ``alpha``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         x = x or self.effect or self.designs.columns[0]
         for i, (label, sub) in enumerate(self._groups(x)):

@@ -120,7 +120,21 @@ class ScaleResult(Result):
         return self.items.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Item-rest correlations (bars) with alpha if the item is deleted (dots)."""
+        """Item-rest correlations (bars) with alpha if the item is deleted (dots).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``figsize``: size of the new figure when ``ax`` is None (default grows with the
+            number of items); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=kwargs.pop("figsize", (6.0, 0.5 * len(self.items) + 2.0)))
         it = self.items
         y = np.arange(len(it))[::-1]

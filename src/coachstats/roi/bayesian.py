@@ -220,7 +220,20 @@ class SensitivityResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Tornado: horizontal bars from the low to the high setting, widest on top."""
+        """Tornado: horizontal bars from the low to the high setting, widest on top.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table
         piv = []
@@ -442,7 +455,22 @@ class BayesianRoiResult(Result):
         )
 
     def plot(self, ax: Any = None, *, bins: int = 60, **kwargs: Any) -> Any:
-        """Posterior of ROI% with its credible interval and the Phillips point value."""
+        """Posterior of ROI% with its credible interval and the Phillips point value.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        bins : int, default 60
+            Number of histogram bins of the ROI% draws.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         r = self.draws["roi_pct"]
         lo_v, hi_v = np.quantile(r, [0.005, 0.995])

@@ -85,7 +85,20 @@ class PhillipsResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Bars: claimed benefits, after attribution, after confidence, and costs."""
+        """Bars: claimed benefits, after attribution, after confidence, and costs.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         labels = ["claimed", "x attribution", "x confidence", "fully loaded cost"]
         vals = [

@@ -82,7 +82,20 @@ class SbcResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """ECDF of normalised ranks minus the uniform CDF, with a 99% pointwise band."""
+        """ECDF of normalised ranks minus the uniform CDF, with a 99% pointwise band.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         L = self.n_draws_ranked
         n = self.n_datasets

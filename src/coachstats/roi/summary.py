@@ -198,7 +198,23 @@ class SummaryRoiResult(Result):
 
     def plot(self, ax: Any = None, *, kind: str = "median", **kwargs: Any) -> Any:
         """``kind="median"``: posterior of the population median multiple (log axis);
-        ``kind="bands"``: published vs fitted respondent shares."""
+        ``kind="bands"``: published vs fitted respondent shares.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        kind : {"median", "bands"}, default "median"
+            ``"median"``: posterior of the population median multiple (log axis); ``"bands"``:
+            published against fitted respondent shares.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         pct = f"{100 * self.ci_level:g}%"
         if kind == "bands":

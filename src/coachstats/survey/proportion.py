@@ -38,6 +38,20 @@ _METHODS = {"wilson": "wilson", "clopper-pearson": "clopper-pearson",
 def wilson(x: float, n: float, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for ``x`` successes in ``n`` trials (``x`` may be non-integer).
 
+    Parameters
+    ----------
+    x : float
+        Successes (a weighted count may be non-integer).
+    n : float
+        Trials (or the effective sample size).
+    ci_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Lower and upper limits (NaN when ``n <= 0``).
+
     Examples
     --------
     >>> [round(v, 4) for v in wilson(42, 100)]
@@ -57,6 +71,20 @@ def wilson(x: float, n: float, *, ci_level: float = 0.95) -> tuple[float, float]
 
 def clopper_pearson(x: float, n: float, *, ci_level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson interval from beta quantiles (``x`` may be non-integer).
+
+    Parameters
+    ----------
+    x : float
+        Successes (a weighted count may be non-integer).
+    n : float
+        Trials (or the effective sample size).
+    ci_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    tuple of (float, float)
+        Lower and upper limits (NaN when ``n <= 0``).
 
     Examples
     --------
@@ -90,6 +118,36 @@ class ProportionResult(Result):
 
     ``to_frame()``: ``term, estimate, std_error, ci_low, ci_high, ci_level, n, n_effective,
     successes, method, weighted, suppressed``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table above.
+    outcome : str
+        The 0/1 outcome column (or the label of published proportions).
+    method : str
+        ``"wilson"`` or ``"clopper-pearson"``.
+    weighted : bool
+        Whether survey weights were used.
+    raked : bool
+        Whether the weights were raked to known margins.
+    design_effect : float
+        Largest design effect applied (1 for simple random sampling).
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    min_group_size : int
+        Privacy threshold: groups with fewer people are suppressed.
+    source : str
+        ``"data"`` (computed from rows) or ``"published"`` (from published proportions).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"preventable": [1] * 42 + [0] * 58})
+    >>> r = cs.survey.proportion(d, "preventable")
+    >>> r.method, r.weighted
+    ('wilson', False)
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -174,7 +232,20 @@ class ProportionResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each proportion (as a percentage) with its interval."""
+        """Each proportion (as a percentage) with its interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``color``: marker and interval colour (default ``"C0"``); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         f = self.table.loc[~self.table["suppressed"].astype(bool)]
         ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * max(len(f), 1)))
         y = np.arange(len(f))[::-1]

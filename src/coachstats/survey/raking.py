@@ -24,7 +24,7 @@ __all__ = ["RakeResult", "rake", "rake_weights"]
 class RakeResult(Result):
     """Raked weights and how closely each margin matches its target.
 
-    Attributes
+    Parameters
     ----------
     weights : Series
         One weight per row of the input (same index), summing to the population total.
@@ -32,6 +32,19 @@ class RakeResult(Result):
         ``variable, level, target, achieved, unweighted_n``.
     iterations : int
     converged : bool
+    max_relative_error : float
+        Largest relative gap between a target and the achieved weighted margin.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"band": ["a", "a", "b", "b", "b"], "site": ["x", "y", "x", "y", "y"]})
+    >>> r = cs.survey.rake(d, {"band": {"a": 50, "b": 50}, "site": {"x": 40, "y": 60}})
+    >>> r.converged
+    True
     """
 
     weights: pd.Series = field(repr=False)
@@ -84,7 +97,20 @@ class RakeResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Histogram of the raked weights."""
+        """Histogram of the raked weights.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            ``bins``: number of histogram bins of the weights (default 30); other keys are not used.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         ax.hist(self.weights.to_numpy(float), bins=kwargs.get("bins", 30), color="C0")
         ax.set_xlabel("raked weight")

@@ -167,7 +167,21 @@ class CompetingRisksResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Cumulative incidence step curves with bands; returns the Axes."""
+        """Cumulative incidence step curves with bands; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.km.plot_cif`: ``band`` (draw the pointwise
+            band, default True) and ``events`` (which event types to draw).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.km import plot_cif
 
         return plot_cif(self, ax=ax, **kwargs)

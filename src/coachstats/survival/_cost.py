@@ -104,7 +104,20 @@ class TurnoverCostResult(Result):
         ]
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Cost avoided across the hazard-ratio interval; returns the Axes."""
+        """Cost avoided across the hazard-ratio interval; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         hrs = np.linspace(self.hr_ci_low, self.hr_ci_high, 50)
         cost = [self._at(h)["cost_avoided"] for h in hrs]

@@ -64,7 +64,20 @@ class PHCheckResult(Result):
         return tidy_frame(self.table.to_dict("records"))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Binned scaled Schoenfeld residuals (estimate of beta(t)) per term; returns the Axes."""
+        """Binned scaled Schoenfeld residuals (estimate of beta(t)) per term; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         for i, (term, b) in enumerate(self.binned.groupby("term", sort=False)):
             ax.errorbar(b["time"], b["beta_t"], yerr=1.96 * b["std_error"], fmt="o-",
@@ -284,7 +297,20 @@ class CoxResult(Result):
         return float(1 - np.exp(-(h.iloc[-1] if len(h) else 0.0)))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot of hazard ratios (log axis); returns the Axes."""
+        """Forest plot of hazard ratios (log axis); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         f = self.to_frame()
         y = np.arange(len(f))[::-1]

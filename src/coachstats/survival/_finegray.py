@@ -98,7 +98,20 @@ class FineGrayResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Forest plot of subdistribution hazard ratios (log axis); returns the Axes."""
+        """Forest plot of subdistribution hazard ratios (log axis); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         f = self.to_frame()
         y = np.arange(len(f))[::-1]

@@ -229,7 +229,22 @@ class KaplanMeierResult(Result):
         )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Step curves with pointwise bands; returns the Axes."""
+        """Step curves with pointwise bands; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to :func:`coachstats.plotting.km.plot_km`: ``band`` (draw the pointwise band,
+            default True), ``min_at_risk`` (hide steps with fewer people at risk) and
+            ``at_risk_times`` (times at which to print the numbers at risk).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from ..plotting.km import plot_km
 
         return plot_km(self, ax=ax, **kwargs)

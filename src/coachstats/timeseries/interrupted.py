@@ -83,6 +83,42 @@ class InterruptedTimeSeriesResult(Result):
 
     ``to_frame()`` terms: ``level_change``, ``slope_change``, ``pre_slope``, ``intercept``
     (the pre-program trend's value at ``t0``) and ``effect_at_<h>`` for each horizon.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table above.
+    series : DataFrame
+        ``time, observed, fitted, counterfactual``: the series and the projected pre-program
+        trend.
+    outcome, time : str
+        Outcome and time columns.
+    intervention : float
+        Program start ``t0``.
+    errors : str
+        Error model: ``"ar1"``, ``"hac"``, ``"arma"`` or ``"ols"``.
+    maxlags : int or None
+        HAC lags (``errors="hac"``).
+    arma_order : tuple of (int, int) or None
+        ARMA order (``errors="arma"``).
+    n_pre, n_post : int
+        Periods before and from the program start.
+    ar_phi : float or None
+        Estimated AR(1) coefficient of the errors (``errors="ar1"``).
+    residual_acf1 : float
+        Lag-1 autocorrelation of the residuals.
+    ljung_box_p : float
+        Ljung-Box p-value of residual autocorrelation.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_series(n_donors=0, factor_sd=0.0, rng=2)
+    >>> res = cs.timeseries.interrupted(sim.data, "engagement", "wave", intervention=13)
+    >>> res.errors, res.intervention
+    ('ar1', 13.0)
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -159,7 +195,20 @@ class InterruptedTimeSeriesResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Observed series, fitted segments and the projected pre-program trend."""
+        """Observed series, fitted segments and the projected pre-program trend.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(7.0, 4.0))
         s = self.series
         ax.plot(s["time"], s["observed"], "o", color="0.4", ms=4, label="observed")

@@ -37,6 +37,18 @@ __all__ = ["SyntheticControlResult", "simplex_weights", "synthetic_control"]
 def simplex_weights(y1: np.ndarray, y0: np.ndarray) -> np.ndarray:
     """Weights ``w >= 0, sum w = 1`` minimising ``||y1 - y0 @ w||^2`` (``y0``: periods x donors).
 
+    Parameters
+    ----------
+    y1 : ndarray
+        Pre-program series of the treated unit (periods).
+    y0 : ndarray
+        Pre-program series of the donors (periods x donors).
+
+    Returns
+    -------
+    ndarray
+        One weight per donor, non-negative and summing to one.
+
     Examples
     --------
     >>> import numpy as np
@@ -89,6 +101,39 @@ class SyntheticControlResult(Result):
     ``to_frame()``: ``att`` (mean post-program gap, with the placebo p-value), then
     ``gap_<time>`` for each post-program period. ``weights`` holds the donor weights,
     ``paths`` the treated and synthetic series, ``placebos`` every unit's gaps and RMSPEs.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The ``to_frame()`` table above.
+    weights : Series
+        Donor weights (non-negative, summing to one), indexed by donor.
+    paths : DataFrame
+        ``time, treated, synthetic``: the two series.
+    placebos : DataFrame
+        ``unit, time, gap``: every unit's gap from its own synthetic control (in-space
+        placebos).
+    outcome : str
+        Outcome column.
+    treated : object
+        The treated unit.
+    intervention : float
+        First program period.
+    pre_rmspe : float
+        Root mean squared prediction error of the synthetic control before the program.
+    n_donors : int
+        Donor units.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_series(rng=4)
+    >>> res = cs.timeseries.synthetic_control(sim.data, "engagement", "unit", "wave",
+    ...                                       treated="focal", intervention=13)
+    >>> res.treated
+    'focal'
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -152,7 +197,23 @@ class SyntheticControlResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, kind: str = "paths", **kwargs: Any) -> Any:
-        """``kind="paths"``: treated vs synthetic; ``"placebos"``: every unit's gap."""
+        """``kind="paths"``: treated vs synthetic; ``"placebos"``: every unit's gap.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        kind : {"paths", "placebos"}, default "paths"
+            ``"paths"``: treated unit against its synthetic control; ``"placebos"``: every
+            unit's gap (in-space placebos).
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(7.0, 4.0))
         if kind == "placebos":
             for u, g in self.placebos.groupby("unit", sort=False):

@@ -63,6 +63,39 @@ def run_replicate(
 
     Returns one row per truth term: ``rep, term, truth, estimate, ci_low, ci_high, ci_level,
     error`` (``error`` holds the exception text when the fit failed; estimates are NaN then).
+
+    Parameters
+    ----------
+    estimate_fn : callable
+        ``estimate_fn(data)`` or ``estimate_fn(data, rng=...)`` returning a result or a frame
+        with ``term, estimate, ci_low, ci_high, ci_level``.
+    generate_fn : callable
+        ``generate_fn(rng)`` returning a :class:`~coachstats.simulate.SimulatedData`.
+    truth : dict or callable
+        Term -> true value, or a function of the simulated data giving that mapping.
+    seed : numpy.random.SeedSequence
+        Seed of this replicate (split into a data seed and an estimation seed).
+    rep : int
+        Replicate number, stored in the rows.
+
+    Returns
+    -------
+    list of dict
+        One row per truth term (see above).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from coachstats.simulate import SimulatedData
+    >>> def gen(rng):
+    ...     return SimulatedData(pd.DataFrame({"y": rng.normal(1.0, 1.0, 30)}), None, {})
+    >>> def est(df):
+    ...     m = df["y"].mean()
+    ...     return pd.DataFrame({"term": ["mean"], "estimate": [m], "ci_low": [m - 0.4],
+    ...                          "ci_high": [m + 0.4], "ci_level": [0.95]})
+    >>> rows = run_replicate(est, gen, {"mean": 1.0}, np.random.SeedSequence(1), rep=0)
+    >>> rows[0]["term"], rows[0]["rep"]
+    ('mean', 0)
     """
     gen_seed, est_seed = child_seeds(seed, 2)
     sim = generate_fn(np.random.default_rng(gen_seed))
@@ -106,6 +139,31 @@ class RecoveryResult(Result):
     ``to_frame()`` has one row per term with ``bias, bias_mcse, rmse, rmse_mcse, coverage,
     coverage_mcse, ci_level, mean_ci_width, n_reps, n_failed``; ``replicates`` holds every
     replicate's estimate and interval.
+
+    Parameters
+    ----------
+    replicates : DataFrame
+        One row per replicate and term: ``rep, term, truth, estimate, ci_low, ci_high,
+        ci_level, error``.
+    n_reps : int
+        Replicates run.
+    seed_entropy : int
+        Entropy of the root seed (re-running with it reproduces every replicate).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> from coachstats.simulate import SimulatedData
+    >>> def gen(rng):
+    ...     return SimulatedData(pd.DataFrame({"y": rng.normal(1.0, 1.0, 30)}), None, {})
+    >>> def est(df):
+    ...     m, s = df["y"].mean(), df["y"].std(ddof=1) / np.sqrt(len(df))
+    ...     return pd.DataFrame({"term": ["mean"], "estimate": [m], "ci_low": [m - 2.045 * s],
+    ...                          "ci_high": [m + 2.045 * s], "ci_level": [0.95]})
+    >>> res = cs.validate.recovery(est, gen, truth={"mean": 1.0}, n_reps=20, rng=1)
+    >>> res.n_reps
+    20
     """
 
     replicates: pd.DataFrame
@@ -163,7 +221,20 @@ class RecoveryResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Coverage of each term with +/- 2 Monte Carlo SE and the nominal level."""
+        """Coverage of each term with +/- 2 Monte Carlo SE and the nominal level.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         f = self.to_frame()
         y = np.arange(len(f))
@@ -209,6 +280,11 @@ def recovery(
         (``concurrent.futures``); overrides ``n_jobs``. Results equal the serial run's.
     progress : bool
         Print replicates done to stderr.
+
+    Returns
+    -------
+    RecoveryResult
+        Bias, RMSE and coverage per term with their Monte Carlo SEs, and every replicate.
 
     Examples
     --------

@@ -47,6 +47,44 @@ class AgreementResult(Result):
 
     ``groups`` has one row per reported group: ``group, n, agreement``; ``to_frame()`` the
     summary over groups.
+
+    Parameters
+    ----------
+    kind : str
+        ``"rwg_j"`` or ``"awg"``.
+    group : str
+        Group column.
+    items : tuple of str
+        Item columns of the scale.
+    scale : tuple of (float, float)
+        Lowest and highest possible answer.
+    scale_inferred : bool
+        Whether ``scale`` was taken from the observed answers rather than given.
+    min_group_size : int
+        Privacy threshold: groups with fewer people are suppressed.
+    n_suppressed : int
+        Groups suppressed.
+    n_people_suppressed : int
+        People in the suppressed groups.
+    n_undefined : int
+        Groups with an undefined value (awg with a group mean at a scale end), left out of
+        the summary.
+    n_dropped : int
+        Respondents dropped for missing items (only with ``dropna=True``).
+    groups : DataFrame
+        ``group, n, agreement``: one row per reported group.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"team": np.repeat(np.arange(20), 6)})
+    >>> for q in ("q1", "q2", "q3"):
+    ...     df[q] = np.clip(np.round(3.5 + rng.normal(0, .7, 120)), 1, 5)
+    >>> res = cs.variance.agreement(df, items=["q1", "q2", "q3"], group="team", scale=(1, 5))
+    >>> res.kind, len(res.groups)
+    ('rwg_j', 20)
     """
 
     kind: str
@@ -115,7 +153,20 @@ class AgreementResult(Result):
         return [label(float(a.mean()), AGREEMENT_RULE, term="mean")] if len(a) else []
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Histogram of group agreement with the 0.70 convention marked."""
+        """Histogram of group agreement with the 0.70 convention marked.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         a = self.groups["agreement"].dropna()
         lo = -1.0 if self.kind == "awg" else 0.0
@@ -176,6 +227,11 @@ def agreement(
         unless a column looks like a wave or date, which is refused.
     dropna : bool
         Drop respondents with a missing item (counted) instead of raising.
+
+    Returns
+    -------
+    AgreementResult
+        The summary of agreement over the reported groups and one row per group.
 
     Examples
     --------

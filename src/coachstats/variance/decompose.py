@@ -42,7 +42,36 @@ ICC2_RULE = RULES["lebreton_senter2008_icc2"]
 
 @dataclass(frozen=True)
 class BetweenShare(Result):
-    """Share of the variance of ``level`` means (or of individual scores) between ``of``."""
+    """Share of the variance of ``level`` means (or of individual scores) between ``of``.
+
+    Parameters
+    ----------
+    level : str
+        The unit whose means are compared (or ``"residual"`` for individual scores).
+    of : str
+        The outer level.
+    means : str
+        ``"true"`` or ``"observed"`` means (see :meth:`VarianceResult.between_share`).
+    estimate, std_error, ci_low, ci_high : float
+        The share, its standard error and ``ci_level`` interval.
+    ci_level : float
+        Level of the interval.
+    interval : str
+        How the interval was made (bootstrap or posterior).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> g = np.random.default_rng(0)
+    >>> manager = np.repeat(np.arange(20), 12)
+    >>> team = np.repeat(np.arange(60), 4)
+    >>> y = g.normal(0, 0.5, 20)[manager] + g.normal(0, 0.5, 60)[team] + g.normal(0, 1, 240)
+    >>> d = pd.DataFrame({"manager": manager, "team": team, "y": y})
+    >>> res = cs.variance.decompose(d, "y", ["manager", "team"], n_boot=0)
+    >>> res.between_share(level="team", of="manager").of
+    'manager'
+    """
 
     level: str
     of: str
@@ -81,6 +110,29 @@ class ProfileIntervals(Result):
     ``table`` has one row per level (outer to inner) and the residual: ``term``
     (``sd_<level>``), ``estimate`` (the fit's SD), ``ml_estimate`` (the profile's centre),
     ``ci_low``, ``ci_high``, ``ci_level``, ``variance_ci_low``, ``variance_ci_high``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table above.
+    outcome : str
+        Outcome column.
+    method : str
+        ``"reml"`` or ``"ml"``: the fit whose SDs are reported.
+    ci_level : float
+        Level of the intervals.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> g = np.random.default_rng(0)
+    >>> team = np.repeat(np.arange(30), 6)
+    >>> y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1, 180)
+    >>> res = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
+    ...                             n_boot=0)
+    >>> res.profile_intervals().ci_level
+    0.95
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -108,7 +160,20 @@ class ProfileIntervals(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """SD of each level with its profile interval."""
+        """SD of each level with its profile interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Passed to matplotlib's ``Axes.errorbar`` (``color`` defaults to ``"C0"``).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table
         y = np.arange(len(t))
@@ -128,7 +193,7 @@ class ProfileIntervals(Result):
 class VarianceResult(Result):
     """Variance components of a nested random-intercept model and the shares built on them.
 
-    Attributes
+    Parameters
     ----------
     levels : tuple of str
         Grouping columns, outer to inner; ``"residual"`` is the variance between people
@@ -137,6 +202,57 @@ class VarianceResult(Result):
         Point estimates, one per level (outer to inner) then the residual.
     draws : ndarray or None
         Bootstrap (REML/ML) or posterior (bayes) draws of the same vector, shape (B, L + 1).
+    outcome : str
+        Outcome column.
+    method : str
+        ``"reml"``, ``"ml"`` or ``"bayes"``.
+    fixed : DataFrame
+        Fixed effects (intercept, covariates, occasion means).
+    n : int
+        Observations.
+    n_groups : tuple of int
+        Groups at each level, outer to inner.
+    mean_group_size : tuple of float
+        Mean observations per group at each level.
+    ci_level : float
+        Level of the intervals.
+    criterion : float
+        REML or ML criterion at the optimum (NaN for a Bayesian fit).
+    converged : bool
+        Whether the optimiser (or sampler) converged.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    interval : str
+        How the intervals were made (bootstrap, posterior, or ``"none (n_boot=0)"``).
+    err_coef : tuple of ndarray
+        Per level, the coefficients giving each group mean's sampling-error variance from
+        the variance vector (used for observed-means shares).
+    diagnostics : Diagnostics or None
+        Sampler diagnostics of a Bayesian fit.
+    idata : arviz.InferenceData or None
+        The posterior of a Bayesian fit.
+    single_child_share : tuple of float
+        Per level, the share of groups with a single member at the level below.
+    design : object or None
+        The model design kept for :meth:`profile_intervals` (None for a Bayesian fit).
+    person : str or None
+        Person column of repeated answers (then the residual is within-person).
+    occasion : str or None
+        Wave column whose means enter as fixed effects.
+    mean_people : tuple of float
+        With ``person``: mean distinct people per group at each level.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import coachstats as cs
+    >>> g = np.random.default_rng(0)
+    >>> team = np.repeat(np.arange(30), 6)
+    >>> y = g.normal(0, 0.6, 30)[team] + g.normal(0, 1, 180)
+    >>> res = cs.variance.decompose(pd.DataFrame({"team": team, "y": y}), "y", ["team"],
+    ...                             n_boot=0)
+    >>> res.levels, res.n_groups
+    (('team',), (30,))
     """
 
     outcome: str
@@ -491,7 +607,20 @@ class VarianceResult(Result):
         return out
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Share of individual-score variance at each level, with intervals."""
+        """Share of individual-score variance at each level, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         c = self.components
         y = np.arange(len(c))[::-1]
