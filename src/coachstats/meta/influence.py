@@ -100,7 +100,7 @@ def leave_one_out(res: MetaResult) -> LeaveOneOutResult:
             {
                 "term": list(res.data.labels), "estimate": b, "std_error": se,
                 "ci_low": b - crit * se, "ci_high": b + crit * se, "ci_level": res.ci_level,
-                "statistic": stat, "p_value": pv, "q": f.qe, "q_pvalue": f.qe_p,
+                "statistic": stat, "p_value": pv, "q": f.qe, "q_p_value": f.qe_p,
                 "tau2": f.tau2, "i2": f.i2, "h2": f.h2,
             }
         ).to_dict("records")
