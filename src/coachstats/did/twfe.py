@@ -149,7 +149,6 @@ class TwfeResult(Result):
             out.append("Outcome: unit-period means of individual rows.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Parallel trends; a constant effect across cohorts and over time."]
 
@@ -349,7 +348,6 @@ class TwoByTwoResult(Result):
               "G-1 df)" if self.cluster else "HC1 heteroskedasticity-robust (t with N-4 df)")
         return [f"OLS of outcome on group, post and their interaction; SE: {se}."]
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Parallel trends: without treatment both groups would have changed alike.",
                 "Group composition is stable between the periods."]

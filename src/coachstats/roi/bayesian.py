@@ -352,7 +352,6 @@ class BayesianRoiResult(Result):
             ))
         return tuple(out)
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Participants are a random sample of the program's population (or nonresponse is "
@@ -361,7 +360,6 @@ class BayesianRoiResult(Result):
             "Costs are fully loaded and known; benefits are annual and monetary.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Benefits, attribution and confidence are self-reported estimates; the model "

@@ -165,7 +165,6 @@ class SummaryRoiResult(Result):
         )
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Population multiples are log-logistic (two parameters).",
