@@ -139,7 +139,8 @@ class InfluenceResult(Result):
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per study (``term``); influence measures, no estimate of its own."""
+        return tidy_frame(self.table.to_dict("records"))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         ax = new_axes(ax)
