@@ -132,13 +132,17 @@ class Result:
     Every member a report reads is declared here with a default, so a report never has to
     guess: ``notes``, ``cautions``, ``assumptions()``, ``limitations()``, ``diagnostics``
     (None, or the sampler's :class:`coachstats.bayes.Diagnostics`), ``n_dropped`` (0) and
-    ``dropped`` (reason -> count), ``suppressions()``, ``interpret()`` and ``headline()``.
+    ``dropped`` (reason -> count), ``suppressions()``, ``interpret()`` and ``headline()``;
+    Bayesian results also name their point summary (``central``) and may share the
+    posterior draws of a term (``posterior_draws``).
     """
 
     #: Sampler diagnostics of a Bayesian fit (a Result), None for other estimators.
     diagnostics = _Default(None, "Sampler diagnostics (a Result), or None.")
     #: Rows (or people) left out before fitting; reasons and counts in :attr:`dropped`.
     n_dropped = _Default(0, "How many rows (or people) were left out before fitting.")
+    #: What ``estimate`` holds when it is not the obvious one ("posterior median"), or None.
+    central = _Default(None, "The point summary in ``estimate`` when it needs naming, or None.")
 
     @property
     def title(self) -> str:
@@ -202,6 +206,10 @@ class Result:
         """Labels of the estimates by named rules (:mod:`coachstats.interpret`); none by
         default."""
         return []
+
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of the ``to_frame()`` row ``term``, or None if none are kept."""
+        return None
 
     def headline(self) -> tuple[str, ...]:
         """The term(s) a summary leads with: by default the first with an estimate."""

@@ -25,6 +25,7 @@ from ..privacy import (
     looks_like_time,
     resolve_person,
 )
+from ..results import Result
 from .spec import AnalysisSpec, DataSpec, Study, StudySpecError
 
 __all__ = [
@@ -620,9 +621,8 @@ def run_study(
             followups=follow, n_input=n_input, warnings=msgs,
         )
         for obj in (result, *(f.value for f in runs[a.id].followups)):
-            sup = getattr(obj, "suppressions", None)
-            if callable(sup):
-                manifest.extend(sup(a.id))
+            if isinstance(obj, Result):
+                manifest.extend(obj.suppressions(a.id))
         calls = [(a.estimator, args), *((f"{a.estimator} .{f.method}", f.args) for f in follow)]
         for name, kw in calls:
             for p in PRIVACY_PARAMS:

@@ -271,6 +271,11 @@ class BayesianRoiResult(Result):
     #: sensitivity baseline and :attr:`break_even_attribution` (ROI's posterior is skewed)
     central = "posterior median"
 
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of ``term`` (a row of ``to_frame()``), or None."""
+        x = self.draws.get(term)
+        return None if x is None else np.asarray(x)
+
     @property
     def title(self) -> str:
         return "Bayesian ROI (hurdle log-logistic model)"
