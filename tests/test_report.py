@@ -301,7 +301,7 @@ def test_poor_sampler_diagnostics_are_flagged_in_the_summary(tmp_path):
     assert "Check before relying on these numbers" in html and "R-hat up to 1.080" in html
     assert "credible interval" in html
     payload = json.loads(js.read_text())
-    diag = {r["diagnostic"]: r["value"] for r in payload["analyses"][0]["diagnostics"]}
+    diag = {r["term"]: r["estimate"] for r in payload["analyses"][0]["diagnostics"]}
     assert diag["max_rhat"] == 1.08 and diag["n_divergent"] == 3
 
 

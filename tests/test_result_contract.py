@@ -437,3 +437,16 @@ def test_old_p_value_names_warn_and_answer() -> None:
     eg = cs.meta.egger_test(m)
     with pytest.warns(FutureWarning, match="p_value"):
         assert eg.pvalue == eg.p_value
+
+
+def test_dropped_studies_reach_the_report(tmp_path) -> None:
+    import json
+
+    from coachstats.report import render
+
+    _, js = render([_meta_bayes()], tmp_path / "r.html")
+    payload = json.loads(js.read_text())
+    dropped = payload["analyses"][0]["dropped"]
+    assert dropped["n_dropped"] == 1
+    assert dropped["reasons"] == [{"reason": "studies with a missing value in r (1)", "n": 1}]
+    assert payload["provenance"]["dropped"][0]["n_dropped"] == 1
