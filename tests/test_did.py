@@ -93,7 +93,7 @@ def test_input_not_modified_and_result_shapes(teams, fit):
                                    "ci_level"]
     assert "Callaway" in fit.summary()
     assert "<table" in fit._repr_html_()
-    assert fit.assumptions and fit.limitations
+    assert fit.assumptions() and fit.limitations()
 
 
 @pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])

@@ -219,9 +219,9 @@ def test_result_text_diagnostics_plot_interpret(fit):
     text = fit.summary()
     assert "90% equal-tailed" in text and "event_time[0]" in text
     assert "Pre-trend check: " in text
-    assert any("Parallel trends" in a for a in fit.assumptions)
-    assert any("anticipation" in a for a in fit.assumptions)
-    assert fit.limitations
+    assert any("Parallel trends" in a for a in fit.assumptions())
+    assert any("anticipation" in a for a in fit.assumptions())
+    assert fit.limitations()
     assert "<table" in fit._repr_html_()
     assert 0.99 < fit.prob_positive <= 1
     labels = fit.interpret()

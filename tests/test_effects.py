@@ -111,7 +111,7 @@ def test_errors_are_clear(paired):
         repeated_measures_d(bad, "pre", "post")
     res = repeated_measures_d(bad, "pre", "post", dropna=True)
     assert res.n_dropped == 1 and res.to_frame()["n"].item() == len(paired) - 1
-    assert any("1 row(s)" in n for n in res.notes)
+    assert any("people with a missing pre or post value (1)" in n for n in res.notes)
 
 
 def test_summary_plot_interpret(paired):

@@ -21,7 +21,7 @@ def res(sim):
 def test_result_fields_and_frames(res):
     assert res.k == 40 and res.method == "REML" and res.test == "knha"
     for name in ("estimate", "std_error", "ci_low", "ci_high", "pi_low", "pi_high", "tau2",
-                 "i2", "h2", "q", "q_pvalue"):
+                 "i2", "h2", "q", "q_p_value"):
         assert np.isfinite(getattr(res, name)), name
     assert res.pi_low < res.ci_low < res.estimate < res.ci_high < res.pi_high
     f = res.to_frame(scale="z")
@@ -36,7 +36,7 @@ def test_result_fields_and_frames(res):
     assert "Knapp-Hartung" in res.summary() and "<table" in res._repr_html_()
     labels = res.interpret()
     assert "Funder & Ozer" in str(labels[0]) and "Higgins" in str(labels[1])
-    assert res.assumptions and res.limitations
+    assert res.assumptions() and res.limitations()
 
 
 def test_input_is_not_modified(sim):
@@ -106,7 +106,7 @@ def test_meta_regression_recovers_moderator_and_predicts():
     diff = np.arctanh(0.51) - np.arctanh(0.31)
     assert c.loc["rater=self", "ci_low"] - 0.01 < diff < c.loc["rater=self", "ci_high"] + 0.01
     assert c.loc["year", "ci_low"] < 0 < c.loc["year", "ci_high"]
-    assert res.qm_pvalue < 1e-6 and res.r2 > 50
+    assert res.qm_p_value < 1e-6 and res.r2 > 50
     p = res.predict({"rater=self": 1, "year": 2010}, scale="r")
     assert 0.38 < p.loc[0, "estimate"] < 0.56 and p.loc[0, "pi_low"] < p.loc[0, "ci_low"]
 
@@ -135,7 +135,7 @@ def test_bias_tools_detect_selection():
                                         n_median=80, rng=5)
     res = cs.meta.correlations(sim.data)
     eg = cs.meta.egger_test(res)
-    assert eg.pvalue < 0.05 and eg.slope > 0
+    assert eg.p_value < 0.05 and eg.slope > 0
     tf = cs.meta.trim_and_fill(res)
     assert tf.side == "left" and tf.k0 > 0 and tf.adjusted.estimate < res.estimate
     pp = cs.meta.pet_peese(res)

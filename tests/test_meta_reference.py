@@ -41,7 +41,7 @@ def _fit_values(res):
         "zval": res.coefficients["statistic"].to_numpy(),
         "pval": res.coefficients["p_value"].to_numpy(),
         "tau2": res.tau2, "se_tau2": res.se_tau2, "I2": res.i2, "H2": res.h2,
-        "QE": res.q, "QEp": res.q_pvalue, "pi_lb": res.pi_low, "pi_ub": res.pi_high,
+        "QE": res.q, "QEp": res.q_p_value, "pi_lb": res.pi_low, "pi_ub": res.pi_high,
         "ll_ml": res.ll_ml, "ll_reml": res.ll_reml,
         "tau2_ci": h.loc[0, ["ci_low", "ci_high"]].to_numpy(float),
         "I2_ci": h.loc[2, ["ci_low", "ci_high"]].to_numpy(float),
@@ -79,7 +79,7 @@ def test_meta_regression_matches_metafor(key):
                   "H2", "QE", "QEp", "ll_ml", "ll_reml", "tau2_ci", "I2_ci", "H2_ci"):
         close(got[field], ref[field])
     close(res.qm, ref["QM"])
-    close(res.qm_pvalue, ref["QMp"])
+    close(res.qm_p_value, ref["QMp"])
     close(res.r2, ref["R2"])
 
 
@@ -103,11 +103,11 @@ def _model(key):
 def test_egger_regression_test_matches_metafor(key):
     eg = cs.meta.egger_test(_model(key))
     ref = REF["egger"][key]
-    close([eg.statistic, eg.pvalue, eg.limit_estimate, eg.limit_ci_low, eg.limit_ci_high],
+    close([eg.statistic, eg.p_value, eg.limit_estimate, eg.limit_ci_low, eg.limit_ci_high],
           [ref["zval"], ref["pval"], ref["est"], ref["ci_lb"], ref["ci_ub"]])
     lm = cs.meta.egger_test(_model(key), model="lm")
     ref = REF["egger_lm"][key]
-    close([lm.statistic, lm.pvalue, lm.limit_estimate], [ref["zval"], ref["pval"], ref["est"]])
+    close([lm.statistic, lm.p_value, lm.limit_estimate], [ref["zval"], ref["pval"], ref["est"]])
 
 
 @pytest.mark.parametrize("key", KEYS)

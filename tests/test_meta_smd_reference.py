@@ -45,7 +45,7 @@ def test_smd_rma(normand, key):
     res = cs.meta.smd(normand, "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", method=method,
                       test=test)
     ref = R["smd_rma"][key]
-    close([res.estimate, res.std_error, res.ci_low, res.ci_high, res.pvalue, res.tau2,
+    close([res.estimate, res.std_error, res.ci_low, res.ci_high, res.p_value, res.tau2,
            res.i2, res.q, res.pi_low, res.pi_high],
           [ref["beta"], ref["se"], ref["ci_lb"], ref["ci_ub"], ref["pval"], ref["tau2"],
            ref["I2"], ref["QE"], ref["pi_lb"], ref["pi_ub"]])

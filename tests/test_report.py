@@ -257,11 +257,9 @@ class Effect(Result):
     def notes(self) -> list[str]:
         return ["Hedges' g with a normal-approximation interval."]
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Ratings before and after use the same scale."]
 
-    @property
     def limitations(self) -> list[str]:
         return ["No control group <b>here</b>."]
 
@@ -271,7 +269,7 @@ class Effect(Result):
                             "ci_level": 0.95}])
 
     def interpret(self):
-        return {"g": [label(self.g, "wwc_g"), label(self.g, "cohen1988_d")]}
+        return [label(self.g, "wwc_g", term="g"), label(self.g, "cohen1988_d", term="g")]
 
     def plot(self, ax=None):
         ax = new_axes(ax)
@@ -303,7 +301,7 @@ def test_poor_sampler_diagnostics_are_flagged_in_the_summary(tmp_path):
     assert "Check before relying on these numbers" in html and "R-hat up to 1.080" in html
     assert "credible interval" in html
     payload = json.loads(js.read_text())
-    diag = {r["diagnostic"]: r["value"] for r in payload["analyses"][0]["diagnostics"]}
+    diag = {r["term"]: r["estimate"] for r in payload["analyses"][0]["diagnostics"]}
     assert diag["max_rhat"] == 1.08 and diag["n_divergent"] == 3
 
 
@@ -351,8 +349,8 @@ def test_rows_an_estimator_suppressed_are_listed_in_the_manifest(tmp_path):
                           "estimate": [np.nan, 0.4, 0.38], "suppressed": [True, False, False]})
     _, js = render([Curve(steps)], tmp_path / "r.html")
     manifest = json.loads(js.read_text())["privacy"]["manifest"]
-    assert [m["item"].split(" (")[0] for m in manifest] == ["peer"]
-    assert "minimum group size of 5" in manifest[0]["reason"]
+    assert [m["item"] for m in manifest] == ["estimate for peer"]
+    assert "minimum group size" in manifest[0]["reason"]
 
 
 def test_long_tables_are_cut_in_html_but_complete_in_json(tmp_path):

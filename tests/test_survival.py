@@ -123,7 +123,7 @@ def test_cox_result_shape_and_immutability(exits):
     chi, df, p = fit.lr_test
     assert chi > 0 and df == 1 and 0 < p < 1
     assert any("cluster-robust" in n for n in fit.notes)
-    assert fit.assumptions and fit.limitations
+    assert fit.assumptions() and fit.limitations()
     fit.plot()
 
 
@@ -219,7 +219,7 @@ def test_cif_frame_terms_and_event_of_interest(sim):
     assert (cr.steps["n_risk"] >= 5).all()
     assert f["ci_low"].lt(f["estimate"]).all() and f["ci_high"].gt(f["estimate"]).all()
     cr.plot()
-    assert cr.assumptions
+    assert cr.assumptions()
 
 
 def test_cif_clustered_se_differs_from_unclustered(sim):
@@ -263,7 +263,7 @@ def test_turnover_cost_by_hand():
     assert f.loc["cost_avoided", "ci_high"] == pytest.approx(hi)
     assert f.loc["net_benefit", "estimate"] == pytest.approx(f.loc["cost_avoided", "estimate"]
                                                               - 500_000)
-    assert any("Proportional hazards" in a for a in res.assumptions)
+    assert any("Proportional hazards" in a for a in res.assumptions())
     res.plot()
 
 

@@ -73,7 +73,7 @@ def test_summary_explains_icc_versus_between_share(fitted):
     text = res.summary()
     assert "ICC(1) of manager" in text and "true team means" in text and "70%" in text
     assert "parametric bootstrap" in text
-    assert res.assumptions and res.limitations
+    assert res.assumptions() and res.limitations()
     assert "<table" in res._repr_html_()
 
 

@@ -14,6 +14,35 @@ F = TypeVar("F", bound=Callable[..., Any])
 REMOVED_IN = "0.3"
 
 
+
+def renamed_attribute(new: str, old: str) -> property:
+    """A read-only ``old`` attribute that returns ``new`` with a FutureWarning naming it.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class R:
+    ...     p_value: float
+    ...     pvalue = renamed_attribute("p_value", "pvalue")
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     R(0.03).pvalue
+    0.03
+    """
+
+    def get(self: Any) -> Any:
+        warnings.warn(
+            f"{type(self).__name__}.{old} is now called {new}; {old} stops working in "
+            f"coachstats {REMOVED_IN}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated name of ``{new}``.")
+
 def renamed_arguments(**renames: str) -> Callable[[F], F]:
     """Accept ``old=`` keyword arguments as ``new=``, warning once per call.
 

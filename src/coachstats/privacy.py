@@ -778,13 +778,11 @@ class GroupMeansResult(Result):
             out.append(f"{self.n_dropped} rows with a missing value were dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Group membership is as recorded in the data; "
                 + (f"people are identified by {self.person!r}." if self.person
                    else "each row is one person.")]
 
-    @property
     def limitations(self) -> list[str]:
         return ["Descriptive means only: differences between groups are not tested here."]
 

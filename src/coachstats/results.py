@@ -3,6 +3,13 @@
 Subclasses define their fields and implement :meth:`Result.to_frame` (and usually
 :meth:`Result.plot`). ``summary()`` and ``_repr_html_`` are built from the frame, a title and
 notes, so a result reads the same in a terminal, a notebook and a report.
+
+:class:`Result` also declares, with defaults, every member a report reads: ``notes``,
+``cautions``, ``assumptions()``, ``limitations()``, ``diagnostics``, ``n_dropped`` and
+``dropped`` (why rows or people were left out), ``suppressions()``, ``interpret()`` and
+``headline()``. A subclass overrides what it knows; the report calls the members directly.
+In every table the p-value column is ``p_value`` (:data:`P_VALUE`) and the number of people
+at risk is ``n_risk`` (:data:`N_RISK`).
 """
 
 from __future__ import annotations
@@ -10,15 +17,26 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FRAME_COLUMNS", "Caution", "Result", "format_frame", "new_axes", "tidy_frame"]
+__all__ = ["FRAME_COLUMNS", "Caution", "Result", "dropped_notes", "format_frame", "missing_reasons",
+           "new_axes", "tidy_frame"]
+
+if TYPE_CHECKING:
+    from .interpret import Interpretation
+    from .privacy import Suppression
 
 #: Leading columns of every ``to_frame()``; estimator-specific columns follow.
 FRAME_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "ci_low", "ci_high", "ci_level")
+#: The one name of a p-value column in any ``to_frame()``.
+P_VALUE = "p_value"
+#: The one name of a column counting the people at risk (survival curves).
+N_RISK = "n_risk"
+#: The one name of a column flagging rows withheld for privacy.
+SUPPRESSED = "suppressed"
 
 
 def tidy_frame(rows: Iterable[Mapping[str, Any]], extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -84,6 +102,28 @@ def format_frame(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return df.apply(lambda col: col.map(lambda v: _fmt(v, digits))).astype(str)
 
 
+class _Default:
+    """A member every result answers with ``value`` unless the subclass has its own.
+
+    A subclass may store the member as a dataclass field (with or without a default): the
+    instance's value then wins, because this descriptor defines no ``__set__``. Read on the
+    class it raises AttributeError, so a subclass field of the same name does not silently
+    inherit a default (which would break the order of dataclass fields).
+    """
+
+    def __init__(self, value: Any, doc: str) -> None:
+        self.value = value
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        return self.value
+
+
 @dataclass(frozen=True)
 class Result:
     """Base class of coachstats results.
@@ -91,7 +131,21 @@ class Result:
     Subclasses are frozen dataclasses holding numbers (no prose beyond short notes), and
     implement ``to_frame``. ``title`` and ``notes`` give ``summary()`` its heading and its
     caveats; override them as properties.
+
+    Every member a report reads is declared here with a default, so a report never has to
+    guess: ``notes``, ``cautions``, ``assumptions()``, ``limitations()``, ``diagnostics``
+    (None, or the sampler's :class:`coachstats.bayes.Diagnostics`), ``n_dropped`` (0) and
+    ``dropped`` (reason -> count), ``suppressions()``, ``interpret()`` and ``headline()``;
+    Bayesian results also name their point summary (``central``) and may share the
+    posterior draws of a term (``posterior_draws``).
     """
+
+    #: Sampler diagnostics of a Bayesian fit (a Result), None for other estimators.
+    diagnostics = _Default(None, "Sampler diagnostics (a Result), or None.")
+    #: Rows (or people) left out before fitting; reasons and counts in :attr:`dropped`.
+    n_dropped = _Default(0, "How many rows (or people) were left out before fitting.")
+    #: What ``estimate`` holds when it is not the obvious one ("posterior median"), or None.
+    central = _Default(None, "The point summary in ``estimate`` when it needs naming, or None.")
 
     @property
     def title(self) -> str:
@@ -109,9 +163,65 @@ class Result:
         By default: the sampler cautions of a result that carries Bayesian ``diagnostics``
         (R-hat, ESS, divergences), otherwise none.
         """
-        diag = getattr(self, "diagnostics", None)
-        out = getattr(diag, "cautions", ()) if isinstance(diag, Result) else ()
-        return tuple(out)
+        diag = self.diagnostics
+        return tuple(diag.cautions) if isinstance(diag, Result) else ()
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Why data were left out before fitting: a plain-words reason -> how many.
+
+        Empty when nothing was dropped. By default one reason, rows with a missing value,
+        counted by ``n_dropped``; results that know more say more (which column, or people
+        measured at one occasion only).
+        """
+        n = int(self.n_dropped or 0)
+        return {"rows with a missing value in a column the analysis uses": n} if n else {}
+
+    def assumptions(self) -> list[str]:
+        """What the estimate assumes, in plain words (empty if the result says nothing)."""
+        return []
+
+    def limitations(self) -> list[str]:
+        """What the estimate cannot tell, in plain words (empty if the result says nothing)."""
+        return []
+
+    def suppressions(self, analysis: str = "") -> list[Suppression]:
+        """One :class:`coachstats.privacy.Suppression` per row withheld for privacy.
+
+        By default the rows of ``to_frame()`` whose ``suppressed`` column is true (the reason
+        from a ``reason`` column when there is one).
+        """
+        frame = self.to_frame()
+        if SUPPRESSED not in frame.columns:
+            return []
+        from .privacy import Suppression
+
+        out = []
+        for _, r in frame.loc[frame[SUPPRESSED].fillna(False).astype(bool)].iterrows():
+            why = r.get("reason")
+            out.append(Suppression(
+                analysis, f"estimate for {r.get('term', 'a row')}",
+                str(why) if isinstance(why, str) and why else
+                "a group with fewer people than the minimum group size", "minimum group size"))
+        return out
+
+    def interpret(self) -> list[Interpretation]:
+        """Labels of the estimates by named rules (:mod:`coachstats.interpret`); none by
+        default."""
+        return []
+
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of the ``to_frame()`` row ``term``, or None if none are kept."""
+        return None
+
+    def headline(self) -> tuple[str, ...]:
+        """The term(s) a summary leads with: by default the first with an estimate."""
+        frame = self.to_frame()
+        if "term" not in frame.columns or "estimate" not in frame.columns:
+            return ()
+        ok = pd.to_numeric(frame["estimate"], errors="coerce").notna().to_numpy()
+        terms = frame["term"].astype(str).to_numpy()[ok]
+        return (str(terms[0]),) if len(terms) else ()
 
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         """Tidy table: ``term, estimate, std_error, ci_low, ci_high, ci_level, ...``."""
@@ -168,3 +278,37 @@ def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def missing_reasons(n_dropped: int, by_column: Mapping[str, int] | None = None,
+                    what: str = "rows") -> dict[str, int]:
+    """``Result.dropped`` for rows (``what``: "studies" ...) left out for missing values: one
+    reason naming the columns.
+
+    A row can miss several columns, so the per-column counts are shown in the reason and the
+    count is the number of rows.
+
+    Examples
+    --------
+    >>> missing_reasons(3, {"score": 2, "team": 1})
+    {'rows with a missing value in score (2), team (1)': 3}
+    """
+    n = int(n_dropped)
+    if not n:
+        return {}
+    cols = {c: int(k) for c, k in (by_column or {}).items() if k}
+    if not cols:
+        return {f"{what} with a missing value in a column the analysis uses": n}
+    where = ", ".join(f"{c} ({k})" for c, k in cols.items())
+    return {f"{what} with a missing value in {where}": n}
+
+
+def dropped_notes(dropped: Mapping[str, int]) -> list[str]:
+    """Notes saying what was left out, one per reason of ``Result.dropped``.
+
+    Examples
+    --------
+    >>> dropped_notes({"people measured at one occasion only": 171})
+    ['Left out before fitting: people measured at one occasion only (171).']
+    """
+    return [f"Left out before fitting: {why} ({int(n):,})." for why, n in dropped.items() if n]

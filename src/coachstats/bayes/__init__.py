@@ -328,24 +328,16 @@ class Diagnostics(Result):
         return list(self.problems)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "diagnostic": ["max_rhat", "min_ess_bulk", "min_ess_tail", "n_divergent"],
-                "value": [
-                    self.max_rhat,
-                    self.min_ess_bulk,
-                    self.min_ess_tail,
-                    float(self.n_divergent),
-                ],
-                "threshold": [self.rhat_max, self.ess_min, self.ess_min, 0.0],
-                "ok": [
-                    bool(self.max_rhat <= self.rhat_max),
-                    bool(self.min_ess_bulk >= self.ess_min),
-                    bool(self.min_ess_tail >= self.ess_min),
-                    self.n_divergent == 0,
-                ],
-            }
-        )
+        """One row per check: ``term`` (the diagnostic), ``estimate`` (its value),
+        ``threshold`` and ``ok``."""
+        checks = [
+            ("max_rhat", self.max_rhat, self.rhat_max, self.max_rhat <= self.rhat_max),
+            ("min_ess_bulk", self.min_ess_bulk, self.ess_min, self.min_ess_bulk >= self.ess_min),
+            ("min_ess_tail", self.min_ess_tail, self.ess_min, self.min_ess_tail >= self.ess_min),
+            ("n_divergent", float(self.n_divergent), 0.0, self.n_divergent == 0),
+        ]
+        return tidy_frame([{"term": t, "estimate": float(v), "threshold": float(th),
+                            "ok": bool(ok)} for t, v, th, ok in checks])
 
 
 def diagnose(

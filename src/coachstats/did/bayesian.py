@@ -547,7 +547,6 @@ class BayesianDiDResult(Result):
     def title(self) -> str:
         return "Multilevel Bayesian difference-in-differences"
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Parallel trends: without coaching, every cohort's mean would have moved with the "
@@ -564,7 +563,6 @@ class BayesianDiDResult(Result):
             "person in different periods are treated as independent given the unit intercept.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         out = [
             "A Likert score is treated as continuous; floor and ceiling effects are not modelled.",

@@ -21,7 +21,7 @@ the bootstrap SE taken from the interquartile range, as in R ``did``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -298,7 +298,6 @@ class StaggeredResult(Result):
     def estimate(self) -> float:
         return self.att
 
-    @property
     def assumptions(self) -> list[str]:
         ctrl = ("never-treated units" if self.control == "never"
                 else "units not yet treated")
@@ -312,7 +311,6 @@ class StaggeredResult(Result):
             out.append(f"Clusters ({self.cluster}) are independent of each other.")
         return out
 
-    @property
     def limitations(self) -> list[str]:
         return ["Group-time effects late in the panel rest on few cohorts and are noisier.",
                 "The pre-trend test cannot show parallel trends hold; it can only fail to "
@@ -911,9 +909,7 @@ def staggered(
         _cov=cov, _draws=draws, _pg=pg,
         _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
     )
+    # the headline ATT is the simple aggregate of the cells just estimated
     simple = res.aggregate("simple")
-    object.__setattr__(res, "att", simple.estimate)
-    object.__setattr__(res, "std_error", simple.std_error)
-    object.__setattr__(res, "ci_low", simple.ci_low)
-    object.__setattr__(res, "ci_high", simple.ci_high)
-    return res
+    return replace(res, att=simple.estimate, std_error=simple.std_error,
+                   ci_low=simple.ci_low, ci_high=simple.ci_high)

@@ -176,7 +176,6 @@ class TwfeResult(Result):
             out.append("Outcome: unit-period means of individual rows.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Parallel trends; a constant effect across cohorts and over time."]
 
@@ -503,7 +502,6 @@ class TwoByTwoResult(Result):
               "G-1 df)" if self.cluster else "HC1 heteroskedasticity-robust (t with N-4 df)")
         return [f"OLS of outcome on group, post and their interaction; SE: {se}."]
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Parallel trends: without treatment both groups would have changed alike.",
                 "Group composition is stable between the periods."]
@@ -671,7 +669,16 @@ class BaconResult(Result):
                 f"{bad:.1%} (biased when effects change over time)."]
 
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per 2x2 comparison: ``term`` names it, ``estimate`` and ``weight``."""
+        t = self.table
+        treated = t["cohort_treated"].map(lambda v: f"{v:g}" if pd.notna(v) else "")
+        control = t["cohort_control"].map(lambda v: f" vs {v:g}" if pd.notna(v) else "")
+        return tidy_frame(t.assign(term=t["type"].astype(str) + " (" + treated + control
+                                   + ")").to_dict("records"))
+
+    def headline(self) -> tuple[str, ...]:
+        """None: a decomposition explains another estimate."""
+        return ()
 
     def summary_by_type(self) -> pd.DataFrame:
         """Total weight and weighted-average estimate of each comparison type."""

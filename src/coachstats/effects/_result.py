@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..interpret import Interpretation, label
-from ..results import Result, new_axes
+from ..results import Result, dropped_notes, new_axes
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,15 @@ class EffectSizeResult(Result):
         What was estimated, used as the title.
     method_notes : tuple of str
         Formula, correction and interval notes.
-    assumptions : tuple of str
-        What the estimate assumes.
+    assumption_notes : tuple of str
+        What the estimate assumes (read with ``assumptions()``).
+    limitation_notes : tuple of str
+        What it cannot tell (read with ``limitations()``).
     n_dropped : int
-        Rows dropped for missing values (only with ``dropna=True``).
-    limitations : tuple of str
-        What the estimate cannot tell.
+        Rows (or people) left out before fitting (only with ``dropna=True``).
+    drop_reasons : mapping
+        Why, in plain words -> how many (read with ``dropped``); by default all
+        ``n_dropped`` are rows with a missing value.
 
     Examples
     --------
@@ -45,9 +49,10 @@ class EffectSizeResult(Result):
     table: pd.DataFrame = field(repr=False, compare=False)
     name: str = "Standardized mean difference"
     method_notes: tuple[str, ...] = ()
-    assumptions: tuple[str, ...] = ()
-    limitations: tuple[str, ...] = ()
+    assumption_notes: tuple[str, ...] = ()
+    limitation_notes: tuple[str, ...] = ()
     n_dropped: int = 0
+    drop_reasons: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def title(self) -> str:
@@ -56,9 +61,21 @@ class EffectSizeResult(Result):
     @property
     def notes(self) -> list[str]:
         out = list(self.method_notes)
-        if self.n_dropped:
-            out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
+        out += dropped_notes(self.dropped)
         return out
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Why data were left out -> how many."""
+        if self.drop_reasons:
+            return {k: int(v) for k, v in self.drop_reasons.items() if v}
+        return super().dropped
+
+    def assumptions(self) -> list[str]:
+        return list(self.assumption_notes)
+
+    def limitations(self) -> list[str]:
+        return list(self.limitation_notes)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()

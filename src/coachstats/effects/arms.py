@@ -188,9 +188,9 @@ def arm_contrasts(
     return EffectSizeResult(
         table=table, name=f"Differences in {outcome} between program arms",
         method_notes=tuple(notes),
-        assumptions=("People were assigned to arms at random (or the arms are otherwise "
+        assumption_notes=("People were assigned to arms at random (or the arms are otherwise "
                      "comparable); normal outcome with equal variances within each pair.",),
-        limitations=("Only the contrasts listed are tested; choosing them after seeing the "
+        limitation_notes=("Only the contrasts listed are tested; choosing them after seeing the "
                      "data invalidates the adjustment.",),
         n_dropped=miss.n_dropped,
     )

@@ -230,9 +230,9 @@ def group_difference(
         table=table,
         name=f"Standardized difference in {outcome}: {focal} vs {ref}",
         method_notes=tuple(notes),
-        assumptions=("Independent people in two groups; normal outcome with equal variances "
+        assumption_notes=("Independent people in two groups; normal outcome with equal variances "
                      "for the exact interval.",),
-        limitations=("A descriptive group difference, not a causal effect: groups may differ "
+        limitation_notes=("A descriptive group difference, not a causal effect: groups may differ "
                      "in selection, job and rater.",),
         n_dropped=miss.n_dropped,
     )

@@ -109,11 +109,11 @@ def _result(row: dict[str, Any], hedges: bool, n_dropped: int, labels: str) -> E
             ("c_P = exact J(n_T + n_C - 2)." if hedges else "No small-sample correction.")
             + " Interval: Wald with Morris (2008) eq. 25 variance.",
         ),
-        assumptions=(
+        assumption_notes=(
             "Equal pretest SDs and a common pre-post correlation in both groups.",
             "Normal scores; independent people.",
         ),
-        limitations=("Without random assignment, the groups may differ in ways the pretest "
+        limitation_notes=("Without random assignment, the groups may differ in ways the pretest "
                      "does not capture.",),
         n_dropped=n_dropped,
     )

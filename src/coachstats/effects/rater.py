@@ -194,14 +194,12 @@ class RaterAgreementResult(Result):
                        "ignored.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Leaders are independent; raters within a group are exchangeable.",
             "The rating scale means the same at both occasions (no response shift).",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Without a comparison group, change includes retest effects and regression to "

@@ -163,7 +163,6 @@ class ReliableChangeResult(Result):
     def title(self) -> str:
         return "Reliable change (Jacobson & Truax 1991)"
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "The reliability describes this measure in this population (test-retest or "

@@ -232,8 +232,9 @@ def _to_array(x: Any, name: str) -> np.ndarray:
 
 def _long_to_wide(
     df: pd.DataFrame, id_col: str, time: str, value: str, pre: Any, post: Any, dropna: bool
-) -> tuple[pd.DataFrame, int]:
-    """One row per person with columns ``pre`` and ``post`` from long data."""
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One row per person with columns ``pre`` and ``post`` from long data, and what was
+    left out (reason -> count)."""
     frame, miss = prepare(df, {"id": id_col, "time": time, "value": value}, numeric=["value"],
                           dropna=dropna)
     seen = set(frame[time].unique().tolist())
@@ -255,7 +256,9 @@ def _long_to_wide(
                 "dropna=True to drop them (they are counted)."
             )
         wide = wide.loc[~incomplete]
-    return wide.reset_index(drop=True), miss.n_dropped + int(incomplete.sum())
+    reasons = {f"rows with a missing {id_col}, {time} or {value}": miss.n_dropped,
+               "people measured at one occasion only": int(incomplete.sum())}
+    return wide.reset_index(drop=True), {k: n for k, n in reasons.items() if n}
 
 
 @renamed_arguments(df="data", id="person", value="outcome")
@@ -314,13 +317,13 @@ def repeated_measures_d(
     """
     ci_level = check_ci_level(ci_level)
     kinds = _as_kinds(kind)
-    n_dropped = 0
+    reasons: dict[str, int] = {}
     if time is not None or outcome is not None or person is not None:
         if data is None or person is None or time is None or outcome is None:
             raise ValueError(
                 "long format needs a DataFrame and all of person=, time= and outcome=."
             )
-        data, n_dropped = _long_to_wide(data, person, time, outcome, pre, post, dropna)
+        data, reasons = _long_to_wide(data, person, time, outcome, pre, post, dropna)
         pre, post = "pre", "post"
     if data is None:
         a, b = _to_array(pre, "pre"), _to_array(post, "post")
@@ -336,14 +339,15 @@ def repeated_measures_d(
                     f"pre/post contain {int((~keep).sum())} missing or non-finite value(s). "
                     "Remove them, or pass dropna=True to drop incomplete pairs."
                 )
-            n_dropped = int((~keep).sum())
+            reasons["pairs with a missing or non-finite value"] = int((~keep).sum())
             a, b = a[keep], b[keep]
     else:
         if not isinstance(pre, str) or not isinstance(post, str):
             raise TypeError("with a DataFrame, pre= and post= must be column names.")
         frame, miss = prepare(data, {"pre": pre, "post": post}, numeric=["pre", "post"],
                               dropna=dropna)
-        n_dropped += miss.n_dropped
+        if miss.n_dropped:
+            reasons["people with a missing pre or post value"] = miss.n_dropped
         a = frame[pre].to_numpy(dtype=float)
         b = frame[post].to_numpy(dtype=float)
         if not (np.isfinite(a).all() and np.isfinite(b).all()):
@@ -365,13 +369,14 @@ def repeated_measures_d(
         table=table,
         name="Standardized pre-post change",
         method_notes=tuple(notes),
-        assumptions=(
+        assumption_notes=(
             "Pairs are independent people measured twice on the same scale.",
             "Intervals assume (bivariate) normal scores.",
         ),
-        limitations=(
+        limitation_notes=(
             "Without a control group, change includes retest, maturation and regression "
             "to the mean; see ppc_d for a pretest-posttest-control design.",
         ),
-        n_dropped=n_dropped,
+        n_dropped=sum(reasons.values()),
+        drop_reasons=reasons,
     )

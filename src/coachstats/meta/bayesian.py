@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from .._validate import check_choice, check_ci_level
+from .._validate import MissingReport, check_choice, check_ci_level
 from ..bayes import Diagnostics, diagnose, posterior_table
-from ..results import Result, new_axes, tidy_frame
+from ..results import Result, dropped_notes, missing_reasons, new_axes, tidy_frame
 from ._data import study_data
 
 __all__ = ["BayesMetaResult", "bayesian"]
@@ -93,6 +93,18 @@ class BayesMetaResult(Result):
     diagnostics: Diagnostics
     r_new_draws: np.ndarray = field(repr=False, compare=False)
     idata: Any = field(repr=False, compare=False)
+    missing: MissingReport | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_dropped(self) -> int:
+        """Studies left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped if self.missing is not None else 0
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        if self.missing is None:
+            return {}
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column, "studies")
 
     @property
     def title(self) -> str:
@@ -107,9 +119,9 @@ class BayesMetaResult(Result):
             "posterior intervals.",
             "r_new: where the true correlation of a new comparable study is expected to lie.",
             *self.diagnostics.notes,
+            *dropped_notes(self.dropped),
         ]
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Independent studies; normal distribution of true effects on Fisher z.",
@@ -258,4 +270,5 @@ def bayesian(
     return BayesMetaResult(
         table=table, k=len(sd.yi), prior_tau=prior_tau, tau_scale=float(tau_scale),
         mu_sd=float(mu_sd), ci_level=ci_level, diagnostics=diag, r_new_draws=r_new, idata=idata,
+        missing=sd.missing,
     )  # fmt: skip

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from .._validate import check_ci_level, prepare, require_range
+from .._validate import MissingReport, check_ci_level, prepare, require_range
 from ..bayes import Diagnostics, diagnose, posterior_table
-from ..results import Result, new_axes, tidy_frame
+from ..results import Result, dropped_notes, missing_reasons, new_axes, tidy_frame
 from ._data import MEASURE_INFO
 
 __all__ = ["BayesEffectsResult", "bayesian_effects"]
@@ -116,6 +116,18 @@ class BayesEffectsResult(Result):
     diagnostics: Diagnostics
     theta_new_draws: np.ndarray = field(repr=False, compare=False)
     idata: Any = field(repr=False, compare=False)
+    missing: MissingReport | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_dropped(self) -> int:
+        """Studies left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped if self.missing is not None else 0
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        if self.missing is None:
+            return {}
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column, "studies")
 
     @property
     def title(self) -> str:
@@ -132,6 +144,7 @@ class BayesEffectsResult(Result):
             f"Intervals are {self.ci_level:.0%} equal-tailed posterior intervals.",
             "theta_new: where the true effect of a new comparable study is expected to lie.",
             *self.diagnostics.notes,
+            *dropped_notes(self.dropped),
         ]
 
     def to_frame(self) -> pd.DataFrame:
@@ -247,7 +260,7 @@ def bayesian_effects(
         if len(levels) != 2:
             raise ValueError(f"levels must name two columns (study, effect), got {levels!r}.")
         cols["levels[0]"], cols["levels[1]"] = levels
-    df, _ = prepare(data, cols, numeric=["yi", "vi"], dropna=dropna)
+    df, missing = prepare(data, cols, numeric=["yi", "vi"], dropna=dropna)
     require_range(df, vi, 0, None, low_inclusive=False, arg="vi",
                   hint="Sampling variances must be positive.")  # fmt: skip
     if len(df) < 3:
@@ -286,5 +299,5 @@ def bayesian_effects(
     return BayesEffectsResult(
         table=table, k=len(df), n_clusters=n_clusters, three_level=three, prior_tau=prior_tau,
         tau_scale=float(tau_scale), mu_sd=float(mu_sd), ci_level=ci_level, measure=measure,
-        diagnostics=diag, theta_new_draws=theta_new, idata=idata,
+        diagnostics=diag, theta_new_draws=theta_new, idata=idata, missing=missing,
     )  # fmt: skip

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_attribute
 from .._validate import check_choice
 from ..results import Result, tidy_frame
 from . import _core
@@ -47,7 +48,7 @@ def _with_predictor(res: MetaResult, x: np.ndarray, name: str):
 class EggerResult(Result):
     """Regression test for funnel-plot asymmetry (Egger et al. 1997; metafor ``regtest``).
 
-    ``statistic`` and ``pvalue`` test the slope on the standard error; ``limit_estimate``
+    ``statistic`` and ``p_value`` test the slope on the standard error; ``limit_estimate``
     is the intercept, the expected effect of an infinitely precise study.
 
     Parameters
@@ -83,7 +84,7 @@ class EggerResult(Result):
     """
 
     statistic: float
-    pvalue: float
+    p_value: float
     ddf: float
     slope: float
     limit_estimate: float
@@ -94,6 +95,7 @@ class EggerResult(Result):
     predictor: str
     method: str
     fit: MetaResult = field(repr=False, compare=False)
+    pvalue = renamed_attribute("p_value", "pvalue")  # former name (FutureWarning)
 
     @property
     def title(self) -> str:
@@ -115,7 +117,7 @@ class EggerResult(Result):
         return tidy_frame(
             [
                 {"term": f"slope_{self.predictor}", "estimate": self.slope,
-                 "statistic": self.statistic, "p_value": self.pvalue, "df": self.ddf},
+                 "statistic": self.statistic, "p_value": self.p_value, "df": self.ddf},
                 {"term": "limit_estimate", "estimate": self.limit_estimate,
                  "ci_low": self.limit_ci_low, "ci_high": self.limit_ci_high,
                  "ci_level": self.ci_level},
@@ -164,7 +166,7 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
     >>> import coachstats as cs
     >>> sim = cs.simulate.meta_correlations(k=40, rho=0.2, selection=0.9, n_median=60, rng=3)
     >>> eg = cs.meta.egger_test(cs.meta.correlations(sim.data))
-    >>> eg.pvalue < 0.05
+    >>> eg.p_value < 0.05
     True
     """
     _require_intercept_only(res, "egger_test")
@@ -182,7 +184,7 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
     c = fit.coefficients
     return EggerResult(
         statistic=float(c.loc[1, "statistic"]),
-        pvalue=float(c.loc[1, "p_value"]),
+        p_value=float(c.loc[1, "p_value"]),
         ddf=fit.ddf,
         slope=float(c.loc[1, "estimate"]),
         limit_estimate=float(c.loc[0, "estimate"]),

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_attribute
 from .._validate import check_choice, check_ci_level
-from ..results import Caution, Result, format_frame, tidy_frame
+from ..results import Caution, Result, format_frame, missing_reasons, tidy_frame
 from . import _core
 from ._data import MEASURE_INFO, StudyData, study_data
 
@@ -117,14 +118,14 @@ class MetaResult(Result):
     pi_low: float
     pi_high: float
     statistic: float
-    pvalue: float
+    p_value: float
     tau2: float
     se_tau2: float
     i2: float
     h2: float
     q: float
     q_df: int
-    q_pvalue: float
+    q_p_value: float
     k: int
     n_total: int
     method: str
@@ -134,7 +135,7 @@ class MetaResult(Result):
     ddf: float
     qm: float
     qm_df: tuple[int, float]
-    qm_pvalue: float
+    qm_p_value: float
     r2: float
     s2w: float
     vt: float
@@ -146,8 +147,22 @@ class MetaResult(Result):
     data: StudyData = field(repr=False, compare=False)
     sensitivity: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     assumed_r: float | None = None
+    # former attribute names (FutureWarning)
+    pvalue = renamed_attribute("p_value", "pvalue")
+    q_pvalue = renamed_attribute("q_p_value", "q_pvalue")
+    qm_pvalue = renamed_attribute("qm_p_value", "qm_pvalue")
 
     # ------------------------------------------------------------------ descriptors
+    @property
+    def n_dropped(self) -> int:
+        """Studies left out for missing values (``dropna=True``)."""
+        return self.data.missing.n_dropped
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        m = self.data.missing
+        return missing_reasons(m.n_dropped, m.by_column, "studies")
+
     @property
     def tau(self) -> float:
         return float(np.sqrt(self.tau2))
@@ -211,7 +226,7 @@ class MetaResult(Result):
                 if self.test == "knha"
                 else "Wald z-tests."
             ),
-            f"Q({self.q_df}) = {self.q:.2f}, p = {self.q_pvalue:.3g}; I^2 = {self.i2:.1f}%; "
+            f"Q({self.q_df}) = {self.q:.2f}, p = {self.q_p_value:.3g}; I^2 = {self.i2:.1f}%; "
             f"{self.k} studies" + (f", N = {self.n_total:,}." if n_known else "."),
         ]
         if self.display_scale == "r":
@@ -238,14 +253,13 @@ class MetaResult(Result):
             )
         else:
             out.append(
-                f"Moderators: QM = {self.qm:.3f}, p = {self.qm_pvalue:.3g}; "
+                f"Moderators: QM = {self.qm:.3f}, p = {self.qm_p_value:.3g}; "
                 f"R^2 = {self.r2:.1f}% of tau^2 explained; residual tau^2 = {self.tau2:.4g}."
             )
         if self.data.missing.n_dropped:
             out.append(f"{self.data.missing.n_dropped} studies dropped for missing values.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Study effects are independent (one effect per sample; several effects per "
@@ -255,7 +269,6 @@ class MetaResult(Result):
             "Published studies are not a selected subset (see egger_test, trim_and_fill).",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         out = []
         if self.what == "correlations":
@@ -337,7 +350,7 @@ class MetaResult(Result):
                     "pi_low": self._back(self.pi_low),
                     "pi_high": self._back(self.pi_high),
                     "statistic": self.statistic,
-                    "p_value": self.pvalue,
+                    "p_value": self.p_value,
                 }
             )
         else:
@@ -351,7 +364,7 @@ class MetaResult(Result):
                     "pi_low": self.pi_low,
                     "pi_high": self.pi_high,
                     "statistic": self.statistic,
-                    "p_value": self.pvalue,
+                    "p_value": self.p_value,
                 }
             )
         analysis = self.measure
@@ -573,14 +586,14 @@ def _result(
         pi_low=pi_lo,
         pi_high=pi_hi,
         statistic=float(stat[0]),
-        pvalue=float(pv[0]),
+        p_value=float(pv[0]),
         tau2=t2,
         se_tau2=float(f.se_tau2[0]),
         i2=float(f.i2[0]),
         h2=float(f.h2[0]),
         q=float(f.qe[0]),
         q_df=k - p,
-        q_pvalue=float(f.qe_p[0]),
+        q_p_value=float(f.qe_p[0]),
         k=k,
         n_total=int(np.nansum(sd.ni)) if np.all(np.isfinite(sd.ni)) else 0,
         method=method,
@@ -590,7 +603,7 @@ def _result(
         ddf=ddf,
         qm=qm,
         qm_df=qm_df,
-        qm_pvalue=qm_p,
+        qm_p_value=qm_p,
         r2=r2,
         s2w=float(f.s2w[0]),
         vt=float(f.vt[0]),

@@ -158,6 +158,6 @@ def cumulative(res: MetaResult, order: str | Any = "year") -> CumulativeResult:
                      "std_error": np.nan if res.measure == "z" else f.std_error,
                      "ci_low": back(f.ci_low), "ci_high": back(f.ci_high),
                      "ci_level": res.ci_level, "tau2": f.tau2, "i2": f.i2,
-                     "p_value": f.pvalue})  # fmt: skip
+                     "p_value": f.p_value})  # fmt: skip
     return CumulativeResult(table=tidy_frame(rows), order=name, measure=res.measure,
                             method=res.method)  # fmt: skip

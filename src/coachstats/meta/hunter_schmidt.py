@@ -163,7 +163,6 @@ class HunterSchmidtResult(Result):
             out.append(f"{self.n_dropped} studies dropped for missing values.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "One independent correlation per sample.",

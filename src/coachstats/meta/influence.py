@@ -139,7 +139,7 @@ def leave_one_out(res: MetaResult) -> LeaveOneOutResult:
             {
                 "term": list(res.data.labels), "estimate": b, "std_error": se,
                 "ci_low": b - crit * se, "ci_high": b + crit * se, "ci_level": res.ci_level,
-                "statistic": stat, "p_value": pv, "q": f.qe, "q_pvalue": f.qe_p,
+                "statistic": stat, "p_value": pv, "q": f.qe, "q_p_value": f.qe_p,
                 "tau2": f.tau2, "i2": f.i2, "h2": f.h2,
             }
         ).to_dict("records")
@@ -190,7 +190,8 @@ class InfluenceResult(Result):
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per study (``term``); influence measures, no estimate of its own."""
+        return tidy_frame(self.table.to_dict("records"))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Draw the result and return the Axes.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_attribute
 from .._validate import MissingReport, check_ci_level, prepare, require_range
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _cr2
@@ -189,7 +190,7 @@ class MultilevelResult(Result):
     n_clusters: int
     q: float
     q_df: int
-    q_pvalue: float
+    q_p_value: float
     ll: float
     pi_low: float
     pi_high: float
@@ -199,6 +200,7 @@ class MultilevelResult(Result):
     vcov: np.ndarray = field(repr=False, compare=False)
     inputs: dict = field(repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    q_pvalue = renamed_attribute("q_p_value", "q_pvalue")  # former name (FutureWarning)
 
     # ------------------------------------------------------------------ descriptors
     @property
@@ -236,7 +238,7 @@ class MultilevelResult(Result):
             f"intervals are {self.ci_level:.0%} profile-likelihood intervals.",
             f"I^2: {self.i2_levels[0]:.1f}% at the {self.levels[0]} level, "
             f"{self.i2_levels[1]:.1f}% within {self.levels[0]}; Q({self.q_df}) = {self.q:.2f}, "
-            f"p = {self.q_pvalue:.3g}.",
+            f"p = {self.q_p_value:.3g}.",
             "For inference robust to the assumed dependence use .robust() (CR2, Satterthwaite "
             "df).",
         ]
@@ -247,7 +249,6 @@ class MultilevelResult(Result):
             out.append(f"{self.n_dropped} rows dropped for missing values.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Effects within a cluster share a cluster-level random effect; sampling errors "
@@ -506,7 +507,7 @@ def _fit(y, v, X, terms, cl, df, levels, method, measure, ci_level,
     return MultilevelResult(
         coefficients=coefs, sigma2=(float(st.s1), float(st.s2)), i2_levels=i2,  # type: ignore[arg-type]
         levels=(str(levels[0]), str(levels[1])), method=method, ci_level=ci_level, k=n,
-        n_clusters=cl.m, q=q, q_df=n - p, q_pvalue=float(stats.chi2.sf(q, n - p)), ll=ll,
+        n_clusters=cl.m, q=q, q_df=n - p, q_p_value=float(stats.chi2.sf(q, n - p)), ll=ll,
         pi_low=b0 - half if p == 1 else np.nan, pi_high=b0 + half if p == 1 else np.nan,
         measure=measure, iterations=it, n_dropped=missing.n_dropped, vcov=st.M,
         inputs={"y": y, "v": v, "X": X, "cl": cl, "frame": df},

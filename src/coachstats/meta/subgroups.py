@@ -193,7 +193,7 @@ def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
             rows.append({"term": g, "estimate": f.estimate, "std_error": f.std_error,
                          "ci_low": f.ci_low, "ci_high": f.ci_high, "ci_level": lvl,
                          "k": f.k, "tau2": f.tau2, "i2": f.i2, "pi_low": f.pi_low,
-                         "pi_high": f.pi_high, "p_value": f.pvalue})  # fmt: skip
+                         "pi_high": f.pi_high, "p_value": f.p_value})  # fmt: skip
         est = np.array([r["estimate"] for r in rows])
         w = 1 / np.array([r["std_error"] for r in rows]) ** 2
         mean = np.sum(w * est) / np.sum(w)
@@ -212,7 +212,7 @@ def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
                          "ci_low": b - crit * se[i], "ci_high": b + crit * se[i],
                          "ci_level": lvl, "k": int((values == g).sum()),
                          "tau2": float(f.tau2[0]), "i2": np.nan})  # fmt: skip
-        q, p = res.qm, res.qm_pvalue
+        q, p = res.qm, res.qm_p_value
         df = float(res.qm_df[0])
         kind = "F" if res.test == "knha" else "Q"
     table = tidy_frame(rows)

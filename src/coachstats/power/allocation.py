@@ -54,8 +54,9 @@ class AllocationResult(Result):
         ]
 
     def to_frame(self) -> pd.DataFrame:
-        return tidy_frame([{"term": "mdes", "estimate": self.mdes, "n": self.n, "J": self.J,
-                            "cost": self.cost, "n_continuous": self.n_continuous}])
+        return tidy_frame([{"term": "mdes", "estimate": self.mdes, "n": self.n,
+                            "n_clusters": self.J, "cost": self.cost,
+                            "n_continuous": self.n_continuous}])
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """MDES of each affordable design against employees per manager.

@@ -49,6 +49,13 @@ class PairsResult(Result):
     def n_dropped(self) -> int:
         return len(self.pre_only) + len(self.post_only)
 
+    @property
+    def dropped(self) -> dict[str, int]:
+        """People measured only before, or only after (left out of the pairs)."""
+        out = {f"people measured only at {self.pre!r}": len(self.pre_only),
+               f"people measured only at {self.post!r}": len(self.post_only)}
+        return {k: n for k, n in out.items() if n}
+
     def to_frame(self) -> pd.DataFrame:
         """Counts: ``n_pairs``, ``n_pre_only``, ``n_post_only`` (in ``estimate``)."""
         return tidy_frame([{"term": "n_pairs", "estimate": len(self.data)},

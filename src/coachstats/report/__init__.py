@@ -165,18 +165,22 @@ def render(
     >>> d = pd.DataFrame({"team": ["a"] * 6 + ["b"] * 6, "score": range(12)})
     >>> html, js = render([safe_group_means(d, "score", ["team"])], "means.html")  # doctest: +SKIP
     """
+    from ..results import Result
     from .runner import AnalysisRun
     from .spec import AnalysisSpec
 
     out = Path(out)
     runs = []
+    manifest = []
     for i, r in enumerate(results):
         spec = AnalysisSpec(id=f"result-{i + 1}", estimator=type(r).__name__, data=None,
                             title=titles[i] if titles else None)
         runs.append(AnalysisRun(spec=spec, function=type(r), args={}, result=r))
+        if isinstance(r, Result):
+            manifest.extend(r.suppressions(spec.id))
     study = Study(path=out, title=title, seed=0, claim=claim)
     run = StudyRun(study=study, seed=0, quick=False, data={}, analyses=tuple(runs),
-                   manifest=(), id_columns={})
+                   manifest=tuple(manifest), id_columns={})
     return write_report(run, out)
 
 

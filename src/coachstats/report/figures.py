@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..results import Result
 from .glossary import column_words, plural
 from .spec import StudySpecError
 
@@ -97,12 +98,11 @@ def _axes_of(out: Any, ax: Any) -> list[Any]:
 
 
 def _figure_of(out: Any, ax: Any) -> Any:
-    if hasattr(out, "savefig"):
-        return out
-    if getattr(out, "figure", None) is not None:
+    """The figure ``plot()`` drew on: results return their Axes."""
+    from matplotlib.axes import Axes
+
+    if isinstance(out, Axes):
         return out.figure
-    if isinstance(out, np.ndarray) and out.size and hasattr(out.flat[0], "figure"):
-        return out.flat[0].figure
     if ax is not None:
         return ax.figure
     return None
@@ -126,7 +126,7 @@ def draw(obj: Any, plot: Mapping[str, Any] | bool, where: str,
     (``plot(ax=None)``: a forest plot sizes itself to its studies); with one, on an Axes of
     that size. ``roles`` (the analysis's arguments) name the time axis.
     """
-    if plot is False or not callable(getattr(obj, "plot", None)) or isinstance(obj, pd.DataFrame):
+    if plot is False or not isinstance(obj, Result) or type(obj).plot is Result.plot:
         return None, [], None
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure

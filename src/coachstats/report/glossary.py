@@ -28,7 +28,7 @@ COLUMNS: dict[str, str] = {
     "term": "Quantity", "estimate": "Estimate", "std_error": "Standard error",
     "ci_low": "Lower bound", "ci_high": "Upper bound", "ci_level": "Interval level",
     "ci_kind": "Interval type", "ci_method": "Interval method", "p_value": "p-value",
-    "pvalue": "p-value", "median": "Posterior median", "mean": "Posterior mean",
+    "q_p_value": "p-value of Q", "median": "Posterior median", "mean": "Posterior mean",
     "rhat": "R-hat", "ess_bulk": "Effective draws (bulk)", "ess_tail": "Effective draws (tail)",
     "pi_low": "Prediction interval, lower", "pi_high": "Prediction interval, upper",
     "cred_low": "Credibility interval, lower", "cred_high": "Credibility interval, upper",
@@ -262,7 +262,7 @@ def kind_of(term: Any, estimator: str | None = None, column: str = "estimate") -
     """
     t = str(term)
     est = estimator or ""
-    if column in ("p_value", "pvalue"):
+    if column == "p_value":
         return "p_value"
     if column.startswith("n_") or column in ("n", "count", "k0", "cohort", "time",
                                               "event_time"):

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import __version__
 from ..interpret import RULES, improvement_index, label
-from ..results import FRAME_COLUMNS, _fmt
+from ..results import FRAME_COLUMNS, N_RISK, P_VALUE, SUPPRESSED, Result, _fmt
 from .figures import FigureLog, draw
 from .format import fmt, fmt_interval, fmt_p, is_number
 from .glossary import column_name, column_words, kind_of, term_name
@@ -42,11 +42,9 @@ __all__ = ["build_report", "nice_number", "write_report"]
 _TEMPLATES = Path(__file__).parent / "templates"
 #: rows of a table shown in the HTML; the JSON always holds every row
 MAX_HTML_ROWS = 60
-_RISK_COLUMNS = ("n_risk", "at_risk", "n_at_risk", "risk_set")
 _DEPS = ("numpy", "scipy", "pandas", "statsmodels", "pymc", "arviz", "matplotlib")
 #: terms whose interval is for a new observation (a new study), not the mean
 _PREDICTIVE_TERMS = ("r_new", "y_new", "theta_new")
-_P_COLUMNS = ("p_value", "pvalue", "p")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -117,15 +115,6 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
-def _call_if(obj: Any, name: str) -> Any:
-    """``obj.name`` (called if it is a method without required arguments), else None."""
-    try:
-        v = getattr(obj, name, None)
-        return v() if callable(v) else v
-    except TypeError:  # a method that needs arguments
-        return None
-
-
 def _strings(v: Any) -> list[str]:
     if v is None:
         return []
@@ -149,37 +138,20 @@ def _check_kwargs(fn: Any, kwargs: Mapping[str, Any], where: str) -> None:
         )
 
 
-def _is_bayesian(result: Any, frame: pd.DataFrame | None) -> bool:
+def _is_bayesian(result: Any) -> bool:
     from ..bayes import Diagnostics
 
-    if isinstance(getattr(result, "diagnostics", None), Diagnostics):
-        return True
-    return getattr(result, "idata", None) is not None
+    return isinstance(result, Result) and isinstance(result.diagnostics, Diagnostics)
 
 
 def _interpretations(obj: Any) -> list[dict[str, Any]]:
-    raw = _call_if(obj, "interpret") if hasattr(obj, "interpret") else None
-    items: list[tuple[str | None, Any]] = []
-    if raw is None:
+    """``obj.interpret()`` (labels by named rules) as plain dicts."""
+    if not isinstance(obj, Result):
         return []
-    if isinstance(raw, Mapping):
-        for k, v in raw.items():
-            for x in v if isinstance(v, list | tuple) else [v]:
-                items.append((str(k), x))
-    elif isinstance(raw, list | tuple):
-        items = [(None, x) for x in raw]
-    elif isinstance(raw, pd.DataFrame):
-        items = [(r.get("term"), r) for r in raw.to_dict(orient="records")]
-    else:
-        items = [(None, raw)]
     out = []
-    for name, x in items:
-        get = x.get if isinstance(x, Mapping) else (lambda k, x=x: getattr(x, k, None))
-        lab, cit = get("label"), get("citation")
-        if lab is None:
-            continue
-        rule = get("rule")
-        entry = {"term": name or get("term"), "value": _plain(get("value")), "label": str(lab),
+    for x in obj.interpret():
+        lab, cit, rule = x.label, x.citation, x.rule
+        entry = {"term": x.term, "value": _plain(x.value), "label": str(lab),
                  "rule": rule, "metric": RULES[rule].metric if rule in RULES else None,
                  "citation": cit, "text": f"{lab}, following {cit}" if cit else str(lab)}
         if entry["rule"] == "wwc_g" and entry["value"] is not None:
@@ -255,17 +227,18 @@ class _Units:
 
 
 def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
+    """Check ``frame`` for identifiers and withhold rows whose risk set (``n_risk``, the one
+    name of that column) is below the minimum group size."""
     guard_table(frame, ctx.id_columns, analysis, what)
-    for c in _RISK_COLUMNS:
-        if c in frame.columns:
-            n = pd.to_numeric(frame[c], errors="coerce")
-            small = (n > 0) & (n < ctx.min_size)
-            if small.any():
-                ctx.manifest.append(Suppression(
-                    analysis, f"{int(small.sum())} row(s) of {what}",
-                    f"{c} below {ctx.min_size}", "minimum risk-set size",
-                ))
-                frame = frame.loc[~small].reset_index(drop=True)
+    if N_RISK in frame.columns:
+        n = pd.to_numeric(frame[N_RISK], errors="coerce")
+        small = (n > 0) & (n < ctx.min_size)
+        if small.any():
+            ctx.manifest.append(Suppression(
+                analysis, f"{int(small.sum())} row(s) of {what}",
+                f"{N_RISK} below {ctx.min_size}", "minimum risk-set size",
+            ))
+            frame = frame.loc[~small].reset_index(drop=True)
     return frame
 
 
@@ -284,19 +257,18 @@ def _display_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _list_withheld_rows(frame: pd.DataFrame, ctx: _Ctx, analysis: str, title: str) -> None:
-    """Rows an estimator marked as suppressed/withheld go into the manifest by name."""
-    for flag in ("suppressed", "withheld"):
-        if flag not in frame.columns:
-            continue
-        mask = frame[flag].fillna(False).astype(bool)
-        why = next((c for c in ("reason", "suppression_reason", "note") if c in frame.columns),
-                   None)
-        for i in frame.index[mask]:
-            term = frame.loc[i, "term"] if "term" in frame.columns else f"row {i}"
-            reason = str(frame.loc[i, why]) if why and pd.notna(frame.loc[i, why]) else (
-                f"below the minimum group size of {ctx.min_size}")
-            ctx.manifest.append(Suppression(analysis, f"{term} ({title})", reason,
-                                            "minimum group size"))
+    """Rows of a plain table (not a result, which lists its own ``suppressions()``) flagged
+    in a ``suppressed`` column go into the manifest by name."""
+    if SUPPRESSED not in frame.columns:
+        return
+    mask = frame[SUPPRESSED].fillna(False).astype(bool)
+    for i in frame.index[mask]:
+        term = frame.loc[i, "term"] if "term" in frame.columns else f"row {i}"
+        why = frame.loc[i, "reason"] if "reason" in frame.columns else None
+        reason = str(why) if isinstance(why, str) and why else (
+            f"below the minimum group size of {ctx.min_size}")
+        ctx.manifest.append(Suppression(analysis, f"{term} ({title})", reason,
+                                        "minimum group size"))
 
 
 def _detail_table(frame: pd.DataFrame) -> dict[str, Any]:
@@ -316,7 +288,7 @@ def _cell(v: Any, col: str, u: _Units) -> str:
         return ""
     if isinstance(v, bool | np.bool_):
         return "yes" if v else "no"
-    if col in _P_COLUMNS:
+    if col == P_VALUE:
         return fmt_p(v)
     if isinstance(v, int | np.integer):
         return f"{int(v):,}"
@@ -329,17 +301,18 @@ def _cell(v: Any, col: str, u: _Units) -> str:
         else str(v)
 
 
-def _plain_table(frame: pd.DataFrame, u: _Units) -> dict[str, Any]:
-    """The table a reader sees: plain names, numbers in their units, one interval column."""
+def _plain_table(frame: pd.DataFrame, u: _Units, every_column: bool = False) -> dict[str, Any]:
+    """The table a reader sees: plain names, numbers in their units, one interval column
+    (or, for a table without estimates or with ``every_column``, every non-empty column)."""
     shown = frame.head(MAX_HTML_ROWS)
-    has_est = "term" in frame.columns and "estimate" in frame.columns
+    has_est = (not every_column and "term" in frame.columns and "estimate" in frame.columns
+               and frame["estimate"].notna().any())
     if not has_est:
         cols = [c for c in shown.columns if not shown[c].isna().all()]
         rows = [[_cell(r[c], str(c), u) for c in cols] for r in shown.to_dict("records")]
         return {"columns": [column_name(c) for c in cols], "rows": rows, "plain": True,
                 "n_rows": len(frame), "n_hidden": max(0, len(frame) - MAX_HTML_ROWS)}
-    p_col = next((c for c in _P_COLUMNS if c in frame.columns and frame[c].notna().any()),
-                 None)
+    p_col = P_VALUE if P_VALUE in frame.columns and frame[P_VALUE].notna().any() else None
     has_ci = {"ci_low", "ci_high"} <= set(frame.columns) and frame["ci_low"].notna().any()
     has_pi = {"pi_low", "pi_high"} <= set(frame.columns) and frame["pi_low"].notna().any()
     levels = frame["ci_level"].dropna().unique() if "ci_level" in frame.columns else []
@@ -382,10 +355,12 @@ def _plain_table(frame: pd.DataFrame, u: _Units) -> dict[str, Any]:
 
 def _prob_above(obj: Any, term: str, null: float | None) -> float | None:
     """Posterior probability that ``term`` exceeds ``null``, from the result's draws."""
-    draws = getattr(obj, "draws", None)
-    if null is None or not isinstance(draws, Mapping) or term not in draws:
+    if null is None or not isinstance(obj, Result):
         return None
-    x = np.asarray(draws[term], dtype=float).reshape(-1)
+    draws = obj.posterior_draws(term)
+    if draws is None:
+        return None
+    x = np.asarray(draws, dtype=float).reshape(-1)
     x = x[np.isfinite(x)]
     return float(np.mean(x > null)) if len(x) else None
 
@@ -402,8 +377,11 @@ def _headline(obj: Any, frame: pd.DataFrame | None, spec: Any, default_first: bo
     if spec is None or spec is True:
         if spec is None and not default_first:
             return []
-        ok = frame.index[pd.to_numeric(frame["estimate"], errors="coerce").notna()]
-        chosen = [terms[ok[0]]] if len(ok) else []
+        if isinstance(obj, Result):
+            chosen = [t for t in obj.headline() if t in terms]
+        else:
+            ok = frame.index[pd.to_numeric(frame["estimate"], errors="coerce").notna()]
+            chosen = [terms[ok[0]]] if len(ok) else []
     elif isinstance(spec, str):
         chosen = [spec]
     elif isinstance(spec, Mapping):
@@ -436,8 +414,8 @@ def _headline(obj: Any, frame: pd.DataFrame | None, spec: Any, default_first: bo
             "estimate": _plain(row["estimate"]), "std_error": _plain(row.get("std_error")),
             "ci_low": _plain(row.get("ci_low")), "ci_high": _plain(row.get("ci_high")),
             "ci_level": _plain(row.get("ci_level")),
-            "p_value": _plain(next((row[c] for c in _P_COLUMNS if c in row
-                                    and pd.notna(row[c])), None)),
+            "p_value": _plain(row[P_VALUE] if P_VALUE in row and pd.notna(row[P_VALUE])
+                              else None),
             "interval": u.interval(t, rec), "labels": labels,
             "kind": kind, "unit": u.unit(kind), "central": u.central,
             "prob_above": _prob_above(obj, t, null_of(kind)), "cautions": cautions,
@@ -471,55 +449,39 @@ def _plain_caveat(text: str) -> str:
 
 def _cautions(obj: Any) -> list[dict[str, Any]]:
     """``obj.cautions`` (a tuple of :class:`coachstats.results.Caution`) as plain dicts."""
+    if not isinstance(obj, Result):
+        return []
     try:
-        raw = getattr(obj, "cautions", ())
+        raw = obj.cautions
     except Exception as e:  # a broken check must be visible, not fatal
         return [{"code": "caution_failed", "severity": "warning", "value": None,
                  "message": f"A check of this result could not be run ({type(e).__name__})."}]
-    out = []
-    for c in raw or ():
-        d = c.as_dict() if hasattr(c, "as_dict") else {
-            "code": getattr(c, "code", "caution"), "message": str(getattr(c, "message", c)),
-            "value": getattr(c, "value", None), "severity": getattr(c, "severity", "warning")}
-        out.append(_plain(d))
-    return out
+    return [_plain(c.as_dict()) for c in raw]
 
 
 def _dropped(result: Any, n_input: int | None) -> dict[str, Any] | None:
-    n = getattr(result, "n_dropped", None)
-    miss = getattr(result, "missing", None)
-    by_col = getattr(miss, "by_column", None)
-    if n is None and miss is not None:
-        n = getattr(miss, "n_dropped", None)
-    if n is None:
+    """What the result left out before fitting (``n_dropped`` and ``dropped``)."""
+    if not isinstance(result, Result):
         return None
-    why = ("rows with a missing value in " + ", ".join(f"{c} ({k})" for c, k in by_col.items())
-           if by_col else "rows with a missing value in a column the analysis uses")
-    return {"n_input": n_input, "n_dropped": int(n), "reason": why if n else ""}
+    reasons = result.dropped
+    return {"n_input": n_input, "n_dropped": int(result.n_dropped),
+            "reason": "; ".join(f"{why} ({int(n):,})" for why, n in reasons.items()),
+            "reasons": [{"reason": why, "n": int(n)} for why, n in reasons.items()]}
 
 
 def _diagnostics(result: Any, ctx: _Ctx, analysis: str) -> dict[str, Any] | None:
-    d = getattr(result, "diagnostics", None)
-    if callable(d) and not hasattr(d, "to_frame") and not isinstance(d, pd.DataFrame):
-        d = _call_if(result, "diagnostics")
+    """The result's ``diagnostics`` (a Result, e.g. the sampler's) as a block."""
+    d = result.diagnostics if isinstance(result, Result) else None
     if d is None:
         return None
-    block: dict[str, Any] = {"notes": [], "ok": None, "table": None, "records": None}
-    if hasattr(d, "to_frame"):
-        f = d.to_frame()
-        block["notes"] = _strings(getattr(d, "notes", []))
-        block["ok"] = getattr(d, "ok", None)
-        block["title"] = getattr(d, "title", "Diagnostics")
-    elif isinstance(d, pd.DataFrame):
-        f, block["title"] = d, "Diagnostics"
-    elif isinstance(d, Mapping):
-        f = pd.DataFrame({"diagnostic": list(d), "value": list(d.values())})
-        block["title"] = "Diagnostics"
-    else:
-        block["notes"], block["title"] = _strings(d), "Diagnostics"
-        return block
+    from ..bayes import Diagnostics
+
+    f = d.to_frame()
+    block: dict[str, Any] = {"notes": _strings(d.notes), "title": d.title, "table": None,
+                             "records": None,
+                             "ok": d.ok if isinstance(d, Diagnostics) else None}
     f = _guard_frame(f, ctx, analysis, "diagnostics")
-    block["table"], block["records"] = _plain_table(f, _Units()), _records(f)
+    block["table"], block["records"] = _plain_table(f, _Units(), every_column=True), _records(f)
     return block
 
 
@@ -562,7 +524,7 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
     frame: pd.DataFrame | None = None
     if isinstance(obj, pd.DataFrame):
         frame = obj
-    elif hasattr(obj, "to_frame") and callable(obj.to_frame):
+    elif isinstance(obj, Result):
         _check_kwargs(obj.to_frame, frame_args, f"{where} frame")
         try:
             frame = obj.to_frame(**frame_args)
@@ -571,17 +533,17 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
                 f"{where}: to_frame({', '.join(f'{k}={v!r}' for k, v in frame_args.items())}) "
                 f"failed: {type(e).__name__}: {e}"
             ) from e
-        block["notes"] = _strings(getattr(obj, "notes", []))
-        block["assumptions"] = _strings(_call_if(obj, "assumptions"))
-        block["limitations"] = _strings(_call_if(obj, "limitations"))
-        block["result_title"] = getattr(obj, "title", None)
+        block["notes"] = _strings(obj.notes)
+        block["assumptions"] = _strings(obj.assumptions())
+        block["limitations"] = _strings(obj.limitations())
+        block["result_title"] = obj.title
     else:
         frame = _scalar_frame(obj, scalar_name)
         if frame is None:
             block["summary_text"] = str(obj)
             ctx.texts.append(block["summary_text"])
     risky = False
-    if frame is not None and not callable(getattr(obj, "suppressions", None)):
+    if frame is not None and not isinstance(obj, Result):  # a result lists its own
         _list_withheld_rows(frame, ctx, analysis, title)
     if frame is not None:
         n_before = len(frame)
@@ -593,15 +555,14 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
     except Exception as e:  # labels are optional; say why they are missing
         block["interpretations"] = []
         ctx.problems.append(f"{where}: interpret() failed ({type(e).__name__}: {e})")
-    bayes = _is_bayesian(obj, frame)
-    central = getattr(obj, "central", None)
+    bayes = _is_bayesian(obj)
+    central = obj.central if isinstance(obj, Result) else None
     u = _Units(estimator=estimator, roles=dict(roles or {}), units=dict(units or {}),
                currency=ctx.currency, bayes=bayes,
-               central=central if isinstance(central, str) else (
-                   "posterior mean" if bayes else None))
+               central=central or ("posterior mean" if bayes else None))
     if frame is not None:
         block["table"] = _plain_table(frame, u)
-        if "estimate" in frame.columns:
+        if "estimate" in frame.columns and frame["estimate"].notna().any():
             block["detail"] = _detail_table(frame)
     block["headline"] = _headline(obj, frame, headline, default_headline, analysis, title,
                                   block["interpretations"], rules, u, block["cautions"])
@@ -664,24 +625,24 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
     """
     study = run.study
     id_cols = run.person_columns()
-    ctx = _Ctx(study.min_group_size, id_cols, getattr(study, "currency", None))
+    ctx = _Ctx(study.min_group_size, id_cols, study.currency)
     ctx.manifest.extend(run.manifest)
     sections = []
     for a in run.analyses:
-        title = a.spec.title or getattr(a.result, "title", None) or a.spec.id
+        title = a.spec.title or (a.result.title if isinstance(a.result, Result) else a.spec.id)
         roles = {k: v for k, v in a.args.items() if isinstance(v, str)}
         main = _block(a.result, analysis=a.spec.id, title=title, ctx=ctx, frame_args=a.spec.frame,
                       plot=a.spec.plot, headline=a.spec.headline, default_headline=True,
                       rules=a.spec.rules, n_input=a.n_input, estimator=a.spec.estimator,
-                      roles=roles, units=getattr(a.spec, "units", {}))
-        then_units = [getattr(t, "units", {}) for t in a.spec.then]
+                      roles=roles, units=a.spec.units)
+        then_units = [t.units for t in a.spec.then]
         follow = [
             {**_block(f.value, analysis=a.spec.id, title=f.title, ctx=ctx,
                       frame_args=f.frame_args, plot=f.plot, headline=f.headline,
                       default_headline=False, rules=f.rules, n_input=a.n_input,
                       scalar_name=f.method, estimator=f"{a.spec.estimator}.{f.method}",
                       roles=roles,
-                      units={**getattr(a.spec, "units", {}),
+                      units={**a.spec.units,
                              **(then_units[i] if i < len(then_units) else {})}),
              "method": f.method, "args": _plain(f.args)}
             for i, f in enumerate(a.followups)

@@ -26,6 +26,7 @@ from ..privacy import (
     looks_like_time,
     resolve_person,
 )
+from ..results import Result
 from .spec import AnalysisSpec, DataSpec, Study, StudySpecError
 
 __all__ = [
@@ -622,7 +623,8 @@ def run_study(
             followups=follow, n_input=n_input, warnings=msgs,
         )
         for obj in (result, *(f.value for f in runs[a.id].followups)):
-            manifest.collect(obj, a.id)
+            if isinstance(obj, Result):
+                manifest.extend(obj.suppressions(a.id))
         calls = [(a.estimator, args), *((f"{a.estimator} .{f.method}", f.args) for f in follow)]
         for name, kw in calls:
             for p in PRIVACY_PARAMS:

@@ -284,6 +284,11 @@ class BayesianRoiResult(Result):
     #: sensitivity baseline and :attr:`break_even_attribution` (ROI's posterior is skewed)
     central = "posterior median"
 
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of ``term`` (a row of ``to_frame()``), or None."""
+        x = self.draws.get(term)
+        return None if x is None else np.asarray(x)
+
     @property
     def title(self) -> str:
         return "Bayesian ROI (hurdle log-logistic model)"
@@ -365,7 +370,6 @@ class BayesianRoiResult(Result):
             ))
         return tuple(out)
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Participants are a random sample of the program's population (or nonresponse is "
@@ -374,7 +378,6 @@ class BayesianRoiResult(Result):
             "Costs are fully loaded and known; benefits are annual and monetary.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Benefits, attribution and confidence are self-reported estimates; the model "

@@ -64,7 +64,6 @@ class PhillipsResult(Result):
             out.append(f"{self.n_dropped} incomplete row(s) dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Costs are fully loaded (fees, participants' time, administration, evaluation).",

@@ -137,6 +137,11 @@ class SummaryRoiResult(Result):
     #: the central value in ``estimate``, the plot and the sensitivity table
     central = "posterior median"
 
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of ``term`` (a row of ``to_frame()``), or None."""
+        x = self.draws.get(term)
+        return None if x is None else np.asarray(x)
+
     @property
     def title(self) -> str:
         odds = self.nonresponse_odds
@@ -165,7 +170,6 @@ class SummaryRoiResult(Result):
         )
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Population multiples are log-logistic (two parameters).",

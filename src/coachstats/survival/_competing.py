@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import MissingReport, prepare
-from ..results import Caution, Result, tidy_frame
+from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
     check_ci,
     check_clusters,
@@ -117,6 +117,15 @@ class CompetingRisksResult(Result):
         return f"Cumulative incidence (Aalen-Johansen){by}"
 
     @property
+    def n_dropped(self) -> int:
+        """Rows left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column)
+
+    @property
     def notes(self) -> list[str]:
         counts = ", ".join(f"{k}: {v:,}" for k, v in self.n_by_event.items())
         var = (
@@ -136,7 +145,6 @@ class CompetingRisksResult(Result):
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Censoring (end of follow-up, other losses) is independent of both event types.",

@@ -83,7 +83,6 @@ class TurnoverCostResult(Result):
             f"share {self.replacement_cost_share:g}; intervals carry only the HR uncertainty.",
         ]
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "The hazard ratio is causal (randomised coaching, or confounding removed) and "
@@ -96,7 +95,6 @@ class TurnoverCostResult(Result):
             "risk is the cause-specific (net) exit risk.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Replacement-cost shares vary widely by role (published estimates range from about "
@@ -174,7 +172,7 @@ def turnover_cost(
     Under proportional hazards the exit risk with coaching is ``1 - (1 - p0)**HR`` for a
     baseline risk ``p0``; exits avoided ``= n (p0 - p1)``; cost avoided ``= exits x salary x
     share``. The interval is the same calculation at the ends of the HR interval. The named
-    assumptions are in ``result.assumptions``.
+    assumptions are in ``result.assumptions()``.
 
     Examples
     --------

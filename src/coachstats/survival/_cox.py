@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validate import MissingReport, _rows, check_choice, check_ci_level, prepare
-from ..results import Caution, Result, new_axes, tidy_frame
+from ..results import Caution, Result, missing_reasons, new_axes, tidy_frame
 from . import _coxfit as F
 from ._common import (
     binary_events,
@@ -167,6 +167,15 @@ class CoxResult(Result):
         return chi, df, float(stats.chi2.sf(chi, df))
 
     @property
+    def n_dropped(self) -> int:
+        """Rows left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column)
+
+    @property
     def notes(self) -> list[str]:
         se = (
             f"cluster-robust (sandwich) SEs by {self.cluster!r} ({self.n_clusters} clusters)"
@@ -202,7 +211,6 @@ class CoxResult(Result):
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         a = [
             "Proportional hazards: each hazard ratio is constant over follow-up (see check_ph()).",
@@ -216,7 +224,6 @@ class CoxResult(Result):
             )
         return a
 
-    @property
     def limitations(self) -> list[str]:
         out = [
             "A hazard ratio is causal only if the covariates remove confounding (e.g. "

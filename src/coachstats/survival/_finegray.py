@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validate import MissingReport, check_choice, check_ci_level, prepare
-from ..results import Caution, Result, new_axes, tidy_frame
+from ..results import Caution, Result, missing_reasons, new_axes, tidy_frame
 from ._common import check_durations
 from ._cox import _design
 from ._guard import immortal_time_check
@@ -58,6 +58,15 @@ class FineGrayResult(Result):
         return tuple(out)
 
     @property
+    def n_dropped(self) -> int:
+        """Rows left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column)
+
+    @property
     def notes(self) -> list[str]:
         out = [
             f"{self.n:,} subjects: {self.n_events:,} {self.event_of_interest!r} events, "
@@ -71,7 +80,6 @@ class FineGrayResult(Result):
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Proportional subdistribution hazards: each ratio is constant over follow-up.",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import MissingReport, prepare
-from ..results import Caution, Result, tidy_frame
+from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
     binary_events,
     check_ci,
@@ -145,6 +145,15 @@ class KaplanMeierResult(Result):
         return f"Kaplan-Meier survival{by}"
 
     @property
+    def n_dropped(self) -> int:
+        """Rows left out for missing values (``dropna=True``)."""
+        return self.missing.n_dropped
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return missing_reasons(self.missing.n_dropped, self.missing.by_column)
+
+    @property
     def notes(self) -> list[str]:
         out = [
             f"{self.n:,} subjects, {self.n_events:,} events; Greenwood variance; "
@@ -165,7 +174,6 @@ class KaplanMeierResult(Result):
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Censoring is independent of the event time (those censored are like those who "
@@ -173,7 +181,6 @@ class KaplanMeierResult(Result):
             "Everyone counted from a common time origin.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return ["Unadjusted: differences between groups may reflect who was selected."]
 

@@ -577,7 +577,6 @@ class VarianceResult(Result):
             out.extend(self.diagnostics.notes)
         return out
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Groups nest (each unit belongs to one group of the next level up).",
@@ -585,7 +584,6 @@ class VarianceResult(Result):
             "Groups at each level are a random sample of such groups (variances generalise).",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Variance shares describe this population and design; they are not causal "
