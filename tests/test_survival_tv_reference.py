@@ -141,3 +141,23 @@ def test_km_delayed_entry(sdata):
     np.testing.assert_allclose(s["survival"], ref["surv"], rtol=RTOL)
     np.testing.assert_allclose(s["std_error"] / s["survival"], ref["std_err"], rtol=RTOL)
     np.testing.assert_allclose(s["ci_low"], ref["lower"], rtol=RTOL)
+
+
+def test_km_case_weights_greenwood(tdata):
+    ref = R["km_weighted_greenwood"]
+    km = kaplan_meier(tdata, "futime", "fustat", weights="w", min_group_size=5)
+    s = km.steps
+    # the privacy threshold counts rows (people) at risk, not weights
+    keep = s["n_rows_at_risk"] >= 5
+    assert keep.all()
+    n = len(s)
+    np.testing.assert_allclose(s["time"], ref["time"][:n])
+    np.testing.assert_allclose(s["n_risk"], ref["n_risk"][:n])
+    np.testing.assert_allclose(s["n_event"], ref["n_event"][:n])
+    np.testing.assert_allclose(s["survival"], ref["surv"][:n], rtol=RTOL)
+    np.testing.assert_allclose(s["std_error"] / s["survival"], ref["std_err"][:n], rtol=RTOL)
+    np.testing.assert_allclose(s["ci_low"], ref["lower"][:n], rtol=RTOL)
+    rows_at_risk = (tdata["futime"].to_numpy()[:, None] >= np.array(ref["time"])).sum(0)
+    assert n == int((rows_at_risk >= 5).sum())
+    with pytest.raises(ValueError, match=r"'w'.*non-negative"):
+        kaplan_meier(tdata.assign(w=-1.0), "futime", "fustat", weights="w")

@@ -91,4 +91,9 @@ kw <- survfit(Surv(futime, fustat) ~ 1, data = tdata, weights = w)
 out$km_weighted <- list(
   call = "survfit(Surv(futime, fustat) ~ 1, data = tdata, weights = w)",
   time = kw$time, n_risk = kw$n.risk, surv = kw$surv, std_err = kw$std.err)
+kg <- survfit(Surv(futime, fustat) ~ 1, data = tdata, weights = w, robust = FALSE)
+out$km_weighted_greenwood <- list(
+  call = "survfit(Surv(futime, fustat) ~ 1, data = tdata, weights = w, robust = FALSE)",
+  time = kg$time, n_risk = kg$n.risk, n_event = kg$n.event, surv = kg$surv,
+  std_err = kg$std.err, lower = kg$lower, upper = kg$upper)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "survival_tv_values.json")

@@ -271,8 +271,8 @@ def retention(
         promotion_scale=promotion_scale, frailty_var=frailty_var, cif=cif,
     )
     params = dict(n_employees=n_employees, n_managers=n_managers, coached_share=coached_share,
-                  follow_up=follow_up, accrual=accrual, horizons=horizons,
-                  coaching_start=None if coaching_start is None else [lo, hi], layout=layout,
-                  **base)
+                  follow_up=follow_up, accrual=accrual, horizons=horizons, **base)
+    if coaching_start is not None:
+        params.update(coaching_start=[lo, hi], layout=layout)
     return SimulatedData(data=data, truth=truth, params=params)
 

@@ -16,6 +16,7 @@ from ._common import (
     check_ci,
     check_durations,
     check_episodes,
+    check_weights,
     prob_interval,
     resolve_min_group_size,
 )
@@ -24,32 +25,38 @@ from ._guard import immortal_time_check
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 
-def km_steps(t: np.ndarray, d: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
+def km_steps(t: np.ndarray, d: np.ndarray, entry: np.ndarray | None = None,
+             w: np.ndarray | None = None) -> pd.DataFrame:
     """Product-limit estimate at every distinct time (events and censorings).
 
     With ``entry`` (delayed entry, R ``Surv(start, stop, event)``) a row is at risk at t
     when entry < t <= stop, and only the distinct exit times are steps. Returns columns
     ``time, n_risk, n_event, n_censor, survival, se_log`` where ``se_log`` is Greenwood's
     standard error of log S(t) (infinite once every subject at risk has had the event, as
-    in R).
+    in R). With case weights ``w`` the counts are weighted (R ``survfit(weights=)``) and
+    the variance is Greenwood's with weighted counts (R's ``robust = FALSE``).
     """
+    ww = np.ones(len(t)) if w is None else np.asarray(w, dtype=float)
     ut, inv = np.unique(t, return_inverse=True)
-    n_event = np.bincount(inv, weights=d, minlength=len(ut))
-    n_total = np.bincount(inv, minlength=len(ut)).astype(float)
+    n_event = np.bincount(inv, weights=d * ww, minlength=len(ut))
+    n_total = np.bincount(inv, weights=ww, minlength=len(ut)).astype(float)
     n_risk = n_total[::-1].cumsum()[::-1]
     if entry is not None:
         # those entering at or after t are not yet at risk at t
-        n_risk = n_risk - (len(entry) - np.searchsorted(np.sort(entry), ut, side="left"))
+        e_ord = np.argsort(entry, kind="stable")
+        later = np.concatenate([np.cumsum(ww[e_ord][::-1])[::-1], [0.0]])
+        n_risk = n_risk - later[np.searchsorted(entry[e_ord], ut, side="left")]
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(np.where(n_risk > 0, 1.0 - n_event / n_risk, 1.0))
         term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     se_log = np.sqrt(np.cumsum(term))
+    cast = (lambda v: v.astype(int)) if w is None else (lambda v: v)
     return pd.DataFrame(
         {
             "time": ut,
-            "n_risk": n_risk.astype(int),
-            "n_event": n_event.astype(int),
-            "n_censor": (n_total - n_event).astype(int),
+            "n_risk": cast(n_risk),
+            "n_event": cast(n_event),
+            "n_censor": cast(n_total - n_event),
             "survival": surv,
             "se_log": se_log,
         }
@@ -238,8 +245,12 @@ def _at_times(steps: pd.DataFrame, times: Sequence[float], min_at_risk: int | No
     for t in times:
         i = np.searchsorted(tt, t, side="right") - 1  # last step at or before t
         later = steps.loc[steps["time"] >= t, "n_risk"]
-        n_risk = int(later.iloc[0]) if len(later) else 0
-        if len(later) == 0 or (min_at_risk is not None and n_risk < min_at_risk):
+        n_risk = later.iloc[0] if len(later) else 0
+        n_risk = int(n_risk) if float(n_risk).is_integer() else float(n_risk)
+        people = (steps.loc[steps["time"] >= t, "n_rows_at_risk"]
+                  if "n_rows_at_risk" in steps.columns else later)
+        n_rows = int(people.iloc[0]) if len(people) else 0
+        if len(later) == 0 or (min_at_risk is not None and n_rows < min_at_risk):
             s = se = lo = hi = np.nan  # past the curve (R summary() drops these times)
         elif i < 0:
             s, se, lo, hi = 1.0, 0.0, 1.0, 1.0
@@ -265,6 +276,7 @@ def kaplan_meier(
     min_at_risk: int | None = None,
     event_of_interest: Hashable | None = None,
     start: str | None = None,
+    weights: str | None = None,
     person: str | None = None,
     min_group_size: int | None = None,
     immortal_time: str = "refuse",
@@ -301,6 +313,12 @@ def kaplan_meier(
         Column with the entry time (delayed entry / left truncation, R ``Surv(start, stop,
         event)``): a row is at risk over (start, duration]. Use it for people who join the
         risk set late (hired before the data window, or counted from coaching start).
+    weights : str, optional
+        Column of non-negative case weights (e.g. inverse-probability weights): weighted
+        numbers at risk and events, as R ``survfit(weights=)``. The standard error is
+        Greenwood's with weighted counts (R's ``robust = FALSE``); R's default with weights,
+        the infinitesimal-jackknife (robust) SE, is not implemented. The privacy threshold
+        still counts people (rows), not weights.
     person : str, optional
         Person identifier; with ``min_group_size`` the privacy count is of distinct people.
     min_group_size : int, optional
@@ -338,12 +356,13 @@ def kaplan_meier(
     frame, missing = prepare(
         data,
         {"duration": duration, "event": event, "group": group, "start": start,
-         "person": person},
-        numeric=["duration", "start"],
+         "person": person, "weights": weights},
+        numeric=["duration", "start", "weights"],
         dropna=dropna,
     )
     t = check_durations(frame, duration)
     entry = check_episodes(frame, start, duration) if start else None
+    w = check_weights(frame, weights) if weights else None
     d = binary_events(frame, event, event_of_interest=event_of_interest)
     keys = frame[group] if group else pd.Series("all", index=frame.index)
     levels = list(pd.unique(keys)) if group else ["all"]
@@ -362,7 +381,11 @@ def kaplan_meier(
                     f"{'distinct people' if person else 'rows'}, fewer than "
                     f"min_group_size={min_at_risk}: its curve would describe individuals. "
                     "Merge it with another group or leave it out.")
-        st = km_steps(t[m], d[m], entry=None if entry is None else entry[m])
+        st = km_steps(t[m], d[m], entry=None if entry is None else entry[m],
+                      w=None if w is None else w[m])
+        if w is not None:  # the privacy threshold counts people, not weights
+            rows = km_steps(t[m], d[m], entry=None if entry is None else entry[m])
+            st["n_rows_at_risk"] = rows["n_risk"].to_numpy()
         st["std_error"] = st["survival"] * st["se_log"]
         st["ci_low"], st["ci_high"] = prob_interval(st["survival"], st["se_log"], z, ci)
         med, lo, hi = median_with_ci(st)
@@ -371,7 +394,8 @@ def kaplan_meier(
         for row in _at_times(st, times, min_at_risk):
             at_rows.append({"group": g, **row})
         if min_at_risk is not None:
-            st = st.loc[st["n_risk"] >= min_at_risk]
+            kept = st["n_rows_at_risk"] if w is not None else st["n_risk"]
+            st = st.loc[kept >= min_at_risk]
         st.insert(0, "group", g)
         steps_all.append(st.drop(columns="se_log"))
     return KaplanMeierResult(
