@@ -262,6 +262,13 @@ class StaggeredResult(Result):
             their start and event times up to ``balance_e``, so every event time averages
             the same cohorts (as R ``did``'s ``aggte(balance_e=)``).
         """
+        rows, overall, att = self._agg_rows(kind, min_e, max_e, balance_e)
+        return self._aggregate_table(kind, rows, overall, att)
+
+    def _agg_rows(self, kind: str, min_e: float, max_e: float, balance_e: int | None
+                  ) -> tuple[list[tuple[str, np.ndarray, Any]], tuple[str, np.ndarray],
+                             np.ndarray]:
+        """Coefficient vectors (on cells and cohort shares) of an aggregation's rows."""
         v.check_choice(kind, "kind", _KINDS)
         g, t = self._cell_g, self._cell_t
         gpos = np.searchsorted(self._times, g)
@@ -335,7 +342,7 @@ class StaggeredResult(Result):
                 rows.append((f"calendar[{_fmt(tt)}]", a, tt))
                 per.append(a)
             overall = ("att_calendar", np.mean(per, axis=0))
-        return self._aggregate_table(kind, rows, overall, att)
+        return rows, overall, att
 
     def _aggregate_table(self, kind: str, rows: list[tuple[str, np.ndarray, Any]],
                          overall: tuple[str, np.ndarray], att: np.ndarray) -> AggregateResult:
@@ -386,6 +393,43 @@ class StaggeredResult(Result):
             ci_low=float(lo[-1]), ci_high=float(hi[-1]), ci_level=self.ci_level,
             table=table, crit_uniform=crit, n_boot=self.n_boot, notes_=tuple(notes),
         )
+
+    def sensitivity(self, kind: str = "relative_magnitude", m: Any = None, *,
+                    period: int | None = None, min_e: float = -np.inf,
+                    max_e: float = np.inf, ci_level: float | None = None,
+                    breakdown: bool = True, rng: RNGLike = 0) -> Any:
+        """Rambachan & Roth (2023) robust confidence sets for the average post-treatment
+        effect of the dynamic aggregation (or the effect at event time ``period``).
+
+        Needs ``base_period="universal"`` (every event-time effect relative to the period
+        before treatment, as R ``honest_did`` for ``did``). ``kind`` is
+        ``"relative_magnitude"`` (``m`` = values of Mbar) or ``"smoothness"`` (``m`` =
+        values of M); see :mod:`coachstats.did.honest`.
+
+        Examples
+        --------
+        >>> import coachstats as cs
+        >>> sim = cs.simulate.engagement_panel(n_managers=60, rng=1)
+        >>> res = cs.did.staggered(sim.data, "engagement", "team", "quarter",
+        ...                        "coached_from", aggregate=True, n_boot=0,
+        ...                        base_period="universal")
+        >>> res.sensitivity("smoothness", m=[0.0], breakdown=False).to_frame()["term"].tolist()
+        ['original', 'robust[M=0]']
+        """
+        from .honest import sensitivity_from_event_times
+
+        if self.base_period != "universal":
+            raise ValueError("sensitivity: refit with base_period='universal' so every "
+                             "event-time effect is relative to the same pre-treatment period "
+                             "(short-difference pre-trends are not comparable).")
+        rows, _, att = self._agg_rows("dynamic", min_e, max_e, None)
+        A = np.array([a for _, a, _ in rows])
+        est = A @ np.r_[att, np.zeros(len(self._cohorts))]
+        V = A @ self._cov @ A.T
+        return sensitivity_from_event_times(
+            np.array([lab for *_, lab in rows]), est, V, -1 - self.anticipation, kind=kind,
+            m=m, period=period, ci_level=self.ci_level if ci_level is None else ci_level,
+            breakdown=breakdown, rng=rng)
 
     def pretrend_test(self) -> PretrendTest:
         """Joint Wald test that all pre-treatment ``ATT(g, t)`` are zero."""
