@@ -172,3 +172,40 @@ def test_sensitivity_bad_input():
     with pytest.raises(ValueError, match="consecutive"):
         honest.sensitivity_from_event_times(np.array([-4, -2, 0, 1]), B[[0, 3, 5, 6]],
                                             S[np.ix_([0, 3, 5, 6], [0, 3, 5, 6])], -1)
+
+
+def _linear_pretrend_coverage(n_reps: int, seed: int, slope: float = 0.03,
+                              small_sample: str | None = None):
+    """Staggered DiD on generator data whose treated teams follow a linear differential
+    trend in every period (a violation inside Delta^SD(0)): share of replicates whose
+    conventional and M = 0 robust intervals cover the true average post-treatment effect."""
+    ss = np.random.SeedSequence(seed)
+    conv, rob = [], []
+    for child in ss.spawn(n_reps):
+        sim = cs.simulate.engagement_panel(n_managers=120, rng=np.random.default_rng(child))
+        d = sim.data
+        treated = d["coached_from"] > 0
+        d = d.assign(engagement=d["engagement"]
+                     + np.where(treated, slope * (d["quarter"] - d["coached_from"] + 1), 0.0))
+        res = cs.did.staggered(d, "engagement", "team", "quarter", "coached_from",
+                               cluster="manager", aggregate=True, n_boot=0,
+                               base_period="universal", small_sample=small_sample)
+        s = res.sensitivity("smoothness", m=[0.0], breakdown=False)
+        theta = np.mean(list(sim.truth.event_time.values()))  # event times 0..5
+        conv.append(s.ci_low <= theta <= s.ci_high)
+        rob.append(s.table["ci_low"].iloc[0] <= theta <= s.table["ci_high"].iloc[0])
+    return float(np.mean(conv)), float(np.mean(rob))
+
+
+@pytest.mark.slow
+def test_staggered_smoothness_covers_under_a_linear_pretrend():
+    # Measured (120 managers, ~20 per cohort, 400 replicates): robust M = 0 interval 0.930
+    # (MCSE 0.011; 0.935 with small_sample="webb"), conventional 0.000. The shortfall from
+    # 0.95 is the analytic SE's with ~20 clusters per cohort (simple ATT: 0.941), larger
+    # here because the linear extrapolation leans on the extreme event times, which rest
+    # on one cohort each.
+    n = 400
+    conv, rob = _linear_pretrend_coverage(n, seed=7)
+    mcse = np.sqrt(0.95 * 0.05 / n)
+    assert rob >= 0.95 - 3 * mcse, rob
+    assert conv < 0.5  # the conventional interval is centred on a biased estimate
