@@ -106,26 +106,31 @@ def test_rm_coverage_under_an_allowed_violation():
     sig = 0.01**2 * (0.3 + 0.7 * np.eye(k))
     lv = np.full(n_post, 0.5)
     mbar, c = 1.0, 0.02
-    delta = np.r_[c * np.arange(-n_pre, 0), mbar * c * np.arange(1, n_post + 1)]
     tau = np.r_[np.zeros(n_pre), [0.05, 0.07]]
     theta = lv @ tau[n_pre:]
     rng = np.random.default_rng(5)
     xi = rng.standard_normal((10_000, 2 * k))
-    pieces = [honest._Piece(A, tau + delta, sig, n_pre, lv, 0.05, xi)
+    pieces = [honest._Piece(A, tau, sig, n_pre, lv, 0.05, xi)
               for A in honest._rm_pieces(n_pre, n_post, mbar)]
     n = 600
-    draws = rng.multivariate_normal(tau + delta, sig, size=n)
-    hits = 0
-    for b in draws:
-        ok = False
-        for p in pieces:
-            p.set_beta(b)
-            if p.accepts(np.array([theta]))[0]:
-                ok = True
-                break
-        hits += ok
-    cov, mcse = hits / n, np.sqrt(0.95 * 0.05 / n)
-    assert cov >= 0.95 - 2 * mcse, (cov, mcse)
+
+    def coverage(post_mult: float) -> float:
+        delta = np.r_[c * np.arange(-n_pre, 0), post_mult * c * np.arange(1, n_post + 1)]
+        hits = 0
+        for b in rng.multivariate_normal(tau + delta, sig, size=n):
+            ok = False
+            for p in pieces:
+                p.set_beta(b)
+                if p.accepts(np.array([theta]))[0]:
+                    ok = True
+                    break
+            hits += ok
+        return hits / n
+
+    cov, mcse = coverage(mbar), np.sqrt(0.95 * 0.05 / n)
+    assert cov >= 0.95 - 2 * mcse, (cov, mcse)  # measured 1.000 (2,000 draws): conservative
+    # three times the allowed post-treatment change: the set misses (measured 0.21)
+    assert coverage(3 * mbar) < 0.5
 
 
 def test_event_study_and_staggered_sensitivity_api():
