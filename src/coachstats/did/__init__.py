@@ -17,6 +17,8 @@ from __future__ import annotations
 from ._panel import aggregate_panel, cohort_from_treatment
 from .arms import StaggeredArmsResult, staggered_arms
 from .bayesian import BayesianDiDResult, bayesian
+from .honest import SensitivityResult
+from .honest import sensitivity as honest_sensitivity
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
     BaconResult,
@@ -35,6 +37,7 @@ __all__ = [
     "BayesianDiDResult",
     "EventStudyResult",
     "PretrendTest",
+    "SensitivityResult",
     "StaggeredArmsResult",
     "StaggeredResult",
     "TwfeResult",
@@ -44,6 +47,7 @@ __all__ = [
     "bayesian",
     "cohort_from_treatment",
     "event_study",
+    "honest_sensitivity",
     "staggered",
     "staggered_arms",
     "twfe",

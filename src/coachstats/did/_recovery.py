@@ -77,12 +77,13 @@ def truth_att(sim: SimulatedData) -> dict[str, float]:
 
 def simultaneous_coverage(
     n_reps: int, *, rng: RNGLike = None, n_boot: int = 499, ci_level: float = 0.95,
-    **design: Any,
+    small_sample: str | None = None, **design: Any,
 ) -> dict[str, float]:
     """Share of replicates whose uniform event-study band covers every true event-time
     effect at once (pre-treatment event times: true effect 0), with its Monte Carlo SE.
 
     Also returns the bias, its MCSE and the coverage of the simple ATT's analytic CI.
+    ``small_sample`` is passed to :func:`staggered`.
     """
     ss = np.random.SeedSequence(int(as_generator(rng).integers(0, 2**63 - 1)))
     band, cover, err = [], [], []
@@ -90,7 +91,7 @@ def simultaneous_coverage(
         g_rng, e_rng = (np.random.default_rng(s) for s in child.spawn(2))
         sim = engagement_panel(**design, rng=g_rng)
         res = staggered(sim.data, **COLS, cluster="manager", aggregate=True, n_boot=n_boot,
-                        ci_level=ci_level, rng=e_rng)
+                        ci_level=ci_level, small_sample=small_sample, rng=e_rng)
         dyn = res.aggregate("dynamic").to_frame()
         rows = dyn[dyn["term"] != "att_dynamic"]
         truth = np.array([sim.truth.event_time.get(int(e), 0.0) if e >= 0 else 0.0

@@ -272,6 +272,9 @@ class StaggeredResult(Result):
     standardizer_se: float = float("nan")
     standardizer_n: int = 0
     standardizer_source: str = ""
+    small_sample: str | None = None
+    #: degrees of freedom of the t critical values with ``small_sample`` (inf: normal)
+    df_small: float = float("inf")
     # linear representation for aggregations: coefficients -> covariance and draws
     _cov: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _draws: np.ndarray | None = field(repr=False, compare=False, default=None)
@@ -280,6 +283,7 @@ class StaggeredResult(Result):
     _times: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    _mix: np.ndarray | None = field(repr=False, compare=False, default=None)
 
     @property
     def title(self) -> str:
@@ -292,7 +296,13 @@ class StaggeredResult(Result):
         if (~self.group_time["post"].to_numpy()).any():
             pt = self.pretrend_test()
             out += pretrend_caution(pt.statistic, pt.df, pt.p_value)
-        return out + few_clusters_caution(self.n_clusters, self.cluster)
+        few = few_clusters_caution(self.n_clusters, self.cluster)
+        if few and self.small_sample is None:
+            c = few[0]
+            few = (Caution(c.code, c.message + " Refit with small_sample='webb' (per-cohort "
+                           "CR1 scaling, Webb wild bootstrap, t critical values).", c.value,
+                           c.severity),)
+        return out + few
 
     @property
     def estimate(self) -> float:
@@ -330,6 +340,11 @@ class StaggeredResult(Result):
             + (f"; uniform bands: multiplier bootstrap, {self.n_boot} draws, clustered by "
                f"{self.cluster or 'unit'}." if self.n_boot else "."),
         ]
+        if self.small_sample:
+            out.append(f"Small-cluster correction: cluster sums scaled by G/(G-1) within "
+                       f"each cohort, Webb six-point bootstrap weights, t critical values "
+                       f"with {self.df_small:g} degrees of freedom (smallest cohort's "
+                       f"clusters - 1).")
         if self.aggregated:
             out.append(
                 f"Individual rows ({self.n_individual_rows:,}) were averaged to unit-period "
@@ -373,6 +388,13 @@ class StaggeredResult(Result):
             their start and event times up to ``balance_e``, so every event time averages
             the same cohorts (as R ``did``'s ``aggte(balance_e=)``).
         """
+        rows, overall, att = self._agg_rows(kind, min_e, max_e, balance_e)
+        return self._aggregate_table(kind, rows, overall, att)
+
+    def _agg_rows(self, kind: str, min_e: float, max_e: float, balance_e: int | None
+                  ) -> tuple[list[tuple[str, np.ndarray, Any]], tuple[str, np.ndarray],
+                             np.ndarray]:
+        """Coefficient vectors (on cells and cohort shares) of an aggregation's rows."""
         v.check_choice(kind, "kind", _KINDS)
         g, t = self._cell_g, self._cell_t
         gpos = np.searchsorted(self._times, g)
@@ -446,12 +468,12 @@ class StaggeredResult(Result):
                 rows.append((f"calendar[{_fmt(tt)}]", a, tt))
                 per.append(a)
             overall = ("att_calendar", np.mean(per, axis=0))
-        return self._aggregate_table(kind, rows, overall, att)
+        return rows, overall, att
 
     def _aggregate_table(self, kind: str, rows: list[tuple[str, np.ndarray, Any]],
                          overall: tuple[str, np.ndarray], att: np.ndarray) -> AggregateResult:
         theta = np.r_[att, np.zeros(len(self._cohorts))]
-        z = stats.norm.ppf(0.5 + self.ci_level / 2)
+        z = _zcrit(self.ci_level, self.df_small)
         A = np.array([a for _, a, _ in rows] + [overall[1]])
         est = A @ theta
         se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", A, self._cov, A), 0))
@@ -464,7 +486,7 @@ class StaggeredResult(Result):
             d = self._draws @ A.T
             se_b = _iqr_se(d)
             if rows:
-                crit = _uniform_crit(d[:, :-1], se_b[:-1], self.ci_level)
+                crit = _uniform_crit(d[:, :-1], se_b[:-1], self.ci_level, self._mix)
                 ulo[:-1] = est[:-1] - crit * se_b[:-1]
                 uhi[:-1] = est[:-1] + crit * se_b[:-1]
                 band = "uniform"
@@ -497,6 +519,43 @@ class StaggeredResult(Result):
             ci_low=float(lo[-1]), ci_high=float(hi[-1]), ci_level=self.ci_level,
             table=table, crit_uniform=crit, n_boot=self.n_boot, notes_=tuple(notes),
         )
+
+    def sensitivity(self, kind: str = "relative_magnitude", m: Any = None, *,
+                    period: int | None = None, min_e: float = -np.inf,
+                    max_e: float = np.inf, ci_level: float | None = None,
+                    breakdown: bool = True, rng: RNGLike = 0) -> Any:
+        """Rambachan & Roth (2023) robust confidence sets for the average post-treatment
+        effect of the dynamic aggregation (or the effect at event time ``period``).
+
+        Needs ``base_period="universal"`` (every event-time effect relative to the period
+        before treatment, as R ``honest_did`` for ``did``). ``kind`` is
+        ``"relative_magnitude"`` (``m`` = values of Mbar) or ``"smoothness"`` (``m`` =
+        values of M); see :mod:`coachstats.did.honest`.
+
+        Examples
+        --------
+        >>> import coachstats as cs
+        >>> sim = cs.simulate.engagement_panel(n_managers=60, rng=1)
+        >>> res = cs.did.staggered(sim.data, "engagement", "team", "quarter",
+        ...                        "coached_from", aggregate=True, n_boot=0,
+        ...                        base_period="universal")
+        >>> res.sensitivity("smoothness", m=[0.0], breakdown=False).to_frame()["term"].tolist()
+        ['original', 'robust[M=0]']
+        """
+        from .honest import sensitivity_from_event_times
+
+        if self.base_period != "universal":
+            raise ValueError("sensitivity: refit with base_period='universal' so every "
+                             "event-time effect is relative to the same pre-treatment period "
+                             "(short-difference pre-trends are not comparable).")
+        rows, _, att = self._agg_rows("dynamic", min_e, max_e, None)
+        A = np.array([a for _, a, _ in rows])
+        est = A @ np.r_[att, np.zeros(len(self._cohorts))]
+        V = A @ self._cov @ A.T
+        return sensitivity_from_event_times(
+            np.array([lab for *_, lab in rows]), est, V, -1 - self.anticipation, kind=kind,
+            m=m, period=period, ci_level=self.ci_level if ci_level is None else ci_level,
+            breakdown=breakdown, rng=rng)
 
     def pretrend_test(self) -> PretrendTest:
         """Joint Wald test that all pre-treatment ``ATT(g, t)`` are zero."""
@@ -541,7 +600,7 @@ class StaggeredResult(Result):
         (delta method) carries the uncertainty of both the ATT and the SD.
         """
         sd, se_sd = self.standardizer, self.standardizer_se
-        z = stats.norm.ppf(0.5 + self.ci_level / 2)
+        z = _zcrit(self.ci_level, self.df_small)
         d = self.att / sd if sd > 0 else np.nan
         se = float(np.sqrt((self.std_error / sd) ** 2 + (self.att * se_sd / sd**2) ** 2)) \
             if sd > 0 else np.nan
@@ -578,11 +637,22 @@ def _iqr_se(d: np.ndarray) -> np.ndarray:
     return (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
 
 
-def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float) -> float:
+def _zcrit(level: float, df: float) -> float:
+    """Two-sided critical value: normal, or t with ``df`` degrees of freedom."""
+    q = 0.5 + level / 2
+    return float(stats.norm.ppf(q) if not np.isfinite(df) else stats.t.ppf(q, df))
+
+
+def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float,
+                  mix: np.ndarray | None = None) -> float:
+    """Quantile of the largest studentised deviation; with ``mix`` (one
+    ``sqrt(df / chi2_df)`` per draw) the draws become multivariate t (small samples)."""
     ok = np.isfinite(se) & (se > 0)
     if not ok.any():
         return float("nan")
     tmax = np.max(np.abs(d[:, ok] / se[ok]), axis=1)
+    if mix is not None:
+        tmax = tmax * mix
     return float(np.quantile(tmax, level, method="inverted_cdf"))
 
 
@@ -619,6 +689,23 @@ def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
         bits = np.frombuffer(rng.bytes(2 * b * nc), dtype=np.uint16).reshape(b, nc)
         hits = (bits < _P16).view(np.uint8).astype(np.float32)
         out[s:s + b] = (base + (_HIGH - _LOW) * (hits @ zc32)) / n
+    return out
+
+
+#: Webb's six-point distribution (mean 0, variance 1): +-sqrt(1/2), +-1, +-sqrt(3/2)
+_WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+def webb_bootstrap(zc: np.ndarray, n: int, n_boot: int, rng: np.random.Generator,
+                   chunk: int = 128) -> np.ndarray:
+    """Draws of ``(1/n) sum_c v_c zc_c`` with Webb six-point weights ``v_c`` (one per
+    cluster), for few clusters (Webb 2023)."""
+    nc = zc.shape[0]
+    out = np.empty((n_boot, zc.shape[1]))
+    for s in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - s)
+        v = _WEBB[rng.integers(0, 6, size=(b, nc))]
+        out[s:s + b] = (v @ zc) / n
     return out
 
 
@@ -690,6 +777,7 @@ def staggered(
     aggregate: bool = False,
     panel: bool = True,
     dropna: bool = False,
+    small_sample: str | None = None,
     rng: RNGLike = None,
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
@@ -731,6 +819,13 @@ def staggered(
         rows are clustered by ``cluster`` (default: ``unit``, e.g. team). No covariates.
     dropna : bool
         Drop rows with missing values (counted in the result) instead of raising.
+    small_sample : {None, "webb"}
+        Small-cluster correction for few clusters per cohort (e.g. about 20 managers):
+        cluster sums of the influence functions are scaled by ``sqrt(G_h / (G_h - 1))``
+        within each cohort ``h`` (CR1 per cohort; clusters must be nested in cohorts,
+        otherwise the overall ``G / (G - 1)`` is used), the bootstrap uses Webb six-point
+        weights, and critical values are t with ``min_h G_h - 1`` degrees of freedom (the
+        uniform band from a multivariate t). Default: none (normal critical values).
     rng : int, Generator or None
         Random source of the bootstrap.
 
@@ -761,6 +856,10 @@ def staggered(
         raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
     if 0 < n_boot < 99:
         raise ValueError(f"n_boot={n_boot} is too few for a uniform band; use >= 99 (or 0).")
+    if small_sample is not None:
+        if isinstance(small_sample, str):
+            small_sample = small_sample.lower()
+        v.check_choice(small_sample, "small_sample", ("webb",))
     if not panel and covariates:
         raise ValueError("covariates: not supported with panel=False (repeated "
                          "cross-sections); use panel data or drop the covariates.")
@@ -873,12 +972,20 @@ def staggered(
                        for row in Z])
     else:
         Zc = Z
+    df_small, mix = float("inf"), None
+    gen = as_generator(rng)
+    if small_sample:
+        Zc, df_small = _cr1_by_cohort(Zc, p, panel, cluster)
     # einsum, not BLAS: a 30 x 100,000 Gram product is slow in threaded BLAS on busy hosts
     cov = np.einsum("ik,jk->ij", Zc, Zc, optimize=False) / n**2
     draws = None
     if n_boot:
-        draws = multiplier_bootstrap(Zc.T, n, int(n_boot), as_generator(rng))
-    z = stats.norm.ppf(0.5 + ci_level / 2)
+        if small_sample:
+            draws = webb_bootstrap(Zc.T, n, int(n_boot), gen)
+            mix = np.sqrt(df_small / gen.chisquare(df_small, size=int(n_boot)))
+        else:
+            draws = multiplier_bootstrap(Zc.T, n, int(n_boot), gen)
+    z = _zcrit(ci_level, df_small)
     se = np.sqrt(np.diag(cov)[:K])
     cg = times[[c[0] for c in cells]]
     ct_ = times[[c[1] for c in cells]]
@@ -892,7 +999,7 @@ def staggered(
     })
     if draws is not None:
         se_b = _iqr_se(draws[:, :K])
-        crit = _uniform_crit(draws[:, :K], se_b, ci_level)
+        crit = _uniform_crit(draws[:, :K], se_b, ci_level, mix)
         gt["std_error_boot"] = se_b
         gt["ci_low_uniform"] = att - crit * se_b
         gt["ci_high_uniform"] = att + crit * se_b
@@ -908,8 +1015,37 @@ def staggered(
         standardizer_se=p.std_se, standardizer_n=p.std_n, standardizer_source=p.std_source,
         _cov=cov, _draws=draws, _pg=pg,
         _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
+        small_sample=small_sample, df_small=df_small, _mix=mix,
     )
     # the headline ATT is the simple aggregate of the cells just estimated
     simple = res.aggregate("simple")
     return replace(res, att=simple.estimate, std_error=simple.std_error,
                    ci_low=simple.ci_low, ci_high=simple.ci_high)
+
+
+def _cr1_by_cohort(Zc: np.ndarray, p: Panel, panel: bool, cluster: str | None
+                   ) -> tuple[np.ndarray, float]:
+    """Scale cluster sums by ``sqrt(G_h / (G_h - 1))`` within each cohort ``h`` (never
+    treated is one cohort) and return the t degrees of freedom ``min_h G_h - 1``."""
+    if not panel:
+        codes, g = p.rows["cluster"], p.rows["g"]
+    elif cluster is not None:
+        codes, g = p.cluster, p.cohort_pos
+    else:
+        codes, g = np.arange(p.cohort_pos.size), p.cohort_pos
+    nc = Zc.shape[1]
+    lo = np.full(nc, np.iinfo(np.int64).max)
+    hi = np.full(nc, np.iinfo(np.int64).min)
+    np.minimum.at(lo, codes, g)
+    np.maximum.at(hi, codes, g)
+    if (lo == hi).all():
+        _, inv, counts = np.unique(lo, return_inverse=True, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError("small_sample: a cohort has a single cluster; no small-sample "
+                             "correction can be computed (merge cohorts or drop it).")
+        factor = np.sqrt(counts / (counts - 1.0))[inv]
+        df = float(counts.min() - 1)
+    else:  # clusters span cohorts: overall CR1 factor
+        factor = np.full(nc, np.sqrt(nc / (nc - 1.0)))
+        df = float(nc - 1)
+    return Zc * factor[None, :], df

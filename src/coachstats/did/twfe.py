@@ -299,6 +299,8 @@ class EventStudyResult(Result):
     aggregated: bool = False
     #: joint Wald test that every lead (event time < 0) is zero: (chi2, df, p)
     pre_wald: tuple[float, int, float] | None = None
+    #: covariance matrix of the coefficients (rows of ``table``)
+    vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -348,6 +350,33 @@ class EventStudyResult(Result):
 
         return event_study_plot(self.table, ax=ax, kind="dynamic", reference=self.reference,
                                 **kwargs)
+
+    def sensitivity(self, kind: str = "relative_magnitude", m: Any = None, *,
+                    period: int | None = None, ci_level: float | None = None,
+                    breakdown: bool = True, rng: Any = 0) -> Any:
+        """Rambachan & Roth (2023) robust confidence sets for the average post-treatment
+        effect (or the effect at event time ``period``); see :mod:`coachstats.did.honest`.
+
+        Examples
+        --------
+        >>> import coachstats as cs
+        >>> sim = cs.simulate.engagement_panel(n_managers=40, rng=2)
+        >>> es = cs.did.event_study(sim.data, "engagement", "team", "quarter",
+        ...                         "coached_from", cluster="manager", window=(-3, 3),
+        ...                         aggregate=True)
+        >>> s = es.sensitivity("smoothness", m=[0, 0.05], breakdown=False)
+        >>> s.to_frame()["term"].tolist()[0]
+        'original'
+        """
+        from .honest import sensitivity_from_event_times
+
+        if self.vcov is None:
+            raise ValueError("sensitivity: this result carries no covariance matrix.")
+        return sensitivity_from_event_times(
+            self.table["event_time"].to_numpy(), self.table["estimate"].to_numpy(),
+            self.vcov, self.reference, kind=kind, m=m, period=period,
+            ci_level=self.ci_level if ci_level is None else ci_level,
+            breakdown=breakdown, rng=rng)
 
 
 def event_study(
@@ -437,7 +466,8 @@ def event_study(
         pre_wald = (w, dfw, float(stats.chi2.sf(w, dfw)))
     return EventStudyResult(table=table, window=(lo_w, hi_w), reference=reference,
                             n_obs=f.n_obs, n_clusters=f.n_clusters, cluster=cluster,
-                            ci_level=ci_level, aggregated=p.aggregated, pre_wald=pre_wald)
+                            ci_level=ci_level, aggregated=p.aggregated, pre_wald=pre_wald,
+                            vcov=f.vcov)
 
 
 # ---------------------------------------------------------------------------------------
