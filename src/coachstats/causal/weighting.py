@@ -198,9 +198,6 @@ def weighting(
         with ``n_boot`` resamples (of clusters, when given).
     rng : int, Generator or None
         Seed of the bootstrap.
-    progress : bool or Progress
-        Show a bar of the bootstrap resamples on standard error (``True``, e.g. in a
-        notebook); a :class:`coachstats._progress.Progress` adds it to that display.
     min_group_size : int
         Each group needs at least this many people (privacy; default 5, never below 3).
     dropna : bool
@@ -209,6 +206,9 @@ def weighting(
     splines : list of str or dict, optional
         Numeric covariates to enter the propensity model as natural cubic splines (4
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
+    progress : bool or Progress
+        Show a bar of the bootstrap resamples on standard error (``True``, e.g. in a
+        notebook); a :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
