@@ -36,6 +36,23 @@ def test_same_seed_same_draws():
     np.testing.assert_array_equal(a["posterior"]["mu"].values, b["posterior"]["mu"].values)
 
 
+def test_progress_bar_counts_every_draw_and_leaves_the_draws_alone(capsys):
+    import io
+
+    from rich.console import Console
+
+    from coachstats._progress import Progress
+
+    y = np.random.default_rng(1).normal(size=30)
+    buf = io.StringIO()
+    shown = Progress(True, console=Console(file=buf, force_terminal=True, width=120))
+    a = sample(_model(y), draws=100, tune=100, chains=2, rng=5, progress=shown)
+    b = sample(_model(y), draws=100, tune=100, chains=2, rng=5)
+    assert "MCMC sampling" in buf.getvalue() and "400/400" in buf.getvalue()
+    np.testing.assert_array_equal(a["posterior"]["mu"].values, b["posterior"]["mu"].values)
+    assert capsys.readouterr().err == ""  # nothing drawn by default
+
+
 def test_short_chains_warn():
     y = np.random.default_rng(2).normal(size=30)
     idata = sample(_model(y), draws=30, tune=30, chains=2, rng=3)

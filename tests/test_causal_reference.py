@@ -8,6 +8,10 @@ MatchIt's general nearest-neighbour routine in its default largest-first order (
 script for why); weighting, entropy balancing and AIPW are computed in base R, the weighting
 sandwich by finite differences of the stacked estimating equations (independent of the
 complex-step Jacobian used here).
+
+Abadie-Imbens SEs of matching with replacement: tests/reference/causal_matching_ai.R ->
+causal_matching_ai.json (R 4.2, MatchIt 4.5.1, Matching 4.10-8): MatchIt's matched pairs
+handed to ``Matching::Match(..., estimand = "ATT", Var.calc = 1, match.out = <pairs>)``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from coachstats.effects import group_difference
 
 REF = Path(__file__).parent / "reference"
 R = json.loads((REF / "causal_reference.json").read_text())
+AI = json.loads((REF / "causal_matching_ai.json").read_text())
 COVS = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 RTOL = 1e-6
 
@@ -140,3 +145,38 @@ def test_cluster_robust_ses(lalonde):
     m = causal.matching(lalonde, "treat", "re78", COVS, cluster="educ")
     assert m.std_error == pytest.approx(R["matching"]["nearest_logit"]["att_se_cluster_educ"],
                                         rel=RTOL)
+
+
+def _pairs(res) -> dict[str, list[str]]:
+    got: dict[str, list[str]] = {}
+    for t, c in zip(res.pairs["treated"], res.pairs["comparison"], strict=True):
+        got.setdefault(t, []).append(c)
+    return got
+
+
+@pytest.mark.parametrize("case,kw", [("replace_logit", {}), ("replace_ps", {"distance": "ps"})])
+def test_matching_with_replacement_abadie_imbens_se_as_r_matching(lalonde, case, kw):
+    ref = AI[case]
+    res = causal.matching(lalonde, "treat", "re78", COVS, replace=True, **kw)
+    got = _pairs(res)
+    want = {t: sorted([m] if isinstance(m, str) else m)  # JSON unboxes single matches
+            for t, m in zip(ref["treated"], ref["matches"], strict=True)}
+    assert want == {
+        t: sorted(c) for t, c in got.items()}
+    assert res.estimate == pytest.approx(ref["att"], rel=RTOL)
+    assert res.std_error == pytest.approx(ref["se_ai_varcalc1"], rel=RTOL)
+    assert "Abadie-Imbens" in res.se_method
+
+
+def test_abadie_imbens_se_for_ratio_2_pairs_from_r(lalonde):
+    """1:2 with replacement: the SE of R's matched pairs (reuse weights K and KK differ)."""
+    from coachstats.causal.matching import abadie_imbens_se
+    ref = AI["replace_ratio2_logit"]
+    lp = causal.propensity(lalonde, "treat", COVS).linear_predictor.to_numpy()
+    pos = {k: i for i, k in enumerate(lalonde.index)}
+    t = lalonde["treat"].to_numpy()
+    treated = [lalonde.index[i] for i in np.flatnonzero(t == 1)]
+    sets = dict(zip(ref["treated"], ref["matches"], strict=True))
+    mm = np.array([[pos[c] for c in sets[i]] for i in treated])
+    y = lalonde["re78"].to_numpy(float)
+    assert abadie_imbens_se(y, t, mm, lp) == pytest.approx(ref["se_ai_varcalc1"], rel=RTOL)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import ProgressLike
 from .._rng import RNGLike
 from ..results import Caution, Result, tidy_frame
 
@@ -63,14 +64,15 @@ def sample(
     target_accept: float = 0.9,
     rng: RNGLike = None,
     var_names: Sequence[str] | None = None,
+    progress: ProgressLike = False,
 ) -> Any:
     """Sample ``model`` with nutpie (PyMC's default NUTS) and return the ArviZ DataTree.
 
     The model is compiled with the callbacks cached on disk (:mod:`._disk_cached`), so a
     model of the same structure starts in about a second in a new process. The DataTree
     has the groups ``pm.sample`` gives (posterior, sample_stats, observed_data,
-    constant_data). Quiet: no progress bar, no convergence printout (:func:`diagnose`
-    reports health).
+    constant_data). No progress bar unless ``progress``, no convergence printout
+    (:func:`diagnose` reports health).
 
     Parameters
     ----------
@@ -83,6 +85,9 @@ def sample(
         Seeds the sampler; the same seed gives the same draws.
     var_names : sequence of str, optional
         Variables to keep in the posterior (passed to the compiler; default: nutpie's choice).
+    progress : bool or Progress
+        Show a bar of the draws of all chains on standard error (``True``, e.g. in a
+        notebook); a :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -116,7 +121,7 @@ def sample(
         )
         t0 = time.time()
         idata = run_nutpie(compiled, draws=draws, tune=tune, chains=chains,
-                           target_accept=target_accept, rng=rng)
+                           target_accept=target_accept, rng=rng, progress=progress)
         patch_nutpie_idata(idata, model, sampling_time=time.time() - t0)
     return idata
 

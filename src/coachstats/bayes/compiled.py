@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, seed_from
 
 __all__ = ["CompiledModel", "cached_model", "clear_cache"]
@@ -95,6 +96,7 @@ class CompiledModel:
         chains: int = 4,
         target_accept: float = 0.9,
         rng: RNGLike = None,
+        progress: ProgressLike = False,
     ) -> Any:
         """Sample the posterior for ``data`` (all containers) and return the DataTree.
 
@@ -108,6 +110,8 @@ class CompiledModel:
             NUTS target acceptance rate.
         rng : int, Generator or None
             Seeds the sampler; the same seed and data give the same draws.
+        progress : bool or Progress
+            Show a bar of the draws (see :func:`run_nutpie`).
         """
 
         compiled = self._compiled
@@ -127,29 +131,46 @@ class CompiledModel:
                     )
             compiled = compiled.with_data(**arrays)
         idata = run_nutpie(compiled, draws=draws, tune=tune, chains=chains,
-                           target_accept=target_accept, rng=rng)
+                           target_accept=target_accept, rng=rng, progress=progress)
         self.n_fits += 1
         return idata
 
 
 def run_nutpie(
-    compiled: Any, *, draws: int, tune: int, chains: int, target_accept: float, rng: RNGLike
+    compiled: Any, *, draws: int, tune: int, chains: int, target_accept: float, rng: RNGLike,
+    progress: ProgressLike = False,
 ) -> Any:
-    """Sample a compiled model quietly with nutpie (no progress bar, no warm-up kept)."""
+    """Sample a compiled model with nutpie (no warm-up kept).
+
+    Quiet by default; with ``progress`` a rich bar counts the draws of all chains (warm-up
+    included), fed by nutpie's progress callback rather than its own display, so it can
+    share a report's display. The draws do not depend on it.
+    """
     import nutpie
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=max(tune, 1),  # nutpie requires at least one tuning step
-            chains=chains,
-            seed=seed_from(rng),
-            progress_bar=False,
-            save_warmup=False,
-            target_accept=target_accept,
-        )
+    tune = max(tune, 1)  # nutpie requires at least one tuning step
+    with progress_bar(progress, "MCMC sampling", chains * (draws + tune)) as advance:
+        done = [0]
+
+        def report(chain_progress: Any) -> None:
+            now = sum(int(c.finished_draws) for c in chain_progress)
+            if now > done[0]:
+                advance(now - done[0])
+                done[0] = now
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return nutpie.sample(
+                compiled,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed_from(rng),
+                progress_bar=False,
+                progress_callback=report if progress else None,
+                save_warmup=False,
+                target_accept=target_accept,
+            )
 
 
 _CACHE: dict[Hashable, CompiledModel] = {}

@@ -80,8 +80,8 @@ CHECKS: dict[str, RecoveryCheck] = {
     "causal_matching_att": RecoveryCheck(
         estimate_fn=estimate_matching_att, generate_fn=generate, truth=truth_att,
         default_reps=200,
-        description=f"1:1 nearest-neighbour matching with replacement on {_DESIGN}; the HC1 "
-                    "SE ignores the reuse of comparison people and is conservative here."),
+        description=f"1:1 nearest-neighbour matching with replacement (Abadie-Imbens SE) on "
+                    f"{_DESIGN}."),
     "causal_aipw_ate": RecoveryCheck(
         estimate_fn=estimate_aipw_ate, generate_fn=generate, truth=truth_ate, default_reps=200,
         description=f"Augmented IPW ATE (influence-function SE) on {_DESIGN}."),

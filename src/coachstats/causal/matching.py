@@ -9,8 +9,10 @@ match before anyone gets a second. A caliper is in standard deviations of the di
 (all people). ``exact=`` matches only within the levels of the named columns. Matching
 weights: 1 for matched treated people; a comparison person gets the sum over its matches of
 1 / (number of comparisons matched to that treated person), rescaled to sum to the number of
-matched comparisons. The ATT is the weighted difference in means with a cluster-robust (CR1,
-as R ``sandwich::vcovCL``) SE by matched set; with replacement, HC1.
+matched comparisons. The ATT is the weighted difference in means. Without replacement its SE
+is cluster-robust (CR1, as R ``sandwich::vcovCL``) by matched set, as MatchIt recommends; with
+replacement it is the Abadie-Imbens (2006) SE of the population ATT, which counts how often
+each comparison person is reused (as R ``Matching::Match(..., Var.calc = 1)``).
 """
 
 from __future__ import annotations
@@ -175,6 +177,74 @@ def _cr1(
     return float(beta[1]), float(np.sqrt(V[1, 1]))
 
 
+def _same_arm_variance(
+    y: np.ndarray, t: np.ndarray, x: np.ndarray, strata: np.ndarray | None = None
+) -> np.ndarray:
+    """Conditional outcome variance of each person from its nearest same-arm neighbour.
+
+    The sample variance (n - 1) of the person and its nearest neighbour on ``x`` in the same
+    arm (and stratum, when the stratum has another member of the arm), every neighbour tied
+    at that distance included: Abadie & Imbens (2006) with J = 1, ties as R ``Matching``.
+    """
+    n = len(y)
+    s2 = np.full(n, np.nan)
+    groups = t.astype(str) if strata is None else np.char.add(t.astype(str), "|" + strata)
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        if len(members) < 2:  # alone in its stratum: fall back to the whole arm
+            members = np.flatnonzero(t == t[members[0]]) if strata is not None else members
+        if len(members) < 2:
+            continue
+        for i in np.flatnonzero(groups == g):
+            others = members[members != i]
+            gap = np.abs(x[others] - x[i])
+            near = others[gap <= gap.min()]
+            s2[i] = np.var(np.r_[y[i], y[near]], ddof=1)
+    return s2
+
+
+def abadie_imbens_se(
+    y: np.ndarray, t: np.ndarray, mm: np.ndarray, x: np.ndarray,
+    strata: np.ndarray | None = None,
+) -> float:
+    """Abadie-Imbens (2006) SE of the matching ATT (population) with replacement.
+
+    ``mm`` holds each treated person's matches (row positions, -1 = none; as returned by
+    :func:`nearest_neighbour`); treated people without a match are left out. With ``K(j)``
+    the summed weight 1 / (matches of that treated person) over the uses of comparison
+    person ``j`` and ``KK(j)`` the summed squared weights,
+    ``V = [sum_treated (tau_i - att)^2 + sum_comparison (K^2 - KK) sigma^2] / N1^2``,
+    ``sigma^2`` from :func:`_same_arm_variance`. Matches R ``Matching::Match(Y, Tr, X,
+    estimand = "ATT", M, Var.calc = 1)`` given the same matched pairs. The estimation of
+    the propensity score is ignored (Abadie & Imbens 2016).
+
+    Examples
+    --------
+    >>> y = np.array([3.0, 5.0, 1.0, 2.0, 4.0]); t = np.array([1, 1, 0, 0, 0])
+    >>> mm = np.array([[2], [2]])             # both treated matched to the same person
+    >>> round(abadie_imbens_se(y, t, mm, np.array([0.1, 0.2, 0.15, 0.5, 0.9])), 4)
+    0.866
+    """
+    idx1 = np.flatnonzero(t == 1)
+    K = np.zeros(len(y))
+    KK = np.zeros(len(y))
+    tau = []
+    for i, row in enumerate(mm):
+        ctrl = row[row >= 0]
+        if len(ctrl) == 0:
+            continue
+        K[ctrl] += 1.0 / len(ctrl)
+        KK[ctrl] += 1.0 / len(ctrl) ** 2
+        tau.append(y[idx1[i]] - y[ctrl].mean())
+    tau_a = np.asarray(tau)
+    n1 = len(tau_a)
+    reuse = (t == 0) & (K**2 - KK > 0)
+    s2 = _same_arm_variance(y, t, x, strata)
+    var = (np.sum((tau_a - tau_a.mean()) ** 2)
+           + np.sum((K[reuse] ** 2 - KK[reuse]) * s2[reuse])) / n1**2
+    return float(np.sqrt(var))
+
+
 def matching(
     data: pd.DataFrame,
     treatment: str,
@@ -297,7 +367,9 @@ def matching(
         se_text = f"cluster-robust (CR1) by {cluster}"
     elif replace:
         cl = None
-        se_text = "heteroskedasticity-robust (HC1); ignores the reuse of comparison people"
+        se_text = ("Abadie-Imbens (2006), population ATT, counting the reuse of comparison "
+                   "people; conditional variances from the nearest same-arm neighbour; "
+                   "propensity score treated as known")
     else:
         sub = np.zeros(len(t), dtype=int)
         for i, row in enumerate(mm):
@@ -307,6 +379,8 @@ def matching(
         cl = sub[keep]
         se_text = "cluster-robust (CR1) by matched set"
     est, se = _cr1(y[keep], t[keep], w[keep], cl)
+    if replace and cluster is None:
+        se = abadie_imbens_se(y, t, mm, dist, strata)
     lo, hi, p = normal_ci(est, se, ci_level)
     tab = balance_table(d.frame, t, d.covariates, w, "ATT")
     cautions = []

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
 from .._validate import check_choice, check_ci_level
 from ._common import ESTIMANDS, check_overlap, effect_design, normal_ci
@@ -164,6 +165,7 @@ def weighting(
     min_group_size: int = 5,
     dropna: bool = False,
     splines: Sequence[str] | dict[str, int] | None = None,
+    progress: ProgressLike = False,
 ) -> CausalEffectResult:
     """Treatment effect from balancing weights, with balance before and after.
 
@@ -200,7 +202,6 @@ def weighting(
         Each group needs at least this many people (privacy; default 5, never below 3).
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
-
     splines : list of str or dict, optional
         Numeric covariates to enter the propensity model as natural cubic splines (4
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
@@ -210,6 +211,9 @@ def weighting(
         Confidence level.
     n_boot : int, default 999
         Bootstrap resamples with ``ci_method="bootstrap"``.
+    progress : bool or Progress
+        Show a bar of the bootstrap resamples on standard error (``True``, e.g. in a
+        notebook); a :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -268,7 +272,7 @@ def weighting(
         se_text = ("sandwich from stacked estimating equations (accounts for the estimated "
                    "weights)" + (f", clustered by {cluster}" if cluster else ""))
     else:
-        draws = _bootstrap(d, y, estimand, method, cl, n_boot, as_generator(rng))
+        draws = _bootstrap(d, y, estimand, method, cl, n_boot, as_generator(rng), progress)
         se = float(np.std(draws, ddof=1))
         lo, hi = (float(x) for x in np.quantile(draws, [0.5 - ci_level / 2, 0.5 + ci_level / 2]))
         p = float(min(1.0, 2 * min(np.mean(draws <= 0), np.mean(draws >= 0))))
@@ -306,7 +310,7 @@ def _subset(d: Design, keep: np.ndarray) -> Design:
 
 
 def _bootstrap(d: Design, y: np.ndarray, estimand: str, method: str, cl: Any, n_boot: int,
-               gen: np.random.Generator) -> np.ndarray:
+               gen: np.random.Generator, progress: ProgressLike = False) -> np.ndarray:
     if n_boot < 50:
         raise ValueError(f"n_boot must be at least 50 for a bootstrap interval, got {n_boot}.")
     n = len(y)
@@ -314,19 +318,22 @@ def _bootstrap(d: Design, y: np.ndarray, estimand: str, method: str, cl: Any, n_
               else np.arange(n))
     members = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
     out = []
-    for _ in range(n_boot):
-        pick = gen.integers(0, len(members), len(members))
-        idx = np.concatenate([members[i] for i in pick])
-        sub = Design(frame=d.frame.iloc[idx], treat=d.treat[idx], X=d.X[idx], x_names=d.x_names,
-                     covariates=d.covariates, categorical=d.categorical,
-                     treated_level=d.treated_level, reference_level=d.reference_level,
-                     n_dropped=0)
-        if sub.treat.min() == sub.treat.max():
-            continue
-        try:
-            out.append(_fit(sub, y[idx], estimand, method, None, sandwich_se=False)["estimate"])
-        except (ValueError, np.linalg.LinAlgError):
-            continue  # a resample without overlap or with a constant dummy: skipped
+    with progress_bar(progress, "bootstrap", n_boot) as advance:
+        for _ in range(n_boot):
+            advance()
+            pick = gen.integers(0, len(members), len(members))
+            idx = np.concatenate([members[i] for i in pick])
+            sub = Design(frame=d.frame.iloc[idx], treat=d.treat[idx], X=d.X[idx],
+                         x_names=d.x_names, covariates=d.covariates, categorical=d.categorical,
+                         treated_level=d.treated_level, reference_level=d.reference_level,
+                         n_dropped=0)
+            if sub.treat.min() == sub.treat.max():
+                continue
+            try:
+                out.append(
+                    _fit(sub, y[idx], estimand, method, None, sandwich_se=False)["estimate"])
+            except (ValueError, np.linalg.LinAlgError):
+                continue  # a resample without overlap or with a constant dummy: skipped
     if len(out) < 0.9 * n_boot:
         raise ValueError(f"only {len(out)} of {n_boot} bootstrap resamples could be fitted "
                          "(sparse covariate levels); use ci_method='sandwich'.")

@@ -49,6 +49,7 @@ import pandas as pd
 
 from .. import _validate as v
 from .._deprecate import renamed_arguments
+from .._progress import ProgressLike
 from .._rng import RNGLike
 from ..results import Result, new_axes, tidy_frame
 
@@ -723,6 +724,7 @@ def bayesian(
     target_accept: float = 0.9,
     ci_level: float = 0.95,
     rng: RNGLike = None,
+    progress: ProgressLike = False,
 ) -> BayesianDiDResult:
     """Multilevel Bayesian difference-in-differences for a staggered roll-out.
 
@@ -768,6 +770,9 @@ def bayesian(
         Probability of the equal-tailed credible intervals.
     rng : int, Generator or None
         Seeds the sampler.
+    progress : bool or Progress
+        Show a bar of the MCMC draws on standard error (``True``, e.g. in a notebook); a
+        :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -805,7 +810,7 @@ def bayesian(
     d = _design(cells)
     model = _build_model(cells, d, event_pooling)
     idata = bayes.sample(model, draws=draws, tune=tune, chains=chains,
-                         target_accept=target_accept, rng=rng)
+                         target_accept=target_accept, rng=rng, progress=progress)
 
     hyper = [h for h in _HYPER if h in idata["posterior"]]
     level_sd = [f"sd_{name}" for name in cells.level_names if f"sd_{name}" in idata["posterior"]]

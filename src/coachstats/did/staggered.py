@@ -30,6 +30,7 @@ from scipy import stats
 
 from .. import _validate as v
 from .._cells import is_out_of_core
+from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
@@ -671,7 +672,8 @@ _HIGH = np.sqrt(_PM / (1 - _PM))
 
 
 def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
-                         rng: np.random.Generator, chunk: int = 128) -> np.ndarray:
+                         rng: np.random.Generator, chunk: int = 128,
+                         progress: ProgressLike = False) -> np.ndarray:
     """Draws of ``(1/n) sum_c v_c zc_c`` with Mammen-type weights ``v_c`` (``zc``: cluster
     sums of influence functions, clusters x columns).
 
@@ -684,11 +686,13 @@ def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
     base = _LOW * zc.sum(axis=0)
     nc = zc.shape[0]
     out = np.empty((n_boot, zc.shape[1]))
-    for s in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - s)
-        bits = np.frombuffer(rng.bytes(2 * b * nc), dtype=np.uint16).reshape(b, nc)
-        hits = (bits < _P16).view(np.uint8).astype(np.float32)
-        out[s:s + b] = (base + (_HIGH - _LOW) * (hits @ zc32)) / n
+    with progress_bar(progress, "multiplier bootstrap", n_boot) as advance:
+        for s in range(0, n_boot, chunk):
+            b = min(chunk, n_boot - s)
+            bits = np.frombuffer(rng.bytes(2 * b * nc), dtype=np.uint16).reshape(b, nc)
+            hits = (bits < _P16).view(np.uint8).astype(np.float32)
+            out[s:s + b] = (base + (_HIGH - _LOW) * (hits @ zc32)) / n
+            advance(b)
     return out
 
 
@@ -779,6 +783,7 @@ def staggered(
     dropna: bool = False,
     small_sample: str | None = None,
     rng: RNGLike = None,
+    progress: ProgressLike = False,
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
 
@@ -828,6 +833,10 @@ def staggered(
         uniform band from a multivariate t). Default: none (normal critical values).
     rng : int, Generator or None
         Random source of the bootstrap.
+    progress : bool or Progress
+        Show a bar of the bootstrap draws on standard error (``True``, e.g. in a notebook);
+        a :class:`coachstats._progress.Progress` adds it to that display. The numbers do
+        not depend on it.
 
     Returns
     -------
@@ -984,7 +993,7 @@ def staggered(
             draws = webb_bootstrap(Zc.T, n, int(n_boot), gen)
             mix = np.sqrt(df_small / gen.chisquare(df_small, size=int(n_boot)))
         else:
-            draws = multiplier_bootstrap(Zc.T, n, int(n_boot), gen)
+            draws = multiplier_bootstrap(Zc.T, n, int(n_boot), gen, progress=progress)
     z = _zcrit(ci_level, df_small)
     se = np.sqrt(np.diag(cov)[:K])
     cg = times[[c[0] for c in cells]]

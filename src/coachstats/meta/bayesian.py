@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import ProgressLike
 from .._rng import RNGLike, as_generator
 from .._validate import MissingReport, check_choice, check_ci_level
 from ..bayes import Diagnostics, diagnose, posterior_table
@@ -185,6 +186,7 @@ def bayesian(
     n_new: int | None = None,
     rng: RNGLike = None,
     dropna: bool = False,
+    progress: ProgressLike = False,
 ) -> BayesMetaResult:
     """Bayesian random-effects meta-analysis of correlations on Fisher's z.
 
@@ -211,6 +213,9 @@ def bayesian(
         Seeds the sampler and the predictive draws.
     dropna : bool, default False
         Drop studies with missing values (counted) instead of raising.
+    progress : bool or Progress
+        Show a bar of the MCMC draws on standard error (``True``, e.g. in a notebook); a
+        :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -245,7 +250,8 @@ def bayesian(
     }
     cm = cached_model(("coachstats.meta.bayesian", prior_tau), _build(prior_tau), d,
                       var_names=["mu", "tau"])  # fmt: skip
-    idata = cm.fit(d, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=g)
+    idata = cm.fit(d, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=g,
+                   progress=progress)
     table = posterior_table(idata, ["mu", "tau"], ci_level=ci_level)
     diag = diagnose(idata, ["mu", "tau"])
     mu = np.asarray(idata["posterior"]["mu"].values).ravel()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import ProgressLike
 from .._rng import RNGLike, as_generator
 from .._validate import MissingReport, check_ci_level, prepare, require_range
 from ..bayes import Diagnostics, diagnose, posterior_table
@@ -205,6 +206,7 @@ def bayesian_effects(
     target_accept: float = 0.9,
     rng: RNGLike = None,
     dropna: bool = False,
+    progress: ProgressLike = False,
 ) -> BayesEffectsResult:
     """Bayesian random-effects meta-analysis of SMDs (or any effects), one or several per study.
 
@@ -230,6 +232,9 @@ def bayesian_effects(
         Sampler settings (nutpie; the model is compiled once per structure and prior).
     rng : int, Generator or None
     dropna : bool
+    progress : bool or Progress
+        Show a bar of the MCMC draws on standard error (``True``, e.g. in a notebook); a
+        :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -282,7 +287,8 @@ def bayesian_effects(
     g = as_generator(rng)
     cm = cached_model(("coachstats.meta.bayesian_effects", three, prior_tau),
                       _build(three, prior_tau), d, var_names=["mu", *sds])  # fmt: skip
-    idata = cm.fit(d, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=g)
+    idata = cm.fit(d, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=g,
+                   progress=progress)
     table = posterior_table(idata, ["mu", *sds], ci_level=ci_level)
     diag = diagnose(idata, ["mu", *sds])
     post = idata["posterior"]

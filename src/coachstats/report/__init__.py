@@ -130,7 +130,8 @@ def render_study(
             started.append(label)
             bar.update(task, f"{study.name}: {label[:60]}")
 
-        run = run_study(study, seed=seed, quick=quick, on_analysis=step)
+        run = run_study(study, seed=seed, quick=quick, on_analysis=step,
+                        progress=bar if bar.active else False)
         bar.advance(task)
         bar.update(task, f"{study.name}: writing the report")
         paths = write_report(run, out, command=command)

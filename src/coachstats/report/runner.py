@@ -550,6 +550,7 @@ def _followups(a: AnalysisSpec, result: Any, seed: int, threshold: int
 def run_study(
     study: Study, *, seed: int | None = None, quick: bool = False,
     on_analysis: Callable[[str], None] | None = None,
+    progress: Any = False,
 ) -> StudyRun:
     """Load every data entry and run every analysis of ``study``.
 
@@ -564,6 +565,9 @@ def run_study(
         for fast checks; reports say that they were made in quick mode.
     on_analysis : callable, optional
         Called with each analysis's title (or id) before it runs, e.g. to show progress.
+    progress : bool or Progress
+        Passed to the estimators that take ``progress`` (bootstrap and MCMC bars) unless
+        the analysis sets it; never recorded with the call. The numbers do not depend on it.
 
     Returns
     -------
@@ -612,7 +616,9 @@ def run_study(
             n_input = runs[a.source].n_input  # type: ignore[index]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = _call(fn, first, {**args, **hidden}, where)
+            shown = ({"progress": progress} if progress and _takes(fn, "progress")
+                     and "progress" not in args else {})
+            result = _call(fn, first, {**args, **hidden, **shown}, where)
             follow = _followups(a, result, seed, study.min_group_size)
         msgs = tuple(dict.fromkeys(
             f"{w.category.__name__}: {w.message}" for w in caught

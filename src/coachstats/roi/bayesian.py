@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import ProgressLike
 from .._rng import RNGLike
 from .._validate import check_ci_level
 from ..results import Caution, Result, new_axes, tidy_frame
@@ -506,6 +507,7 @@ def fit_arrays(
     chains: int,
     target_accept: float,
     rng: RNGLike,
+    progress: ProgressLike = False,
 ) -> Any:
     """Fit the compiled hurdle model to prepared arrays (used by ``bayesian`` and SBC)."""
     cm = compiled_roi_model(prior, attribution is not None, confidence is not None)
@@ -519,7 +521,8 @@ def fit_arrays(
     if confidence is not None:
         data["confidence"] = np.asarray(confidence, dtype=float)
     return cm.fit(
-        data, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=rng
+        data, draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=rng,
+        progress=progress,
     )
 
 
@@ -541,6 +544,7 @@ def bayesian(
     chains: int = 4,
     target_accept: float = 0.9,
     rng: RNGLike = None,
+    progress: ProgressLike = False,
 ) -> BayesianRoiResult:
     """Posterior of a coaching program's ROI from participant-level Phillips data.
 
@@ -573,6 +577,9 @@ def bayesian(
         principle 6), or drop the row (reported).
     draws, tune, chains, target_accept : sampler settings (nutpie NUTS)
     rng : int, Generator or None
+    progress : bool or Progress
+        Show a bar of the MCMC draws on standard error (``True``, e.g. in a notebook); a
+        :class:`coachstats._progress.Progress` adds it to that display.
 
     Returns
     -------
@@ -630,6 +637,7 @@ def bayesian(
         chains=chains,
         target_accept=target_accept,
         rng=rng,
+        progress=progress,
     )
     post = idata["posterior"]
     p = np.asarray(post["share_with_benefit"].values)

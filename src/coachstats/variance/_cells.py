@@ -127,7 +127,8 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
     fit = _nested.fit(design, reml)
     g = as_generator(options.get("rng"))
     stand_in = types.SimpleNamespace(x=np.ones((1, 1)))  # intercept only: sums are drawn
-    draws = _bootstrap(stand_in, design, fit, reml, int(n_boot), g) if n_boot else None
+    draws = (_bootstrap(stand_in, design, fit, reml, int(n_boot), g, options.get("progress", False))
+             if n_boot else None)
     se = float(np.sqrt(fit.beta_cov[0][0, 0]))
     b = float(fit.beta[0][0])
     z = stats.norm.ppf(0.5 + ci_level / 2)

@@ -47,6 +47,7 @@ def fit_bayes(
     prior_scale: float | None,
     rng: RNGLike,
     ci_level: float,
+    progress: Any = False,
 ) -> Posterior:
     """Sample the posterior of the nested model for a :class:`NestedData`."""
     import pymc as pm
@@ -87,6 +88,7 @@ def fit_bayes(
             pm.Normal("y", mu, sigma, observed=y)
     keep = ["beta", "sigma_u", "sigma"]
     idata = sample(model, draws=draws, tune=tune, chains=chains, target_accept=target_accept,
+                   progress=progress,
                    rng=rng, var_names=keep)  # fmt: skip
     diag = diagnose(idata, keep)
     post = idata["posterior"]

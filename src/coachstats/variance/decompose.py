@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._cells import is_out_of_core
+from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
 from .._validate import check_choice, check_ci_level
 from ..interpret import RULES, Interpretation, label
@@ -640,27 +641,29 @@ class VarianceResult(Result):
 
 def _bootstrap(
     nd, design: _nested.Design, fit: _nested.Fit, reml: bool, n_boot: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator, progress: ProgressLike = False,
 ) -> np.ndarray:  # fmt: skip
     intercept_only = nd.x.shape[1] == 1
     person = None if intercept_only else (nd.codes[-1], nd.x)
     chunk = max(1, min(n_boot, int(4e6 // max(1, design.n_groups[0] * design.p**2))))
     out = []
     done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        sims = [
-            _nested.simulate_sums(design, fit.variances[0], fit.beta[0], rng, person)
-            for _ in range(b)
-        ]
-        resp = (
-            np.stack([s[0] for s in sims], axis=1),
-            np.stack([s[1] for s in sims], axis=1),
-            np.stack([s[2] for s in sims], axis=1),
-        )
-        fb = _nested.fit(design, reml, start=fit.ratios[0], resp=resp)
-        out.append(fb.variances)
-        done += b
+    with progress_bar(progress, "parametric bootstrap", n_boot) as advance:
+        while done < n_boot:
+            b = min(chunk, n_boot - done)
+            sims = [
+                _nested.simulate_sums(design, fit.variances[0], fit.beta[0], rng, person)
+                for _ in range(b)
+            ]
+            resp = (
+                np.stack([s[0] for s in sims], axis=1),
+                np.stack([s[1] for s in sims], axis=1),
+                np.stack([s[2] for s in sims], axis=1),
+            )
+            fb = _nested.fit(design, reml, start=fit.ratios[0], resp=resp)
+            out.append(fb.variances)
+            done += b
+            advance(b)
     return np.vstack(out)
 
 
@@ -683,6 +686,7 @@ def decompose(
     chains: int = 4,
     target_accept: float = 0.95,
     prior_scale: float | None = None,
+    progress: ProgressLike = False,
 ) -> VarianceResult:
     """Split the variance of ``outcome`` into nested group levels and within-group variance.
 
@@ -730,6 +734,10 @@ def decompose(
     draws, tune, chains, target_accept, prior_scale
         Sampler settings for ``method="bayes"``; ``prior_scale`` is the half-normal scale of
         every SD (default: the outcome's SD).
+    progress : bool or Progress
+        Show a bar of the bootstrap replicates (or of the MCMC draws) on standard error
+        (``True``, e.g. in a notebook); a :class:`coachstats._progress.Progress` adds it to
+        that display. The numbers do not depend on it.
 
     Returns
     -------
@@ -794,7 +802,7 @@ def decompose(
 
         post = fit_bayes(nd, draws=draws, tune=tune, chains=chains,
                          target_accept=target_accept, prior_scale=prior_scale, rng=g,
-                         ci_level=ci_level)  # fmt: skip
+                         ci_level=ci_level, progress=progress)  # fmt: skip
         return VarianceResult(
             outcome=outcome, levels=nd.levels, method=method, variances=post.variances.mean(0),
             draws=post.variances, fixed=post.fixed, n=len(nd.y), n_groups=n_groups,
@@ -807,7 +815,7 @@ def decompose(
     reml = method == "reml"
     design = _nested.build_design(list(nd.codes[::-1]), nd.y, nd.x)
     fit = _nested.fit(design, reml)
-    draws_ = _bootstrap(nd, design, fit, reml, n_boot, g) if n_boot else None
+    draws_ = _bootstrap(nd, design, fit, reml, n_boot, g, progress) if n_boot else None
     se = np.sqrt(np.diag(fit.beta_cov[0]))
     from scipy import stats
 
