@@ -21,7 +21,7 @@ the bootstrap SE taken from the interquartile range, as in R ``did``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
 from ._cells import staggered_cells
 from ._drdid import ESTIMATORS
+from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
 
 __all__ = ["AggregateResult", "PretrendTest", "StaggeredResult", "staggered"]
@@ -167,6 +168,9 @@ class StaggeredResult(Result):
     _times: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -229,6 +233,7 @@ class StaggeredResult(Result):
                        "periods.")
         if self.n_dropped:
             out.append(f"{self.n_dropped} rows with missing values were dropped.")
+        out += joiner_note(self.n_joiners, self.joiners, self.joined)
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -566,6 +571,8 @@ def staggered(
     panel: bool = True,
     dropna: bool = False,
     rng: RNGLike = None,
+    joined: str | None = None,
+    joiners: str = "exclude",
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
 
@@ -608,6 +615,15 @@ def staggered(
         Drop rows with missing values (counted in the result) instead of raising.
     rng : int, Generator or None
         Random source of the bootstrap.
+    joined : str, optional
+        Boolean column flagging rows of people who joined a unit after it was treated
+        (``joined_after_treatment`` from :func:`coachstats.prepare.cohorts`). They were
+        never observed untreated in that unit: counted as its members they would change the
+        treated unit's composition after treatment, and they are not a later cohort.
+    joiners : {"exclude", "keep"}
+        With ``joined``: drop the flagged rows (default) or keep them as members of the
+        treated unit. Either way the result counts them (``n_joiners``) and says so in its
+        notes. Without ``joined`` nothing is flagged and every row is used.
 
     Returns
     -------
@@ -623,6 +639,11 @@ def staggered(
     >>> res.aggregate("dynamic").to_frame().columns[:6].tolist()
     ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'ci_level']
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = staggered(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
         return staggered_cells(**locals())
     v.check_choice(control, "control", ("never", "not_yet"))
