@@ -85,3 +85,29 @@ def test_bad_flag_column_is_refused(survey):
         _fit(bad, joined="joined_after_treatment")
     with pytest.raises(ValueError, match="joiners='drop' is not supported"):
         _fit(survey, joined="joined_after_treatment", joiners="drop")
+
+
+def test_event_study_and_two_by_two_take_the_same_joiner_options(survey):
+    flag = "joined_after_treatment"
+    stayers = survey.loc[~survey[flag]]
+    kw = dict(outcome="Score", unit="TeamID", time="wave", cohort="cohort",
+              window=(-2, 1), aggregate=True)
+    es = cs.did.event_study(survey, joined=flag, **kw)
+    ref = cs.did.event_study(stayers, **kw)
+    pd.testing.assert_frame_equal(es.to_frame(), ref.to_frame())
+    assert es.n_joiners == 4 and "excluded" in " ".join(es.notes)
+    kept = cs.did.event_study(survey, joined=flag, joiners="keep", **kw)
+    assert kept.to_frame()["estimate"].tolist() == cs.did.event_study(
+        survey, **kw).to_frame()["estimate"].tolist()
+    assert kept.joiners == "keep"
+
+    two = survey.assign(group=(survey["cohort"] > 0).astype(int),
+                        post=(survey["wave"] >= 3).astype(int))
+    a = cs.did.two_by_two(two, "Score", "group", "post", cluster="TeamID", joined=flag)
+    b = cs.did.two_by_two(two.loc[~two[flag]], "Score", "group", "post", cluster="TeamID")
+    assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
+    assert a.std_error == pytest.approx(b.std_error, rel=1e-12)
+    assert a.n_joiners == 4 and a.n_obs == b.n_obs == len(two) - 4
+    c = cs.did.two_by_two(two, "Score", "group", "post", cluster="TeamID", joined=flag,
+                          joiners="keep")
+    assert c.n_obs == len(two) and c.estimate > a.estimate  # joiners raise treated-post mean

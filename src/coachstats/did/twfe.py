@@ -10,7 +10,7 @@ and not counted because units are nested in clusters. This is the convention of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from scipy import stats
 from .. import _validate as v
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
+from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
 
 __all__ = [
@@ -217,6 +218,9 @@ class EventStudyResult(Result):
     aggregated: bool = False
     #: joint Wald test that every lead (event time < 0) is zero: (chi2, df, p)
     pre_wald: tuple[float, int, float] | None = None
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -241,7 +245,7 @@ class EventStudyResult(Result):
                "did.staggered(...).aggregate('dynamic')."]
         if self.aggregated:
             out.append("Outcome: unit-period means of individual rows.")
-        return out
+        return out + joiner_note(self.n_joiners, self.joiners, self.joined)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -257,13 +261,18 @@ def event_study(
     data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
     cluster: str | None = None, window: tuple[int, int] = (-4, 4), reference: int = -1,
     never_treated: Any = 0, ci_level: float = 0.95, aggregate: bool = False,
-    dropna: bool = False,
+    dropna: bool = False, joined: str | None = None, joiners: str = "exclude",
 ) -> EventStudyResult:
     """TWFE event study: unit and period effects plus one dummy per event time.
 
     ``y_it = a_i + b_t + sum_{e != reference} beta_e 1[t - cohort_i = e] + e_it`` with event
     times outside ``window`` binned into its end points and never-treated units carrying no
     dummies.
+
+    People who joined a unit after it was treated: pass ``joined=`` (the boolean
+    ``joined_after_treatment`` column of :func:`coachstats.prepare.cohorts`) and they are
+    excluded (``joiners="exclude"``, the default) or kept (``joiners="keep"``), counted in
+    ``n_joiners`` and the notes, as in :func:`coachstats.did.staggered`.
 
     Examples
     --------
@@ -274,6 +283,11 @@ def event_study(
     >>> es.to_frame()["term"].tolist()[:3]
     ['event_time[-3]', 'event_time[-2]', 'event_time[0]']
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = event_study(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     ci_level = v.check_ci_level(ci_level)
     try:
         lo_w, hi_w = (int(window[0]), int(window[1]))
@@ -334,6 +348,9 @@ class TwoByTwoResult(Result):
     n_obs: int
     n_clusters: int | None
     cluster: str | None
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -347,7 +364,8 @@ class TwoByTwoResult(Result):
     def notes(self) -> list[str]:
         se = (f"CR1 cluster-robust by {self.cluster} ({self.n_clusters} clusters, t with "
               "G-1 df)" if self.cluster else "HC1 heteroskedasticity-robust (t with N-4 df)")
-        return [f"OLS of outcome on group, post and their interaction; SE: {se}."]
+        return [f"OLS of outcome on group, post and their interaction; SE: {se}.",
+                *joiner_note(self.n_joiners, self.joiners, self.joined)]
 
     @property
     def assumptions(self) -> list[str]:
@@ -376,7 +394,8 @@ class TwoByTwoResult(Result):
 
 def two_by_two(
     data: pd.DataFrame, outcome: str, group: str, post: str, *, cluster: str | None = None,
-    ci_level: float = 0.95, dropna: bool = False,
+    ci_level: float = 0.95, dropna: bool = False, joined: str | None = None,
+    joiners: str = "exclude",
 ) -> TwoByTwoResult:
     """Difference-in-differences of two groups in two periods.
 
@@ -390,6 +409,13 @@ def two_by_two(
         0/1 columns: treated group, post period.
     cluster : str, optional
         Cluster column (e.g. team or manager) for CR1 standard errors; HC1 otherwise.
+    joined : str, optional
+        Boolean column flagging rows of people who joined a unit after it was treated
+        (``joined_after_treatment`` from :func:`coachstats.prepare.cohorts`).
+    joiners : {"exclude", "keep"}
+        With ``joined``: drop the flagged rows (default) or keep them; the result counts
+        them (``n_joiners``) and says so in its notes (they break the stable group composition
+        a 2x2 DiD of repeated cross-sections assumes).
 
     Examples
     --------
@@ -399,6 +425,11 @@ def two_by_two(
     >>> two_by_two(df, "y", "g", "p").estimate
     2.5
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = two_by_two(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     ci_level = v.check_ci_level(ci_level)
     df, _ = v.prepare(data, {"outcome": outcome, "group": group, "post": post,
                              "cluster": cluster}, numeric=["outcome", "group", "post"],
