@@ -53,6 +53,8 @@ def test_init_finds_what_each_file_needs(tmp_path, capsys):
     assert steps["scale"]["reverse"] == ["Q3"]        # found from a negative item-rest r
     assert steps["waves"]["calendar"][0] == "2024-01-08" and steps["waves"]["dayfirst"]
     assert steps["cohorts"]["unit"] == "ManagerID"
+    did = next(a for a in raw["analysis"] if a["estimator"] == "did.staggered")
+    assert did["args"]["joined"] == "joined_after_treatment"  # joiners handled explicitly
     assert set(raw["privacy"]["id_columns"]) == {"EmployeeID", "ManagerID", "TeamID"}
     assert main(["init", str(RAW / "hr_tenure.csv"), "--kind", "retention", "--out",
                  str(tmp_path / "b")]) == 0

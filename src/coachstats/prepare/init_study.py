@@ -255,7 +255,10 @@ def _analyses(kind: str, r: dict[str, Any]) -> list[dict[str, Any]]:
                   "args": {"outcome": "engagement", "unit": r.get("team") or r.get("manager"),
                            "time": "wave", "cohort": "cohort",
                            **({"cluster": r["manager"]} if r.get("manager") else {}),
-                           "panel": False, "aggregate": True, "n_boot": 999},
+                           "panel": False, "aggregate": True, "n_boot": 999,
+                           # people who joined a team after it was coached (prepare.cohorts)
+                           **({"joined": "joined_after_treatment"}
+                              if r.get("person") and r.get("coaching_start") else {})},
                   "quick_args": {"n_boot": 199}})
     elif kind == "variance":
         levels = [c for c in (r.get("manager"), r.get("team")) if c]
