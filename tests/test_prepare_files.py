@@ -133,6 +133,12 @@ def test_read_refuses_a_header_repeated_mid_file(tmp_path):
     q.write_text("ID;Cost;Note\nP1;12,5;x\nID;Cost;\nP2;3,0;y\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"repeated at row\(s\) 3 "):
         prepare.read(q)
+    # an .xlsx sheet with the header repeated after its first page
+    x = tmp_path / "paged.xlsx"
+    sheet = pd.DataFrame({"ID": ["P1", "P2", "ID", "P3"], "Score": [3, 4, "Score", 5]})
+    sheet.to_excel(x, sheet_name="Export", index=False)
+    with pytest.raises(ValueError, match=r"repeated at row\(s\) 4 \(header = row 1\)"):
+        prepare.read(x, sheet="Export")
     # a data row that merely contains a column's name once is data, not a header
     ok = tmp_path / "ok.csv"
     ok.write_text("Name,Role\nAda,Role\nBob,Lead\n", encoding="utf-8")
