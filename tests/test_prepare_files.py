@@ -112,3 +112,34 @@ def test_raw_examples_regenerate_from_their_seeds(tmp_path):
         assert (tmp_path / name).read_bytes() == (RAW / name).read_bytes(), name
     a = prepare.read(tmp_path / "feedback_360.xlsx", sheet="Ratings")
     pd.testing.assert_frame_equal(a, prepare.read(RAW / "feedback_360.xlsx", sheet="Ratings"))
+
+
+def test_read_refuses_a_header_repeated_mid_file(tmp_path):
+    # two pages of an export joined: the second page starts with the header again
+    page = "EmployeeID,TeamID,SurveyDate,Q1\n"
+    rows1 = "".join(f"E{i},T1,2024-01-2{i},{i % 5 + 1}\n" for i in range(4))
+    rows2 = "".join(f"E{i},T2,2024-04-2{i},{i % 4 + 1}\n" for i in range(4, 7))
+    p = tmp_path / "paged.csv"
+    p.write_text(page + rows1 + page + rows2 + page.replace("Q1", " Q1 ") + "E9,T3,,\n",
+                 encoding="utf-8")
+    with pytest.raises(ValueError) as e:
+        prepare.read(p)
+    msg = str(e.value)
+    # header = row 1, four data rows (2-5), the repeat at row 6; three more, the repeat at 10
+    assert "repeated at row(s) 6, 10 (header = row 1)" in msg and "paged.csv" in msg
+    assert "delete them" in msg
+    # the same on ;-separated files with decimal commas, and a header with blanks in a row
+    q = tmp_path / "paged_semicolon.csv"
+    q.write_text("ID;Cost;Note\nP1;12,5;x\nID;Cost;\nP2;3,0;y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"repeated at row\(s\) 3 "):
+        prepare.read(q)
+    # an .xlsx sheet with the header repeated after its first page
+    x = tmp_path / "paged.xlsx"
+    sheet = pd.DataFrame({"ID": ["P1", "P2", "ID", "P3"], "Score": [3, 4, "Score", 5]})
+    sheet.to_excel(x, sheet_name="Export", index=False)
+    with pytest.raises(ValueError, match=r"repeated at row\(s\) 4 \(header = row 1\)"):
+        prepare.read(x, sheet="Export")
+    # a data row that merely contains a column's name once is data, not a header
+    ok = tmp_path / "ok.csv"
+    ok.write_text("Name,Role\nAda,Role\nBob,Lead\n", encoding="utf-8")
+    assert prepare.read(ok)["Role"].tolist() == ["Role", "Lead"]

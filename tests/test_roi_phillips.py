@@ -146,3 +146,78 @@ def test_import_roi_does_not_load_pymc():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- several cost columns -------------------------------------------------------------------
+
+@pytest.fixture
+def sheet():
+    # hand example: adjusted = 10000*.6*.8 + 0 + 25000*.5*.9 = 16050
+    # fee 4000 + 4000 + 5000 = 13000; time 800 + 700 + 1000 = 2500; travel 200 + 0 + 300 = 500
+    return pd.DataFrame(
+        {
+            "benefit": [10_000.0, 0.0, 25_000.0],
+            "attr": [0.6, np.nan, 0.5],
+            "conf": [0.8, np.nan, 0.9],
+            "Fee (EUR)": [4_000.0, 4_000.0, 5_000.0],
+            "Time (EUR)": [800.0, 700.0, 1_000.0],
+            "Travel (EUR)": [200.0, np.nan, 300.0],
+        }
+    )
+
+
+COSTS = ["Fee (EUR)", "Time (EUR)", "Travel (EUR)"]
+
+
+def test_several_cost_columns_summed_and_each_shown(sheet):
+    before = sheet.copy()
+    res = cs.roi.phillips(sheet, benefit="benefit", cost=COSTS, attribution="attr",
+                          confidence="conf", blank_cost_as_zero=True, extra_costs=1_000.0)
+    pd.testing.assert_frame_equal(sheet, before)  # caller's frame untouched
+    assert res.total_cost == pytest.approx(13_000 + 2_500 + 500 + 1_000, rel=1e-12)
+    assert res.bcr == pytest.approx(16_050 / 17_000, rel=1e-12)
+    f = res.to_frame().set_index("term")
+    assert f.loc["cost[Fee (EUR)]", "estimate"] == pytest.approx(13_000.0, rel=1e-12)
+    assert f.loc["cost[Time (EUR)]", "estimate"] == pytest.approx(2_500.0, rel=1e-12)
+    assert f.loc["cost[Travel (EUR)]", "estimate"] == pytest.approx(500.0, rel=1e-12)
+    assert f.loc["total_cost", "estimate"] == pytest.approx(17_000.0, rel=1e-12)
+    assert res.n_blank_costs == 1
+    notes = " ".join(res.notes)
+    assert "sum of 3 column(s)" in notes and "1 blank cost cell(s) counted as 0" in notes
+
+
+def test_several_cost_columns_equal_a_precomputed_total(sheet):
+    one = sheet.assign(cost=sheet[COSTS].fillna(0.0).sum(axis=1))
+    a = _fit(one)
+    b = cs.roi.phillips(sheet, benefit="benefit", cost=COSTS, attribution="attr",
+                        confidence="conf", blank_cost_as_zero=True)
+    assert b.roi_pct == pytest.approx(a.roi_pct, rel=1e-12)
+    assert b.total_cost == pytest.approx(a.total_cost, rel=1e-12)
+    assert "cost[Fee (EUR)]" not in set(a.to_frame()["term"])  # one column: no component rows
+
+
+def test_blank_cost_component_is_an_error_naming_it(sheet):
+    with pytest.raises(ValueError, match=r"'Travel \(EUR\)'.*blank_cost_as_zero=True"):
+        cs.roi.phillips(sheet, benefit="benefit", cost=COSTS, attribution="attr",
+                        confidence="conf")
+
+
+def test_blank_cost_component_dropped_with_missing_drop(sheet):
+    res = cs.roi.phillips(sheet, benefit="benefit", cost=COSTS, attribution="attr",
+                          confidence="conf", missing="drop")
+    assert res.n_dropped == 1 and res.n == 2
+    f = res.to_frame().set_index("term")
+    # the dropped participant's fee and time are not in the component totals
+    assert f.loc["cost[Fee (EUR)]", "estimate"] == pytest.approx(9_000.0, rel=1e-12)
+    assert f.loc["cost[Time (EUR)]", "estimate"] == pytest.approx(1_800.0, rel=1e-12)
+    assert res.total_cost == pytest.approx(9_000 + 1_800 + 500, rel=1e-12)
+
+
+def test_several_cost_columns_bad_input(sheet):
+    with pytest.raises(ValueError, match=r"'Catering'.*'Venue'"):
+        cs.roi.phillips(sheet, benefit="benefit", cost=["Fee (EUR)", "Catering", "Venue"])
+    neg = sheet.assign(**{"Time (EUR)": [800.0, -5.0, 1_000.0]})
+    with pytest.raises(ValueError, match="Time"):
+        cs.roi.phillips(neg, benefit="benefit", cost=COSTS, blank_cost_as_zero=True)
+    with pytest.raises(ValueError, match="twice"):
+        cs.roi.phillips(sheet, benefit="benefit", cost=["Fee (EUR)", "Fee (EUR)"])

@@ -24,7 +24,7 @@ def _rows(index: Iterable[Hashable]) -> str:
 
 
 def _label(column: str, arg: str | None) -> str:
-    return f"column {column!r}" + (f" (argument {arg}=)" if arg and arg != column else "")
+    return f"Column {column!r}" + (f" (argument {arg}=)" if arg and arg != column else "")
 
 
 def check_dataframe(data: object, name: str = "data") -> pd.DataFrame:
@@ -55,7 +55,7 @@ def require_columns(data: pd.DataFrame, columns: Mapping[str, str] | Sequence[st
             available = ", ".join(repr(c) for c in data.columns[:30])
             fix = f"pass {arg}='<column name>'" if arg else "rename the column or pass its name"
             raise ValueError(
-                f"{_label(col, arg).capitalize()} not found in data. "
+                f"{_label(col, arg)} not found in data. "
                 f"Available columns: {available}. To fix: {fix}."
             )
 
@@ -67,7 +67,7 @@ def require_numeric(data: pd.DataFrame, column: str, arg: str | None = None) -> 
         return
     if _looks_like_dates(s):
         raise TypeError(
-            f"{_label(column, arg).capitalize()} holds dates (e.g. {s.dropna().iloc[0]!r}), not "
+            f"{_label(column, arg)} holds dates (e.g. {s.dropna().iloc[0]!r}), not "
             "numbers. Turn dates into wave numbers with coachstats.prepare.waves or cohorts, or "
             "into follow-up times and events with coachstats.prepare.durations (blank dates "
             "mean 'not yet' there)."
@@ -76,7 +76,7 @@ def require_numeric(data: pd.DataFrame, column: str, arg: str | None = None) -> 
     bad = s.index[coerced.isna() & s.notna()]
     detail = f"; first non-numeric rows: {_rows(bad)}" if len(bad) else ""
     raise TypeError(
-        f"{_label(column, arg).capitalize()} must be numeric, but has dtype {s.dtype}{detail}. "
+        f"{_label(column, arg)} must be numeric, but has dtype {s.dtype}{detail}. "
         "Convert it with pandas.to_numeric (and decide what the bad entries should be) first."
     )
 
@@ -125,7 +125,7 @@ def require_range(
         )
         rows = data.index[bad]
         raise ValueError(
-            f"{_label(column, arg).capitalize()} must lie in {interval}; {bad.sum()} row(s) do "
+            f"{_label(column, arg)} must lie in {interval}; {bad.sum()} row(s) do "
             f"not: {_rows(rows)}." + (f" {hint}" if hint else "")
         )
 
@@ -141,14 +141,14 @@ def require_min_groups(
 ) -> None:
     """Raise ValueError if ``column`` has fewer than ``minimum`` distinct values."""
     k = data[column].nunique(dropna=True)
-    require_min_count(k, minimum, f"distinct values in {_label(column, arg)}")
+    require_min_count(k, minimum, "distinct values in " + _label(column, arg).replace("C", "c", 1))
 
 
 def require_varies(data: pd.DataFrame, column: str, arg: str | None = None, hint: str = "") -> None:
     """Raise ValueError if ``column`` takes a single value (e.g. a treatment that never varies)."""
     if data[column].nunique(dropna=True) < 2:
         raise ValueError(
-            f"{_label(column, arg).capitalize()} never varies (every row is "
+            f"{_label(column, arg)} never varies (every row is "
             f"{data[column].dropna().iloc[0]!r}); nothing can be compared."
             + (f" {hint}" if hint else "")
         )
@@ -249,7 +249,7 @@ def prepare(
             if _looks_like_dates(out[c]):
                 require_numeric(out, c, arg)  # explains dates; blanks there mean "not yet"
             raise ValueError(
-                f"{_label(c, arg).capitalize()} has {by_col[c]} missing value(s) (rows "
+                f"{_label(c, arg)} has {by_col[c]} missing value(s) (rows "
                 f"{_rows(out.index[na[c]])}). Fill or remove them, or pass dropna=True to drop "
                 "incomplete rows (the result then reports how many were dropped)."
             )

@@ -36,6 +36,7 @@ from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
 from ._cells import staggered_cells
 from ._drdid import ESTIMATORS
+from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
 
 __all__ = ["AggregateResult", "PretrendTest", "StaggeredResult", "staggered"]
@@ -285,6 +286,9 @@ class StaggeredResult(Result):
     _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _mix: np.ndarray | None = field(repr=False, compare=False, default=None)
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -356,6 +360,7 @@ class StaggeredResult(Result):
                        "periods.")
         if self.n_dropped:
             out.append(f"{self.n_dropped} rows with missing values were dropped.")
+        out += joiner_note(self.n_joiners, self.joiners, self.joined)
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -784,6 +789,8 @@ def staggered(
     small_sample: str | None = None,
     rng: RNGLike = None,
     progress: ProgressLike = False,
+    joined: str | None = None,
+    joiners: str = "exclude",
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
 
@@ -837,6 +844,15 @@ def staggered(
         Show a bar of the bootstrap draws on standard error (``True``, e.g. in a notebook);
         a :class:`coachstats._progress.Progress` adds it to that display. The numbers do
         not depend on it.
+    joined : str, optional
+        Boolean column flagging rows of people who joined a unit after it was treated
+        (``joined_after_treatment`` from :func:`coachstats.prepare.cohorts`). They were
+        never observed untreated in that unit: counted as its members they would change the
+        treated unit's composition after treatment, and they are not a later cohort.
+    joiners : {"exclude", "keep"}
+        With ``joined``: drop the flagged rows (default) or keep them as members of the
+        treated unit. Either way the result counts them (``n_joiners``) and says so in its
+        notes. Without ``joined`` nothing is flagged and every row is used.
 
     Returns
     -------
@@ -852,6 +868,11 @@ def staggered(
     >>> res.aggregate("dynamic").to_frame().columns[:6].tolist()
     ['term', 'estimate', 'std_error', 'ci_low', 'ci_high', 'ci_level']
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = staggered(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
         return staggered_cells(**locals())
     v.check_choice(control, "control", ("never", "not_yet"))

@@ -10,7 +10,7 @@ and not counted because units are nested in clusters. This is the convention of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from scipy import stats
 from .. import _validate as v
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
+from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
 
 __all__ = [
@@ -301,6 +302,9 @@ class EventStudyResult(Result):
     pre_wald: tuple[float, int, float] | None = None
     #: covariance matrix of the coefficients (rows of ``table``)
     vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -325,7 +329,7 @@ class EventStudyResult(Result):
                "did.staggered(...).aggregate('dynamic')."]
         if self.aggregated:
             out.append("Outcome: unit-period means of individual rows.")
-        return out
+        return out + joiner_note(self.n_joiners, self.joiners, self.joined)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -383,7 +387,7 @@ def event_study(
     data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
     cluster: str | None = None, window: tuple[int, int] = (-4, 4), reference: int = -1,
     never_treated: Any = 0, ci_level: float = 0.95, aggregate: bool = False,
-    dropna: bool = False,
+    dropna: bool = False, joined: str | None = None, joiners: str = "exclude",
 ) -> EventStudyResult:
     """TWFE event study: unit and period effects plus one dummy per event time.
 
@@ -413,6 +417,13 @@ def event_study(
         Average several rows per unit and period to cell means first.
     dropna : bool, default False
         Drop rows with missing values (counted in the result) instead of raising.
+    joined : str, optional
+        Boolean column flagging rows of people who joined a unit after it was treated
+        (``joined_after_treatment`` from :func:`coachstats.prepare.cohorts`): excluded
+        (``joiners="exclude"``, the default) or kept (``joiners="keep"``), counted in
+        ``n_joiners`` and the notes, as in :func:`coachstats.did.staggered`.
+    joiners : {"exclude", "keep"}
+        What to do with the rows flagged by ``joined``.
 
     Returns
     -------
@@ -428,6 +439,11 @@ def event_study(
     >>> es.to_frame()["term"].tolist()[:3]
     ['event_time[-3]', 'event_time[-2]', 'event_time[0]']
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = event_study(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     ci_level = v.check_ci_level(ci_level)
     try:
         lo_w, hi_w = (int(window[0]), int(window[1]))
@@ -517,6 +533,9 @@ class TwoByTwoResult(Result):
     n_obs: int
     n_clusters: int | None
     cluster: str | None
+    n_joiners: int = 0
+    joiners: str | None = None
+    joined: str | None = None
 
     @property
     def title(self) -> str:
@@ -530,7 +549,8 @@ class TwoByTwoResult(Result):
     def notes(self) -> list[str]:
         se = (f"CR1 cluster-robust by {self.cluster} ({self.n_clusters} clusters, t with "
               "G-1 df)" if self.cluster else "HC1 heteroskedasticity-robust (t with N-4 df)")
-        return [f"OLS of outcome on group, post and their interaction; SE: {se}."]
+        return [f"OLS of outcome on group, post and their interaction; SE: {se}.",
+                *joiner_note(self.n_joiners, self.joiners, self.joined)]
 
     def assumptions(self) -> list[str]:
         return ["Parallel trends: without treatment both groups would have changed alike.",
@@ -571,7 +591,8 @@ class TwoByTwoResult(Result):
 
 def two_by_two(
     data: pd.DataFrame, outcome: str, group: str, post: str, *, cluster: str | None = None,
-    ci_level: float = 0.95, dropna: bool = False,
+    ci_level: float = 0.95, dropna: bool = False, joined: str | None = None,
+    joiners: str = "exclude",
 ) -> TwoByTwoResult:
     """Difference-in-differences of two groups in two periods.
 
@@ -589,6 +610,13 @@ def two_by_two(
         Confidence level.
     dropna : bool, default False
         Drop rows with missing values (counted in the result) instead of raising.
+    joined : str, optional
+        Boolean column flagging rows of people who joined a unit after it was treated
+        (``joined_after_treatment`` from :func:`coachstats.prepare.cohorts`).
+    joiners : {"exclude", "keep"}
+        With ``joined``: drop the flagged rows (default) or keep them; the result counts
+        them (``n_joiners``) and says so in its notes (they break the stable group composition
+        a 2x2 DiD of repeated cross-sections assumes).
 
     Returns
     -------
@@ -603,6 +631,11 @@ def two_by_two(
     >>> two_by_two(df, "y", "g", "p").estimate
     2.5
     """
+    if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
+        args = dict(locals())
+        rows, n_j, policy = split_joiners(data, joined, joiners)
+        res = two_by_two(**{**args, "data": rows, "joined": None})
+        return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     ci_level = v.check_ci_level(ci_level)
     df, _ = v.prepare(data, {"outcome": outcome, "group": group, "post": post,
                              "cluster": cluster}, numeric=["outcome", "group", "post"],

@@ -69,6 +69,28 @@ def _header_problems(columns: list[str]) -> None:
         )
 
 
+def _repeated_headers(df: pd.DataFrame, name: str) -> None:
+    """Refuse header rows repeated between data rows (exports concatenated page by page)."""
+    if df.empty:
+        return
+    cells = df.astype(str).apply(lambda col: col.str.strip())
+    blank = df.isna() | cells.isin(["", "nan", "None", "NaT"])
+    names = pd.Series([str(c).strip() for c in df.columns], index=df.columns)
+    same = cells.eq(names, axis=1)
+    n_same = same.sum(axis=1)
+    hit = (same | blank).all(axis=1) & (n_same >= max(1, -(-df.shape[1] // 2)))
+    if hit.any():
+        rows = [int(i) + 2 for i in df.index[hit.to_numpy()]]
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more"
+                                                  if len(rows) > 10 else "")
+        raise ValueError(
+            f"{name}: the header row is repeated at row(s) {shown} (header = row 1), as "
+            "exports joined page by page do. Those rows are column names, not data: delete "
+            "them from the file (or export in one piece) and read it again; nothing is "
+            "dropped automatically."
+        )
+
+
 def _fix_types(df: pd.DataFrame, decimal: str) -> pd.DataFrame:
     """Numbers stored as text (decimal commas, percentages) -> refuse or convert, never keep."""
     out = df.copy()
@@ -139,6 +161,14 @@ def read(
         ``i`` of the frame is row ``i + 2`` of the spreadsheet (header = row 1). Column names
         are kept exactly as in the file. Trailing empty rows are dropped.
 
+    Raises
+    ------
+    ValueError
+        When the file cannot be read safely, naming the problem and the spreadsheet rows:
+        repeated or blank column names, empty rows between data rows, numbers written as
+        text, and a header row repeated between data rows (exports joined page by page),
+        which is refused rather than dropped: delete those rows in the file.
+
     Examples
     --------
     >>> df = read("data/raw-examples/survey_export.csv")   # doctest: +SKIP
@@ -178,6 +208,7 @@ def read(
                 "data rows (header = row 1); delete them or check that the export is complete."
             )
         df = df.iloc[:last]
+    _repeated_headers(df, p.name)
     df = _fix_types(df, dec)
     df.columns = [str(c) for c in df.columns]
     return df.reset_index(drop=True)

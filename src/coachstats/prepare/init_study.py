@@ -203,16 +203,13 @@ def _guess(df: pd.DataFrame, kind: str) -> _Guess:
                  and pd.api.types.is_numeric_dtype(df[c]) and c != benefit]
         g.roles.update(benefit=benefit, costs=costs, attribution=attribution,
                        confidence=confidence)
+        g.roles["blank_costs"] = len(costs) > 1 and bool(df[costs].isna().any().any())
         as_pct = [c for c in (attribution, confidence) if c and df[c].max() > 1]
         if as_pct:
             g.steps.append({"step": "percent", "columns": as_pct})
-        if len(costs) > 1:
-            blank = bool(df[costs].isna().any().any())
-            g.steps.append({"step": "total", "columns": costs, "name": "cost",
-                            **({"blank_as_zero": True} if blank else {})})
-            if blank:
-                g.notes.append("blank cost cells are read as zero (blank_as_zero = true): "
-                               "check that a blank means no cost")
+        if len(costs) > 1 and bool(df[costs].isna().any().any()):
+            g.notes.append("blank cost cells are read as zero (blank_cost_as_zero = true): "
+                           "check that a blank means no cost")
     elif kind == "pre_post":
         leader = _find(cols, r"leader", r"ratee", r"coachee", r"participant", r"employee")
         rater = _find(cols, r"rater.?id", r"respondent", exclude=[leader or ""])
@@ -258,7 +255,10 @@ def _analyses(kind: str, r: dict[str, Any]) -> list[dict[str, Any]]:
                   "args": {"outcome": "engagement", "unit": r.get("team") or r.get("manager"),
                            "time": "wave", "cohort": "cohort",
                            **({"cluster": r["manager"]} if r.get("manager") else {}),
-                           "panel": False, "aggregate": True, "n_boot": 999},
+                           "panel": False, "aggregate": True, "n_boot": 999,
+                           # people who joined a team after it was coached (prepare.cohorts)
+                           **({"joined": "joined_after_treatment"}
+                              if r.get("person") and r.get("coaching_start") else {})},
                   "quick_args": {"n_boot": 199}})
     elif kind == "variance":
         levels = [c for c in (r.get("manager"), r.get("team")) if c]
@@ -281,8 +281,11 @@ def _analyses(kind: str, r: dict[str, Any]) -> list[dict[str, Any]]:
                                **({"cluster": r["manager"]} if r.get("manager") else {})},
                       "frame": {"scale": "hr"}})
     elif kind == "roi":
-        cost = "cost" if len(r.get("costs") or []) > 1 else (r.get("costs") or ["cost"])[0]
-        args = {"benefit": r.get("benefit"), "cost": cost}
+        costs = r.get("costs") or ["cost"]
+        # several cost columns: summed by roi.phillips, each shown in its table
+        args = {"benefit": r.get("benefit"), "cost": costs if len(costs) > 1 else costs[0]}
+        if len(costs) > 1 and r.get("blank_costs"):
+            args["blank_cost_as_zero"] = True
         for k in ("attribution", "confidence"):
             if r.get(k):
                 args[k] = r[k]
@@ -357,9 +360,10 @@ def init_study(
             r["reverse"] = st.get("reverse")
     missing = [k for k, v in r.items() if v in (None, [], {}) and k not in
                ("reason", "coached", "reverse", "study", "rater", "rater_group", "team",
-                "manager", "person", "attribution", "confidence")]
+                "manager", "person", "attribution", "confidence", "blank_costs")]
     mapping = "\n".join(f"  {k:>16}: {v}" for k, v in r.items() if k not in
-                        ("calendar", "scale_range", "reverse", "event_of_interest"))
+                        ("calendar", "scale_range", "reverse", "event_of_interest",
+                         "blank_costs"))
     lines = [
         f"# Study spec for {src.name}, written by `coachstats init --kind {kind}`.",
         "# Every column name below was GUESSED from the file's names and types: check each",

@@ -177,9 +177,10 @@ def cohorts(
     person, time : str, optional
         With both, people whose first answer in a coached unit comes after the unit's
         first wave and at or after its cohort are flagged in ``joined_after_treatment``:
-        they joined a unit that was already coached and are not a later cohort. Staggered
-        DiD estimators group by unit, so such joiners count as members of the treated unit;
-        filter on the flag to see whether they change the estimate.
+        they joined a unit that was already coached and are not a later cohort. Pass the
+        flag to the DiD estimators (``did.staggered(..., joined="joined_after_treatment")``,
+        also ``did.event_study`` and ``did.two_by_two``): they exclude those rows by default
+        or keep them with ``joiners="keep"``, and count them in the result's notes.
     name : str
         Name of the new column.
 

@@ -23,6 +23,7 @@ class RoiInputs:
     n_input: int
     n_dropped: int
     n_zeroed: int
+    kept: np.ndarray | None = None
 
 
 def _check_share(df: pd.DataFrame, column: str, arg: str) -> None:
@@ -141,4 +142,5 @@ def prepare_roi(
         n_input=n_input,
         n_dropped=n_dropped,
         n_zeroed=n_zeroed,
+        kept=keep,
     )

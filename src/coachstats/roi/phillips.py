@@ -12,12 +12,14 @@ A "7x return" is a BCR of 7, i.e. ROI = 600%, not 700%.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import _validate as V
 from ..results import Result, new_axes, tidy_frame
 from ._inputs import prepare_roi
 
@@ -40,6 +42,8 @@ class PhillipsResult(Result):
     extra_costs: float
     n_dropped: int = 0
     n_zeroed: int = 0
+    cost_components: tuple[tuple[str, float], ...] = field(default=())
+    n_blank_costs: int = 0
 
     @property
     def title(self) -> str:
@@ -60,6 +64,17 @@ class PhillipsResult(Result):
                 f"{self.n_zeroed} participant(s) with missing answers counted as no benefit "
                 "(costs kept)."
             )
+        if self.cost_components:
+            names = ", ".join(repr(c) for c, _ in self.cost_components)
+            out.append(
+                f"Cost per participant = the sum of {len(self.cost_components)} column(s) "
+                f"({names}); each column's total is a row of the table"
+                + (f" ({self.extra_costs:g} of program-level costs added to the total)."
+                   if self.extra_costs else ".")
+            )
+        if self.n_blank_costs:
+            out.append(f"{self.n_blank_costs} blank cost cell(s) counted as 0 "
+                       "(blank_cost_as_zero=True).")
         if self.n_dropped:
             out.append(f"{self.n_dropped} incomplete row(s) dropped.")
         return out
@@ -76,6 +91,7 @@ class PhillipsResult(Result):
             {"term": "bcr", "estimate": self.bcr},
             {"term": "total_benefit_adjusted", "estimate": self.total_benefit_adjusted},
             {"term": "total_cost", "estimate": self.total_cost},
+            *({"term": f"cost[{c}]", "estimate": v} for c, v in self.cost_components),
             {"term": "total_after_attribution", "estimate": self.total_after_attribution},
             {"term": "total_benefit_claimed", "estimate": self.total_benefit_claimed},
             {"term": "n_participants", "estimate": float(self.n)},
@@ -116,12 +132,13 @@ def phillips(
     data: pd.DataFrame,
     *,
     benefit: str,
-    cost: str,
+    cost: str | Sequence[str],
     attribution: str | None = None,
     confidence: str | None = None,
     horizon_years: float = 1.0,
     extra_costs: float = 0.0,
     missing: str = "raise",
+    blank_cost_as_zero: bool = False,
 ) -> PhillipsResult:
     """Phillips ROI: conservative point values of the benefit-cost ratio and ROI%.
 
@@ -131,8 +148,11 @@ def phillips(
         One row per participant (never modified).
     benefit : str
         Column of annual monetary benefit the participant reports (0 = none).
-    cost : str
-        Column of fully loaded cost per participant (>= 0).
+    cost : str or list of str
+        Column of fully loaded cost per participant (>= 0), or several cost columns
+        (coaching fee, participants' time, travel ...): they are added up per participant
+        and the table shows each column's total as a row ``cost[<column>]`` besides
+        ``total_cost``.
     attribution, confidence : str, optional
         Columns of shares in [0, 1]: the part of the benefit due to coaching, and the
         participant's confidence in the estimate. Omit only if benefits are already adjusted.
@@ -142,6 +162,10 @@ def phillips(
         Program-level costs not in the per-participant column (design, evaluation).
     missing : {"raise", "zero", "drop"}
         What to do with missing answers (see :func:`coachstats.roi.bayesian`).
+    blank_cost_as_zero : bool
+        With several cost columns: whether a blank cell means no such cost (e.g. no
+        travel). By default a blank cost is an error (or, with ``missing="drop"``, drops
+        the participant); the result notes how many blanks were counted as 0.
 
     Returns
     -------
@@ -154,11 +178,19 @@ def phillips(
     >>> res = phillips(df, benefit="b", cost="c")
     >>> round(res.bcr, 2), round(res.roi_pct)
     (3.21, 221)
+
+    Several cost columns, each shown in the table:
+
+    >>> df = pd.DataFrame({"b": [30_000.0], "fee": [8_000.0], "time": [2_000.0]})
+    >>> res = phillips(df, benefit="b", cost=["fee", "time"])
+    >>> res.to_frame().set_index("term").loc[["total_cost", "cost[fee]"], "estimate"].tolist()
+    [10000.0, 8000.0]
     """
     if not np.isfinite(horizon_years) or horizon_years <= 0:
         raise ValueError(f"horizon_years must be positive, got {horizon_years!r}.")
     if not np.isfinite(extra_costs) or extra_costs < 0:
         raise ValueError(f"extra_costs must be a non-negative amount, got {extra_costs!r}.")
+    data, cost, components, n_blank = _sum_costs(data, cost, blank_cost_as_zero, missing)
     x = prepare_roi(
         data, benefit=benefit, cost=cost, attribution=attribution, confidence=confidence,
         missing=missing,
@@ -183,4 +215,60 @@ def phillips(
         extra_costs=float(extra_costs),
         n_dropped=x.n_dropped,
         n_zeroed=x.n_zeroed,
+        cost_components=tuple(
+            (c, float(np.sum(v[x.kept]))) for c, v in components
+        ),
+        n_blank_costs=n_blank,
     )
+
+
+def _sum_costs(
+    data: object, cost: str | Sequence[str], blank_as_zero: bool, missing: str,
+) -> tuple[Any, str, list[tuple[str, np.ndarray]], int]:
+    """With several cost columns, a copy of ``data`` with their row sums in a new column.
+
+    Returns the data to use, the cost column name, each component's values (blank = 0),
+    and the number of blank cells counted as 0.
+    """
+    if isinstance(cost, str):
+        return data, cost, [], 0
+    cols = list(cost)
+    if not cols or not all(isinstance(c, str) for c in cols):
+        raise TypeError(f"cost: expected a column name or a list of column names, got {cost!r}.")
+    if len(set(cols)) != len(cols):
+        raise ValueError(f"cost: a column is listed twice in {cols!r}; list each once.")
+    df = V.check_dataframe(data)
+    absent = [c for c in cols if c not in df.columns]
+    if absent:
+        raise ValueError(
+            f"cost: column(s) {', '.join(repr(c) for c in absent)} not found in data. "
+            f"Available columns: {', '.join(repr(c) for c in df.columns[:30])}. To fix: "
+            "pass cost=[...] with the names exactly as in the data."
+        )
+    for c in cols:
+        V.require_numeric(df, c, "cost")
+        V.require_range(
+            df.loc[df[c].notna()], c, 0, None, arg="cost",
+            hint="Costs are amounts spent and cannot be negative; record refunds separately.",
+        )
+    vals = df.loc[:, cols].astype(float)
+    blank = vals.isna()
+    n_blank = 0
+    if blank.to_numpy().any():
+        if blank_as_zero:
+            n_blank = int(blank.to_numpy().sum())
+        elif missing != "drop":
+            c = next(c for c in cols if blank[c].any())
+            raise ValueError(
+                f"Cost column {c!r} (argument cost=) is blank in {int(blank[c].sum())} row(s) "
+                f"({V._rows(df.index[blank[c]])}). If a blank means no such cost (e.g. no "
+                "travel), pass blank_cost_as_zero=True; otherwise fill it in, or pass "
+                "missing='drop' to leave those participants out (reported)."
+            )
+    total = vals.fillna(0.0).sum(axis=1) if blank_as_zero else vals.sum(axis=1, skipna=False)
+    name = " + ".join(cols)
+    while name in df.columns:
+        name = f"{name} "
+    out = df.copy()
+    out[name] = total
+    return out, name, [(c, vals[c].fillna(0.0).to_numpy()) for c in cols], n_blank

@@ -720,9 +720,10 @@ def decompose(
     person : str, optional
         Person identifier when people answer more than once (survey waves): the person
         becomes the innermost level, the residual is the occasion-to-occasion variance within
-        a person, and ICC(2) of each group counts distinct people. Without it, a column named
-        like a person identifier (``employee``, ``person_id`` ...) that repeats within the
-        innermost level is refused.
+        a person, and ICC(2) of each group counts distinct people. A person column in which
+        everyone answers once adds no level (the residual is then between people). Without
+        it, a column named like a person identifier (``employee``, ``person_id`` ...) that
+        repeats within the innermost level is refused.
     occasion : str, optional
         Wave (occasion) column; with ``person``, wave means enter as fixed effects (so a
         company-wide shift between waves is not read as person or team variance) and each
@@ -772,6 +773,9 @@ def decompose(
     if occasion is not None and person is None:
         raise ValueError("occasion= needs person=: name the person column whose answers "
                          "repeat over occasions.")
+    if person is not None and occasion is None and isinstance(data, pd.DataFrame) \
+            and person in data.columns and not data[person].duplicated().any():
+        person = None  # one answer per person: the person level is the residual
     check_repeats(data, outcome, lv, person, occasion)
     if person is not None:
         if person in lv:
