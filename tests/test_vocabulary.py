@@ -37,7 +37,6 @@ KNOWN: dict[str, str] = {
     "validate.run_replicate": "seed= (a SeedSequence)",
     "survival.kaplan_meier": "min_at_risk",
     "survival.competing_risks": "min_at_risk",
-    "effects.reliable_change": "min_n",
     "effects.hedges_g": "df means degrees of freedom here",
     "effects.hedges_j": "df means degrees of freedom here",
     "effects.ncp_interval": "df means degrees of freedom here",

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validate import _rows, check_ci_level, prepare
-from ..report.privacy import check_min_size
+from ..privacy import check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 from ._result import EffectSizeResult
 from .independent import two_group_row
@@ -119,7 +119,7 @@ def arm_contrasts(
     from statsmodels.stats.multitest import multipletests
 
     ci_level = check_ci_level(ci_level)
-    min_size = check_min_size(min_group_size)
+    min_size = check_min_group_size(min_group_size)
     if not isinstance(adjust, str) or adjust.lower() not in _ADJUST:
         raise ValueError(f"adjust={adjust!r} is not supported; choose 'holm', 'bh', "
                          "'bonferroni' or 'none'.")
@@ -295,7 +295,7 @@ def factorial(
     ['coaching', 'mentoring', 'coaching:mentoring']
     """
     ci_level = check_ci_level(ci_level)
-    min_size = check_min_size(min_group_size)
+    min_size = check_min_group_size(min_group_size)
     if isinstance(factors, str) or len(factors) != 2:
         raise ValueError(f"factors must name exactly two 0/1 columns, got {factors!r}.")
     a, b = factors

@@ -37,7 +37,7 @@ from scipy import stats
 
 from .._rng import RNGLike, as_generator
 from .._validate import _rows, check_ci_level, prepare, require_varies
-from ..report.privacy import check_min_size
+from ..privacy import check_min_group_size
 from ..results import Caution, Result, new_axes, tidy_frame
 
 __all__ = ["MediationResult", "MediationSensitivity", "mediation"]
@@ -340,7 +340,7 @@ def mediation(
                              f"{_rows(frame.index[~np.isfinite(x)])}).")
     n_clusters = None
     if cluster is not None:
-        min_size = check_min_size(min_group_size)
+        min_size = check_min_group_size(min_group_size)
         level2 = [treatment, mediator, *covariates]
         varying = frame.groupby(cluster, sort=False)[level2].nunique().gt(1)
         if varying.to_numpy().any():

@@ -1,0 +1,87 @@
+"""Every estimator that publishes a group-level number takes ``min_group_size`` (default 5,
+never below 3) and counts distinct people, in notebooks as in reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import coachstats as cs
+from coachstats.privacy import MIN_GROUP_SIZE_FLOOR, PrivacyError
+
+
+def _two_groups(n_focal: int, n_ref: int, waves: int = 1, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(n_focal + n_ref)
+    grp = np.r_[["f"] * n_focal, ["r"] * n_ref]
+    d = pd.DataFrame({"EmployeeID": np.repeat(ids, waves), "grp": np.repeat(grp, waves),
+                      "Wave": np.tile(np.arange(waves), ids.size)})
+    d["y"] = rng.normal(size=len(d)) + (d["grp"] == "f")
+    return d
+
+
+# --------------------------------------------------------------------------- effects
+def test_group_difference_counts_people_not_rows() -> None:
+    d = _two_groups(4, 10, waves=3)  # the focal group: 4 people, 12 rows
+    res = cs.effects.group_difference(d, "y", "grp", by="Wave", person="EmployeeID")
+    assert res.to_frame()["suppressed"].all()  # 4 people per wave: withheld
+    # without by=, the 4 people have 3 rows each: refused, not counted as 12
+    with pytest.raises(ValueError, match="one row per person"):
+        cs.effects.group_difference(d, "y", "grp", person="EmployeeID")
+    ok = cs.effects.group_difference(_two_groups(5, 10, waves=2), "y", "grp", by="Wave",
+                                     person="EmployeeID")
+    assert not ok.to_frame()["suppressed"].any()
+
+
+def test_group_difference_refuses_rows_that_may_repeat_without_a_person_column() -> None:
+    d = _two_groups(8, 8, waves=2).rename(columns={"EmployeeID": "k"}).drop(columns="k")
+    with pytest.raises(PrivacyError, match="person="):
+        cs.effects.group_difference(d, "y", "grp", by="Wave")
+    # a detected identifier is used instead of rows
+    d2 = _two_groups(4, 8, waves=2)
+    res = cs.effects.group_difference(d2, "y", "grp", by="Wave")
+    assert res.to_frame()["suppressed"].all()
+
+
+def test_group_difference_and_independent_d_apply_the_floor() -> None:
+    d = _two_groups(3, 3)
+    for fn in (cs.effects.group_difference, cs.effects.independent_d):
+        with pytest.raises(ValueError, match=f"at least {MIN_GROUP_SIZE_FLOOR}"):
+            fn(d, "y", "grp", min_group_size=2)
+    with pytest.raises(ValueError, match="fewer than 5 distinct people"):
+        cs.effects.independent_d(_two_groups(4, 20), "y", "grp")
+    res = cs.effects.independent_d(d, "y", "grp", min_group_size=3)
+    assert np.isfinite(res.estimate)
+    assert cs.effects.independent_d(_two_groups(5, 5), "y", "grp").table["n_focal"].iloc[0] == 5
+
+
+def test_reliable_change_threshold_and_small_categories_withheld() -> None:
+    rng = np.random.default_rng(3)
+    pre = rng.normal(50, 10, 40)
+    post = pre + np.r_[np.full(30, 0.0), np.full(8, 30.0), np.full(2, -30.0)]
+    d = pd.DataFrame({"pre": pre, "post": post})
+    res = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10)
+    assert res.counts == {"improved": 8, "unchanged": 30, "deteriorated": 2}
+    f = res.to_frame().set_index("term")
+    # 2 deteriorated is withheld, and so is the smallest other category, so that
+    # 40 - 30 - 8 cannot give it back
+    assert res.withheld == ("improved", "deteriorated")
+    assert f.loc[["improved", "deteriorated"], "suppressed"].all()
+    assert f.loc[["improved", "deteriorated"], ["estimate", "count", "ci_low"]].isna().all().all()
+    assert f.loc["unchanged", "count"] == 30 and not f.loc["unchanged", "suppressed"]
+    assert [s.item for s in res.suppressions("rc")] == ["share improved", "share deteriorated"]
+    assert any("Withheld" in n for n in res.notes)
+    res3 = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10,
+                                      min_group_size=3)
+    assert res3.withheld == ("improved", "deteriorated")  # 2 < 3, plus the complement
+    big = cs.effects.reliable_change(d.iloc[:38], "pre", "post", reliability=0.8, sd_pre=10)
+    assert big.withheld == () and not big.to_frame()["suppressed"].any()
+    with pytest.raises(ValueError, match="at least 3"):
+        cs.effects.reliable_change(d, "pre", "post", reliability=0.8, min_group_size=2)
+    with pytest.raises(ValueError, match="at least 5 people"):
+        cs.effects.reliable_change(d.head(4), "pre", "post", reliability=0.8)
+    with pytest.warns(FutureWarning, match="min_n= is now called min_group_size="):
+        old = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10,
+                                         min_n=6)
+    assert old.min_group_size == 6
