@@ -85,3 +85,38 @@ def test_reliable_change_threshold_and_small_categories_withheld() -> None:
         old = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10,
                                          min_n=6)
     assert old.min_group_size == 6
+
+
+# --------------------------------------------------------------------------- privacy API
+def test_privacy_signatures_keep_options_after_the_star() -> None:
+    import inspect
+
+    from coachstats import privacy
+
+    for fn in (privacy.safe_group_means, privacy.safe_crosstab, privacy.pseudonyms):
+        params = inspect.signature(fn).parameters
+        for name in ("rng", "min_group_size"):
+            if name in params:
+                assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, (fn, name)
+    assert cs.report.safe_group_means is privacy.safe_group_means
+    d = pd.DataFrame({"team": ["a"] * 6 + ["b"] * 6, "x": np.arange(12.0)})
+    with pytest.warns(FutureWarning, match="min_size= is now called min_group_size="):
+        old = privacy.safe_group_means(d, "x", ["team"], min_size=6)
+    assert old.min_group_size == 6
+    with pytest.raises(TypeError, match="pass only min_group_size="):
+        privacy.safe_group_means(d, "x", ["team"], min_size=6, min_group_size=6)
+    with pytest.raises(ValueError, match="at least 3"), pytest.warns(FutureWarning):
+        privacy.safe_group_means(d, "x", ["team"], min_size=2)
+
+
+def test_report_threshold_reaches_renamed_arguments() -> None:
+    from coachstats.report.runner import _privacy_args
+    from coachstats.report.spec import StudySpecError
+
+    fn = cs.effects.reliable_change
+    assert _privacy_args(fn, {}, 7, "a")["min_group_size"] == 7
+    assert _privacy_args(fn, {"min_n": 8}, 7, "a") == {"min_group_size": 8}
+    with pytest.raises(StudySpecError, match="min_n = 4 is below"):
+        _privacy_args(fn, {"min_n": 4}, 5, "a")
+    with pytest.raises(StudySpecError, match="min_size = 4 is below"):
+        _privacy_args(cs.privacy.safe_group_means, {"min_size": 4}, 5, "a")

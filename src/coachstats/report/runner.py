@@ -436,10 +436,11 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
     except (TypeError, ValueError):  # pragma: no cover
         return args
     out = dict(args)
+    renamed = getattr(fn, "__deprecated_arguments__", {})  # old names kept as aliases
     for p in PRIVACY_PARAMS:
-        if p not in params:
+        if p not in params and renamed.get(p) != "min_group_size":
             continue
-        if p in ("min_size", "min_raters") and "min_group_size" in params:
+        if p in ("min_size", "min_raters", "min_n") and "min_group_size" in params:
             if out.get(p) is not None:  # an older name given in the spec: same floor
                 out["min_group_size"], v = out.pop(p), None
                 if isinstance(out["min_group_size"], int) and out["min_group_size"] < threshold:
