@@ -120,3 +120,74 @@ def test_report_threshold_reaches_renamed_arguments() -> None:
         _privacy_args(fn, {"min_n": 4}, 5, "a")
     with pytest.raises(StudySpecError, match="min_size = 4 is below"):
         _privacy_args(cs.privacy.safe_group_means, {"min_size": 4}, 5, "a")
+
+
+# --------------------------------------------------------------------------- DiD
+def _did_panel(units_per_cohort: dict[float, int], people_per_unit: int = 1,
+               periods: int = 5, seed: int = 0) -> pd.DataFrame:
+    """Individual rows: people in units, each answering every period; cohort by unit."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    u = 0
+    for g, n_units in units_per_cohort.items():
+        for _ in range(n_units):
+            for j in range(people_per_unit):
+                for t in range(1, periods + 1):
+                    y = rng.normal() + (0.5 if g and t >= g else 0.0)
+                    rows.append({"unit": f"u{u}", "EmployeeID": f"E{u}-{j}", "cohort": g,
+                                 "period": t, "y": y})
+            u += 1
+    return pd.DataFrame(rows)
+
+
+DID_CALLS = {
+    "staggered": lambda d, **kw: cs.did.staggered(d, "y", "unit", "period", "cohort",
+                                                  n_boot=0, aggregate=True, **kw),
+    "twfe": lambda d, **kw: cs.did.twfe(d, "y", "unit", "period", "cohort", aggregate=True,
+                                        **kw),
+    "event_study": lambda d, **kw: cs.did.event_study(d, "y", "unit", "period", "cohort",
+                                                      window=(-2, 2), aggregate=True, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DID_CALLS))
+def test_did_refuses_small_cohorts_counting_people_or_units(name: str) -> None:
+    fit = DID_CALLS[name]
+    # cohort 4: 2 teams of 3 people = 6 people but only 2 units
+    d = _did_panel({0: 8, 3: 6, 4: 2}, people_per_unit=3)
+    before = d.copy()
+    with pytest.raises(ValueError, match=r"cohort\(s\) of 'cohort' with fewer than 5 "
+                                         r"distinct units \('unit'\).*4(\.0)?: 2.*Merge"):
+        fit(d)
+    pd.testing.assert_frame_equal(d, before)
+    assert np.isfinite(fit(d, person="EmployeeID").to_frame()["estimate"]).all()  # 6 people
+    with pytest.raises(ValueError, match="fewer than 7 distinct people"):
+        fit(d, person="EmployeeID", min_group_size=7)
+    with pytest.raises(ValueError, match="at least 3"):
+        fit(d, person="EmployeeID", min_group_size=2)
+    # a never-treated group of 2 people is a group too
+    with pytest.raises(ValueError, match="never treated: 2"):
+        fit(_did_panel({0: 2, 3: 6, 4: 6}), person="EmployeeID")
+    fit(_did_panel({0: 3, 3: 3, 4: 3}), min_group_size=3)  # the floor itself is allowed
+
+
+def test_did_bayesian_checks_cohorts_before_sampling() -> None:
+    d = _did_panel({0: 8, 3: 6, 4: 2}, people_per_unit=3)
+    with pytest.raises(ValueError, match=r"did.bayesian: cohort\(s\).*4(\.0)?: 2"):
+        cs.did.bayesian(d, "y", "unit", "period", "cohort", draws=10, tune=10, chains=1)
+
+
+def test_two_by_two_counts_people_per_cell() -> None:
+    rng = np.random.default_rng(1)
+    n = 6
+    d = pd.DataFrame({"pid": np.repeat(np.arange(2 * n), 2), "post": np.tile([0, 1], 2 * n),
+                      "grp": np.repeat([0, 1], 2 * n)})
+    d["y"] = rng.normal(size=len(d)) + d["grp"] * d["post"]
+    assert np.isfinite(cs.did.two_by_two(d, "y", "grp", "post", person="pid").estimate)
+    # 4 people in the treated group answering twice in the post period: 8 rows, 4 people
+    extra = d.loc[(d["grp"] == 1) & (d["post"] == 1) & (d["pid"] < 10)].copy()
+    small = pd.concat([d.loc[~((d["grp"] == 1) & (d["pid"] >= 10))], extra])
+    with pytest.raises(ValueError, match=r"\{'grp': 1, 'post': 1\}: 4.*Pool"):
+        cs.did.two_by_two(small, "y", "grp", "post", person="pid")
+    with pytest.raises(ValueError, match="fewer than 5 rows"):
+        cs.did.two_by_two(d.loc[d["pid"] > 1], "y", "grp", "post")

@@ -50,7 +50,9 @@ import pandas as pd
 from .. import _validate as v
 from .._deprecate import renamed_arguments
 from .._rng import RNGLike
+from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Result, new_axes, tidy_frame
+from ._privacy import check_cohort_sizes
 
 __all__ = ["BayesianDiDResult", "bayesian"]
 
@@ -670,6 +672,8 @@ def bayesian(
     target_accept: float = 0.9,
     ci_level: float = 0.95,
     rng: RNGLike = None,
+    person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> BayesianDiDResult:
     """Multilevel Bayesian difference-in-differences for a staggered roll-out.
 
@@ -715,6 +719,13 @@ def bayesian(
         Probability of the equal-tailed credible intervals.
     rng : int, Generator or None
         Seeds the sampler.
+    person : str, optional
+        Column identifying people (individual rows), used to count them.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3): every cohort, and the never-treated
+        group, must hold this many distinct people (``person``), else distinct units (with
+        ``n=`` cell means, always units); a smaller cohort is refused with advice to merge
+        it (see :mod:`coachstats.did._privacy`).
 
     Returns
     -------
@@ -749,6 +760,8 @@ def bayesian(
         never_treated=never_treated, anticipation=int(anticipation), dropna=dropna,
         placebo=bool(placebo),
     )
+    check_cohort_sizes(data, unit, cohort, never_treated=never_treated, person=person,
+                       min_group_size=min_group_size, what="did.bayesian", outcome=outcome)
     d = _design(cells)
     model = _build_model(cells, d, event_pooling)
     idata = bayes.sample(model, draws=draws, tune=tune, chains=chains,

@@ -389,8 +389,9 @@ def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd
     counts = any(_takes(fn, p) for p in (*PRIVACY_PARAMS, "person"))
     if not counts:
         return args, {}
-    # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named
-    if person is None and args.get("person") is None and args.get("rater") is None:
+    # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named, and
+    # so do units (did.*: distinct units are a lower bound on the people in a cohort)
+    if person is None and all(args.get(c) is None for c in ("person", "rater", "unit")):
         times = [str(c) for c in df.columns if looks_like_time(c)]
         if times:
             raise StudySpecError(
