@@ -49,8 +49,9 @@ def test_planted_pretrend_is_a_caution(panel):
 
 def test_few_clusters_caution(panel):
     few = panel[panel["manager"].isin(sorted(panel["manager"].unique())[:15])]
+    # individual answers: people counted per cohort (a cohort here has 2 teams)
     r = cs.did.twfe(few, "engagement", "team", "quarter", "coached_from", cluster="manager",
-                    aggregate=True)
+                    aggregate=True, person="employee")
     (c,) = [c for c in r.cautions if c.code == "few_clusters"]
     assert c.value == r.n_clusters < 20 and f"Only {r.n_clusters} clusters" in c.message
 

@@ -264,7 +264,7 @@ def test_notebook_calls_apply_the_same_floor():
     df = hr_export()
     for bad in (1, 2):
         with pytest.raises(ValueError, match="at least 3"):
-            safe_group_means(df, "Engagement", ["TeamID"], bad)
+            safe_group_means(df, "Engagement", ["TeamID"], min_group_size=bad)
         with pytest.raises(ValueError, match="at least 3"):
             cs.report.safe_group_means(df, "Engagement", ["TeamID"], min_group_size=bad)
         with pytest.raises(ValueError, match="at least 3"):

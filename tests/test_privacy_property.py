@@ -65,8 +65,8 @@ def check_case(case):
     df, cols, groups, k, named = case
     person = cols["person"]
     before = df.copy()
-    res = safe_group_means(df, cols["value"], groups, k, person=person if named else None,
-                           rng=SEED)
+    res = safe_group_means(df, cols["value"], groups, min_group_size=k,
+                           person=person if named else None, rng=SEED)
     pd.testing.assert_frame_equal(df, before)
     assert res.person == person  # detected by name when not given
     # map pseudonyms back to the raw labels (the analyst can: same data, same seed)
@@ -74,7 +74,7 @@ def check_case(case):
     back = {}
     for g in groups:
         back[g] = {v: raw for raw, v in pseudonyms(df[g].tolist(), ids.prefix(g),
-                                                   SEED).items()}
+                                                   rng=SEED).items()}
     t = res.table.copy()
     for g in groups:
         t[g] = t[g].map(lambda v, g=g: back[g].get(v))

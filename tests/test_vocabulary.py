@@ -31,13 +31,11 @@ ROLES = ("outcome", "unit", "person", "time", "cohort", "treatment", "cluster", 
 KNOWN: dict[str, str] = {
     "roi.phillips": "missing= (three modes; dropna= to come)",
     "roi.bayesian": "missing= (three modes; dropna= to come)",
-    "report.safe_group_means": "df, min_size",
     "report.render_study": "seed= (the study's recorded int seed)",
     "report.run_study": "seed= (the study's recorded int seed)",
     "validate.run_replicate": "seed= (a SeedSequence)",
     "survival.kaplan_meier": "min_at_risk",
     "survival.competing_risks": "min_at_risk",
-    "effects.reliable_change": "min_n",
 }
 
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._deprecate import renamed_arguments
 from ._validate import check_ci_level, prepare, require_numeric
 from .results import Result
 
@@ -540,7 +541,7 @@ def require_people(data: pd.DataFrame, person: str | None, what: str,
 
 
 # --------------------------------------------------------------------------- pseudonyms
-def pseudonyms(values: Iterable[Any], prefix: str, rng: Any = None) -> dict[Any, str]:
+def pseudonyms(values: Iterable[Any], prefix: str, *, rng: Any = None) -> dict[Any, str]:
     """Stable pseudonyms ``"<prefix> 01"``, ``"<prefix> 02"`` ... for the distinct ``values``.
 
     The numbering is a random permutation derived from ``rng`` (a seed) *and* from the
@@ -862,15 +863,6 @@ class GroupMeansResult(Result):
         return ax
 
 
-def _resolve_threshold(min_group_size: Any, min_size: Any) -> int:
-    if min_size is not None:
-        import warnings
-
-        warnings.warn("min_size is renamed min_group_size.", DeprecationWarning, stacklevel=3)
-        min_group_size = min_size
-    return check_min_group_size(min_group_size)
-
-
 def _prepare_groups(
     data: pd.DataFrame, value: str | None, groups: Sequence[str] | str, person: str | None,
     identifiers: Identifiers | None, public_labels: Sequence[str], dropna: bool, rng: Any,
@@ -912,7 +904,7 @@ def _prepare_groups(
         prefix = ids.prefix(g)
         if prefix is None or g in public_labels:
             continue
-        names = pseudonyms(frame[g].tolist(), prefix, rng)
+        names = pseudonyms(frame[g].tolist(), prefix, rng=rng)
         frame[g] = frame[g].map(names)
         shown.append(g)
     return frame, groups, missing, tuple(shown), person
@@ -957,19 +949,19 @@ def _cells(
     return table
 
 
+@renamed_arguments(min_size="min_group_size")
 def safe_group_means(
     data: pd.DataFrame,
     value: str,
     groups: Sequence[str] | str,
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     *,
     person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     ci_level: float = 0.95,
     dropna: bool = False,
     identifiers: Identifiers | None = None,
     public_labels: Sequence[str] = (),
     rng: Any = None,
-    min_size: int | None = None,
 ) -> GroupMeansResult:
     """Means of ``value`` for every group of a hierarchy, with privacy suppression.
 
@@ -1001,8 +993,9 @@ def safe_group_means(
         pseudonyms.
     rng : int, optional
         Seed of the pseudonyms (see :func:`pseudonyms`).
-    min_size : int, optional
-        Deprecated name of ``min_group_size``.
+
+    ``min_size=`` is accepted as a deprecated name of ``min_group_size`` (with a
+    ``FutureWarning``).
 
     Returns
     -------
@@ -1021,7 +1014,7 @@ def safe_group_means(
     """
     from ._validate import require_nested
 
-    k = _resolve_threshold(min_group_size, min_size)
+    k = check_min_group_size(min_group_size)
     check_ci_level(ci_level)
     frame, groups, missing, shown, person = _prepare_groups(
         data, value, groups, person, identifiers, public_labels, dropna, rng,
@@ -1039,9 +1032,9 @@ def safe_crosstab(
     data: pd.DataFrame,
     by: Sequence[str],
     value: str | None = None,
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     *,
     person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     ci_level: float = 0.95,
     dropna: bool = False,
     identifiers: Identifiers | None = None,

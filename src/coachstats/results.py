@@ -97,9 +97,27 @@ def _fmt(v: object, digits: int) -> str:
     return str(v)
 
 
-def format_frame(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """Return a string copy of ``df`` with numbers rounded for display."""
-    return df.apply(lambda col: col.map(lambda v: _fmt(v, digits))).astype(str)
+def format_frame(data: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Return a string copy of ``data`` with numbers rounded for display.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A result table (not modified).
+    digits : int
+        Decimals of non-integer numbers.
+
+    Returns
+    -------
+    DataFrame
+        The same shape, every cell a string.
+
+    Examples
+    --------
+    >>> format_frame(pd.DataFrame({"x": [0.12345, 2.5]})).to_dict("list")
+    {'x': ['0.123', '2.500']}
+    """
+    return data.apply(lambda col: col.map(lambda v: _fmt(v, digits))).astype(str)
 
 
 class _Default:

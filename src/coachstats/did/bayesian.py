@@ -51,7 +51,9 @@ from .. import _validate as v
 from .._deprecate import renamed_arguments
 from .._progress import ProgressLike
 from .._rng import RNGLike
+from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Result, new_axes, tidy_frame
+from ._privacy import check_cohort_sizes
 
 __all__ = ["BayesianDiDResult", "bayesian"]
 
@@ -725,6 +727,8 @@ def bayesian(
     ci_level: float = 0.95,
     rng: RNGLike = None,
     progress: ProgressLike = False,
+    person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> BayesianDiDResult:
     """Multilevel Bayesian difference-in-differences for a staggered roll-out.
 
@@ -773,6 +777,13 @@ def bayesian(
     progress : bool or Progress
         Show a bar of the MCMC draws on standard error (``True``, e.g. in a notebook); a
         :class:`coachstats._progress.Progress` adds it to that display.
+    person : str, optional
+        Column identifying people (individual rows), used to count them.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3): every cohort, and the never-treated
+        group, must hold this many distinct people (``person``), else distinct units (with
+        ``n=`` cell means, always units); a smaller cohort is refused with advice to merge
+        it (see :mod:`coachstats.did._privacy`).
 
     Returns
     -------
@@ -807,6 +818,8 @@ def bayesian(
         never_treated=never_treated, anticipation=int(anticipation), dropna=dropna,
         placebo=bool(placebo),
     )
+    check_cohort_sizes(data, unit, cohort, never_treated=never_treated, person=person,
+                       min_group_size=min_group_size, what="did.bayesian", outcome=outcome)
     d = _design(cells)
     model = _build_model(cells, d, event_pooling)
     idata = bayes.sample(model, draws=draws, tune=tune, chains=chains,

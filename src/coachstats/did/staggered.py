@@ -32,12 +32,14 @@ from .. import _validate as v
 from .._cells import is_out_of_core
 from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
+from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
 from ._cells import staggered_cells
 from ._drdid import ESTIMATORS
 from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
+from ._privacy import check_cohort_sizes
 
 __all__ = ["AggregateResult", "PretrendTest", "StaggeredResult", "staggered"]
 
@@ -791,6 +793,8 @@ def staggered(
     progress: ProgressLike = False,
     joined: str | None = None,
     joiners: str = "exclude",
+    person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> StaggeredResult:
     """Callaway & Sant'Anna (2021) group-time effects for staggered adoption.
 
@@ -853,6 +857,14 @@ def staggered(
         With ``joined``: drop the flagged rows (default) or keep them as members of the
         treated unit. Either way the result counts them (``n_joiners``) and says so in its
         notes. Without ``joined`` nothing is flagged and every row is used.
+    person : str, optional
+        Column identifying people, used to count them (e.g. individual survey rows under
+        team units).
+    min_group_size : int
+        Privacy threshold (default 5, never below 3): every cohort, and the never-treated
+        group, must hold this many distinct people (``person``), else distinct units; a
+        smaller cohort is refused with advice to merge it (see
+        :mod:`coachstats.did._privacy`). A Parquet path or Dask DataFrame counts units.
 
     Returns
     -------
@@ -874,7 +886,7 @@ def staggered(
         res = staggered(**{**args, "data": rows, "joined": None})
         return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
-        return staggered_cells(**locals())
+        return staggered_cells(**{**locals(), "person": None})
     v.check_choice(control, "control", ("never", "not_yet"))
     v.check_choice(method, "method", tuple(ESTIMATORS))
     v.check_choice(base_period, "base_period", ("varying", "universal"))
@@ -896,6 +908,8 @@ def staggered(
     p = build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                     never_treated=never_treated, cluster=cluster, covariates=covariates,
                     aggregate=aggregate or not panel, dropna=dropna, keep_rows=not panel)
+    check_cohort_sizes(data, unit, cohort, never_treated=never_treated, person=person,
+                       min_group_size=min_group_size, what="did.staggered", outcome=outcome)
     G = p.cohort_pos
     n = G.size if panel else p.rows["y"].size
     times = p.times

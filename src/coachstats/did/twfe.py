@@ -18,10 +18,12 @@ import pandas as pd
 from scipy import stats
 
 from .. import _validate as v
+from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
 from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
+from ._privacy import check_cell_sizes, check_cohort_sizes
 
 __all__ = [
     "BaconResult",
@@ -198,9 +200,14 @@ def _tci(est: np.ndarray, se: np.ndarray, df: int, level: float
 def twfe(
     data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, *,
     never_treated: Any = 0, cluster: str | None = None, ci_level: float = 0.95,
-    aggregate: bool = False, dropna: bool = False,
+    aggregate: bool = False, dropna: bool = False, person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> TwfeResult:
     """Static TWFE: ``y_it = a_i + b_t + beta D_it + e_it`` with ``D_it = 1[t >= cohort]``.
+
+    Privacy: every cohort (and the never-treated group) must hold ``min_group_size``
+    distinct people (``person=``), else distinct units (default 5, never below 3); a
+    smaller cohort is refused with advice to merge it (see :mod:`coachstats.did._privacy`).
 
     Parameters
     ----------
@@ -219,6 +226,10 @@ def twfe(
         Average several rows per unit and period to cell means first.
     dropna : bool, default False
         Drop rows with missing values (counted in the result) instead of raising.
+    person : str, optional
+        Column identifying people, used to count them in each cohort.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3), counting distinct people or units.
 
     Returns
     -------
@@ -238,6 +249,8 @@ def twfe(
     p = build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                     never_treated=never_treated, cluster=cluster, aggregate=aggregate,
                     dropna=dropna)
+    check_cohort_sizes(data, unit, cohort, never_treated=never_treated, person=person,
+                       min_group_size=min_group_size, what="did.twfe", outcome=outcome)
     D = _treat_matrix(p)[..., None]
     f = _fit_twfe(p, D)
     est, se = f.coef[0], float(np.sqrt(f.vcov[0, 0]))
@@ -388,8 +401,13 @@ def event_study(
     cluster: str | None = None, window: tuple[int, int] = (-4, 4), reference: int = -1,
     never_treated: Any = 0, ci_level: float = 0.95, aggregate: bool = False,
     dropna: bool = False, joined: str | None = None, joiners: str = "exclude",
+    person: str | None = None, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> EventStudyResult:
     """TWFE event study: unit and period effects plus one dummy per event time.
+
+    Privacy: every cohort (and the never-treated group) must hold ``min_group_size``
+    distinct people (``person=``), else distinct units (default 5, never below 3); a
+    smaller cohort is refused with advice to merge it (see :mod:`coachstats.did._privacy`).
 
     ``y_it = a_i + b_t + sum_{e != reference} beta_e 1[t - cohort_i = e] + e_it`` with event
     times outside ``window`` binned into its end points and never-treated units carrying no
@@ -424,6 +442,10 @@ def event_study(
         ``n_joiners`` and the notes, as in :func:`coachstats.did.staggered`.
     joiners : {"exclude", "keep"}
         What to do with the rows flagged by ``joined``.
+    person : str, optional
+        Column identifying people, used to count them in each cohort.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3), counting distinct people or units.
 
     Returns
     -------
@@ -455,6 +477,8 @@ def event_study(
     p = build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                     never_treated=never_treated, cluster=cluster, aggregate=aggregate,
                     dropna=dropna)
+    check_cohort_sizes(data, unit, cohort, never_treated=never_treated, person=person,
+                       min_group_size=min_group_size, what="did.event_study", outcome=outcome)
     T = p.times.size
     g = p.cohort_pos[:, None]
     e = np.arange(T)[None, :] - g
@@ -592,7 +616,8 @@ class TwoByTwoResult(Result):
 def two_by_two(
     data: pd.DataFrame, outcome: str, group: str, post: str, *, cluster: str | None = None,
     ci_level: float = 0.95, dropna: bool = False, joined: str | None = None,
-    joiners: str = "exclude",
+    joiners: str = "exclude", person: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> TwoByTwoResult:
     """Difference-in-differences of two groups in two periods.
 
@@ -617,6 +642,12 @@ def two_by_two(
         With ``joined``: drop the flagged rows (default) or keep them; the result counts
         them (``n_joiners``) and says so in its notes (they break the stable group composition
         a 2x2 DiD of repeated cross-sections assumes).
+    person : str, optional
+        Column identifying people, to count them in each cell.
+    min_group_size : int
+        Privacy threshold (default 5, never below 3): each of the four group x period
+        cells, whose means and sizes are published, must hold this many distinct people
+        (``person``), else rows (one row per person and period); smaller cells are refused.
 
     Returns
     -------
@@ -626,9 +657,9 @@ def two_by_two(
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5],
-    ...                    "g": [0, 0, 1, 1] * 2, "p": [0, 1] * 4})
-    >>> two_by_two(df, "y", "g", "p").estimate
+    >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5] * 3,
+    ...                    "g": [0, 0, 1, 1] * 6, "p": [0, 1] * 12})
+    >>> round(two_by_two(df, "y", "g", "p", min_group_size=3).estimate, 6)
     2.5
     """
     if joined is not None:  # people who joined a treated unit: excluded or kept, and counted
@@ -659,6 +690,8 @@ def two_by_two(
     if missing:
         raise ValueError(f"two_by_two needs all four group x post cells; missing (group, "
                          f"post) = {missing}.")
+    check_cell_sizes(df if person is None else data.loc[df.index], [group, post],
+                     person=person, min_group_size=min_group_size, what="did.two_by_two")
     X = np.column_stack([np.ones_like(y), gg, pp, gg * pp])
     xtx_inv = np.linalg.inv(X.T @ X)
     b = xtx_inv @ X.T @ y

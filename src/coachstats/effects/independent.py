@@ -19,6 +19,12 @@ from scipy import stats
 
 from .._deprecate import renamed_arguments
 from .._validate import check_ci_level, prepare
+from ..privacy import (
+    DEFAULT_MIN_GROUP_SIZE,
+    check_min_group_size,
+    count_people,
+    require_people,
+)
 from ..results import tidy_frame
 from ._noncentral import hedges_j, ncp_interval
 from ._result import EffectSizeResult
@@ -98,6 +104,21 @@ def _weighted_row(y1: np.ndarray, w1: np.ndarray, y0: np.ndarray, w0: np.ndarray
     }
 
 
+def _one_row_per_person(frame: pd.DataFrame, person: str | None, within: list[str]) -> None:
+    """Refuse a person with several rows in one group: rows would count as people."""
+    if person is None:
+        return
+    dup = frame.duplicated([*within, person], keep=False)
+    if dup.any():
+        raise ValueError(
+            f"column {person!r} (argument person=) has {int(dup.sum())} rows for "
+            f"{frame.loc[dup, person].nunique()} people with more than one row in the same "
+            f"{' x '.join(map(repr, within))} group (rows {list(frame.index[dup][:10])}); "
+            "a group difference needs one row per person: keep one survey wave, or average "
+            "each person's rows first."
+        )
+
+
 def _levels(frame: pd.DataFrame, group: str, reference: Any) -> tuple[Any, Any]:
     levels = sorted(frame[group].unique().tolist(), key=str)
     if len(levels) != 2:
@@ -121,9 +142,10 @@ def group_difference(
     *,
     by: str | None = None,
     reference: Any = None,
+    person: str | None = None,
     hedges: bool = True,
     ci_level: float = 0.95,
-    min_group_size: int = 5,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     dropna: bool = False,
     weights: str | None = None,
 ) -> EffectSizeResult:
@@ -142,14 +164,20 @@ def group_difference(
     reference : optional
         The comparison level; the estimate is ``focal - reference``. Default: the first
         level in sorted order (named in the notes and the ``focal``/``reference`` columns).
+    person : str, optional
+        Column identifying people; group sizes are counts of its distinct values, and a
+        person with more than one row in a group (stratum) is refused (keep one survey wave).
+        Without it a detected person identifier is used; when nothing identifies people and
+        a column looks like a wave or date (rows may repeat per person) the call is refused
+        with :class:`coachstats.privacy.PrivacyError`; otherwise each row is one person.
     hedges : bool
         Hedges' g with the exact J(n1 + n2 - 2) (True) or Cohen's d.
     ci_level : float
         Level of the exact noncentral-t interval (and the Welch interval of the raw
         difference in ``raw_ci_low``/``raw_ci_high``).
     min_group_size : int
-        Privacy threshold: a stratum whose smaller group has fewer people is reported as
-        ``suppressed`` with no numbers (default 5).
+        Privacy threshold: a stratum whose smaller group has fewer distinct people is
+        reported as ``suppressed`` with no numbers (default 5, never below 3).
     dropna : bool
         Drop rows with missing values (counted) instead of raising.
     weights : str, optional
@@ -173,12 +201,12 @@ def group_difference(
     ['ex', 'in']
     """
     ci_level = check_ci_level(ci_level)
-    if isinstance(min_group_size, bool) or not isinstance(min_group_size, int) \
-            or min_group_size < 2:
-        raise ValueError(f"min_group_size must be an integer >= 2, got {min_group_size!r}.")
+    min_group_size = check_min_group_size(min_group_size)
+    person = require_people(data, person, "group_difference")
     frame, miss = prepare(data, {"outcome": outcome, "group": group, "by": by,
-                               "weights": weights},
+                               "weights": weights, "person": person},
                           numeric=["outcome", "weights"], dropna=dropna)
+    _one_row_per_person(frame, person, [group] if by is None else [by, group])
     if weights is not None:
         wv = frame[weights].to_numpy(float)
         bad = ~np.isfinite(wv) | (wv < 0)
@@ -200,7 +228,8 @@ def group_difference(
         y1 = sub.loc[sub[group] == focal, outcome].to_numpy(float)
         y0 = sub.loc[sub[group] == ref, outcome].to_numpy(float)
         base = {"term": term, "focal": focal, "reference": ref}
-        if min(len(y1), len(y0)) < min_group_size:
+        people = count_people(sub, person, group)
+        if min(int(people.get(focal, 0)), int(people.get(ref, 0))) < min_group_size:
             suppressed.append(term)
             rows.append({**base, "ci_level": ci_level, "suppressed": True})
             continue
@@ -245,14 +274,33 @@ def independent_d(
     group: str,
     *,
     reference: Any = None,
+    person: str | None = None,
     hedges: bool = True,
     ci_level: float = 0.95,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     dropna: bool = False,
 ) -> EffectSizeResult:
     """Hedges' g (or Cohen's d) between two independent groups with an exact interval.
 
-    The single-comparison form of :func:`group_difference` (no strata, no size threshold
-    beyond n >= 2 per group).
+    The single-comparison form of :func:`group_difference`. A difference between two
+    group means is a group-level number, so both groups must hold ``min_group_size``
+    distinct people (default 5, never below 3); smaller groups are refused. For the
+    arithmetic alone on arrays (e.g. published summary data), see :func:`two_group_row`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per person.
+    outcome, group : str
+        Numeric outcome; column with exactly two levels.
+    reference, person, hedges, ci_level, dropna
+        As in :func:`group_difference`.
+    min_group_size : int
+        Smallest number of distinct people in each group.
+
+    Returns
+    -------
+    EffectSizeResult
 
     Parameters
     ----------
@@ -280,9 +328,19 @@ def independent_d(
     Examples
     --------
     >>> import pandas as pd
-    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 2.0, 3.0, 4.0], "g": list("aaabbb")})
+    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 2.0, 2.0, 2.0, 3.0, 4.0, 3.0, 3.0],
+    ...                   "g": list("aaaaabbbbb")})
     >>> round(independent_d(d, "y", "g", reference="a", hedges=False).estimate, 6)
-    1.0
+    1.414214
     """
-    return group_difference(data, outcome, group, reference=reference, hedges=hedges,
-                            ci_level=ci_level, min_group_size=2, dropna=dropna)
+    res = group_difference(data, outcome, group, reference=reference, person=person,
+                           hedges=hedges, ci_level=ci_level, min_group_size=min_group_size,
+                           dropna=dropna)
+    if bool(res.table["suppressed"].iloc[0]):
+        raise ValueError(
+            f"independent_d: a group of {group!r} holds fewer than {min_group_size} distinct "
+            "people (min_group_size); an effect size for so small a group would describe "
+            "individuals. Merge groups or collect more data (the threshold is never below "
+            "3)."
+        )
+    return res

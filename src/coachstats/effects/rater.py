@@ -510,7 +510,7 @@ def rater_agreement(
         if len(a) < max(min_raters, 3):
             continue
         rc = reliable_change(pd.DataFrame({"pre": a, "post": b}), "pre", "post",
-                             reliability=rel_g, ci_level=ci_level, min_n=max(min_raters, 3))
+                             reliability=rel_g, ci_level=ci_level, min_group_size=min_raters)
         f = rc.to_frame()
         f["term"] = g + ":" + f["term"]
         rc_rows.append(f.assign(rater_group=g, reliability=rel_g, reliability_source=source,

@@ -25,6 +25,7 @@ from scipy import stats
 
 from .._deprecate import renamed_arguments
 from .._validate import check_choice, check_ci_level, prepare, require_min_count
+from ..privacy import DEFAULT_MIN_GROUP_SIZE, Suppression, check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 
 CATEGORIES = ("recovered", "improved", "unchanged", "deteriorated")
@@ -142,6 +143,10 @@ class ReliableChangeResult(Result):
     >>> res = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10)
     >>> round(res.se_measurement, 4)
     4.4721
+    min_group_size : int
+        Privacy threshold: a category holding between 1 and ``min_group_size - 1`` people
+        is withheld from :meth:`to_frame` (and so from summaries, plots and reports), with
+        further categories withheld so that it cannot be recovered from ``n``.
     """
 
     counts: dict[str, int]
@@ -158,6 +163,7 @@ class ReliableChangeResult(Result):
     ci_level: float
     mean_change: float
     n_dropped: int = 0
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
     def title(self) -> str:
@@ -185,7 +191,34 @@ class ReliableChangeResult(Result):
                        "them.")
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
+        hidden = self.withheld
+        if hidden:
+            out.append(f"Withheld (privacy, categories under {self.min_group_size} people and "
+                       f"what would reveal them): {', '.join(hidden)}.")
         return out
+
+    @property
+    def withheld(self) -> tuple[str, ...]:
+        """Categories not published: fewer than ``min_group_size`` people (but not none), and
+        enough further categories that the withheld people number at least
+        ``min_group_size`` (so no withheld count follows from ``n`` minus the others)."""
+        small = [c for c, k in self.counts.items() if 0 < k < self.min_group_size]
+        if not small:
+            return ()
+        out = list(small)
+        rest = sorted((k, c) for c, k in self.counts.items() if c not in out)
+        while rest and (len(out) < 2 or sum(self.counts[c] for c in out) < self.min_group_size):
+            out.append(rest.pop(0)[1])
+        return tuple(c for c in self.counts if c in out)
+
+    def suppressions(self, analysis: str = "") -> list[Suppression]:
+        """One :class:`coachstats.privacy.Suppression` per withheld category."""
+        small = {c for c, k in self.counts.items() if 0 < k < self.min_group_size}
+        return [Suppression(analysis, f"share {c}",
+                            f"fewer than {self.min_group_size} people" if c in small
+                            else "complementary: withheld so that a small category cannot be "
+                            "derived from the total", "minimum group size")
+                for c in self.withheld]
 
     @property
     def reliably_improved(self) -> int:
@@ -194,12 +227,20 @@ class ReliableChangeResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
+        hidden = self.withheld
         for cat, k in self.counts.items():
+            if cat in hidden:
+                rows.append({"term": cat, "estimate": math.nan, "std_error": math.nan,
+                             "ci_low": math.nan, "ci_high": math.nan,
+                             "ci_level": self.ci_level, "count": math.nan, "n": self.n,
+                             "suppressed": True})
+                continue
             lo, hi = wilson_interval(k, self.n, ci_level=self.ci_level)
             p = k / self.n
             rows.append({"term": cat, "estimate": p,
                          "std_error": math.sqrt(p * (1 - p) / self.n), "ci_low": lo,
-                         "ci_high": hi, "ci_level": self.ci_level, "count": k, "n": self.n})
+                         "ci_high": hi, "ci_level": self.ci_level, "count": k, "n": self.n,
+                         "suppressed": False})
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -219,6 +260,7 @@ class ReliableChangeResult(Result):
         """
         ax = new_axes(ax)
         f = self.to_frame()
+        f = f.loc[~f["suppressed"]]
         y = np.arange(len(f))[::-1]
         ax.barh(y, f["estimate"], color=kwargs.get("color", "C0"), alpha=0.7)
         ax.errorbar(f["estimate"], y, xerr=[f["estimate"] - f["ci_low"],
@@ -231,7 +273,7 @@ class ReliableChangeResult(Result):
         return ax
 
 
-@renamed_arguments(df="data")
+@renamed_arguments(df="data", min_n="min_group_size")
 def reliable_change(
     data: pd.DataFrame,
     pre: str,
@@ -242,7 +284,7 @@ def reliable_change(
     cutoff: float | None = None,
     higher_is_better: bool = True,
     ci_level: float = 0.95,
-    min_n: int = 5,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     dropna: bool = False,
 ) -> ReliableChangeResult:
     """Classify pre-to-post change as reliable or not (Jacobson & Truax 1991).
@@ -265,8 +307,10 @@ def reliable_change(
     ci_level : float
         Criterion (``z = Phi^-1(1 - (1 - ci_level)/2)``, 1.96 at 0.95) and the level of the
         Wilson intervals for the shares.
-    min_n : int
-        Privacy threshold: refuse to classify fewer people (default 5).
+    min_group_size : int
+        Privacy threshold (default 5, never below 3; formerly ``min_n``): fewer people are
+        refused, and a category with fewer people is withheld from the published shares
+        (see :attr:`ReliableChangeResult.withheld`). Each row is one person.
     dropna : bool
         Drop incomplete rows (counted) instead of raising.
 
@@ -282,8 +326,11 @@ def reliable_change(
     >>> res = reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10)
     >>> res.counts
     {'improved': 2, 'unchanged': 3, 'deteriorated': 1}
+    >>> res.withheld  # every category holds fewer than 5 people: no share is published
+    ('improved', 'unchanged', 'deteriorated')
     """
     ci_level = check_ci_level(ci_level)
+    min_group_size = check_min_group_size(min_group_size)
     if isinstance(reliability, bool) or not isinstance(reliability, int | float | np.floating):
         raise TypeError(f"reliability must be a number in (0, 1], got "
                         f"{type(reliability).__name__}.")
@@ -296,9 +343,9 @@ def reliable_change(
     b = frame[post].to_numpy(float)
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         raise ValueError("pre/post contain infinite values; remove them first.")
-    require_min_count(len(a), max(int(min_n), 2), "people",
+    require_min_count(len(a), min_group_size, "people",
                       "Reliable-change shares are not reported for smaller groups (privacy "
-                      "threshold min_n).")
+                      "threshold min_group_size).")
     if sd_pre is None:
         sd = float(a.std(ddof=1))
         source = "sample"
@@ -337,4 +384,5 @@ def reliable_change(
         sd_pre_source=source, se_measurement=se, s_diff=s_diff, critical_change=crit, z=z,
         cutoff=None if cutoff is None else float(cutoff), higher_is_better=higher_is_better,
         ci_level=ci_level, mean_change=float((b - a).mean()), n_dropped=miss.n_dropped,
+        min_group_size=min_group_size,
     )

@@ -390,8 +390,9 @@ def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd
     counts = any(_takes(fn, p) for p in (*PRIVACY_PARAMS, "person"))
     if not counts:
         return args, {}
-    # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named
-    if person is None and args.get("person") is None and args.get("rater") is None:
+    # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named, and
+    # so do units (did.*: distinct units are a lower bound on the people in a cohort)
+    if person is None and all(args.get(c) is None for c in ("person", "rater", "unit")):
         times = [str(c) for c in df.columns if looks_like_time(c)]
         if times:
             raise StudySpecError(
@@ -437,10 +438,11 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
     except (TypeError, ValueError):  # pragma: no cover
         return args
     out = dict(args)
+    renamed = getattr(fn, "__deprecated_arguments__", {})  # old names kept as aliases
     for p in PRIVACY_PARAMS:
-        if p not in params:
+        if p not in params and renamed.get(p) != "min_group_size":
             continue
-        if p in ("min_size", "min_raters") and "min_group_size" in params:
+        if p in ("min_size", "min_raters", "min_n") and "min_group_size" in params:
             if out.get(p) is not None:  # an older name given in the spec: same floor
                 out["min_group_size"], v = out.pop(p), None
                 if isinstance(out["min_group_size"], int) and out["min_group_size"] < threshold:
