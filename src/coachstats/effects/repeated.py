@@ -47,9 +47,11 @@ from scipy import stats
 
 from .._deprecate import renamed_arguments
 from .._validate import (
+    _rows,
     check_choice,
     check_ci_level,
     prepare,
+    require_columns,
     require_min_count,
     require_unique_keys,
 )
@@ -295,7 +297,9 @@ def repeated_measures_d(
     dropna : bool
         Drop incomplete pairs (and count them) instead of raising.
     person, time, outcome : str, optional
-        Long format: one row per person and occasion. ``pre`` and ``post`` are then the
+        ``person`` alone: the column identifying people in side-by-side data (each must
+        appear once). With ``time`` and ``outcome``, long format: one row per person and
+        occasion. ``pre`` and ``post`` are then the
         values of ``time`` that mark the two occasions; people measured at only one of them
         raise an error (or are dropped and counted with ``dropna=True``).
 
@@ -318,13 +322,23 @@ def repeated_measures_d(
     ci_level = check_ci_level(ci_level)
     kinds = _as_kinds(kind)
     reasons: dict[str, int] = {}
-    if time is not None or outcome is not None or person is not None:
+    if time is not None or outcome is not None:
         if data is None or person is None or time is None or outcome is None:
             raise ValueError(
                 "long format needs a DataFrame and all of person=, time= and outcome=."
             )
         data, reasons = _long_to_wide(data, person, time, outcome, pre, post, dropna)
         pre, post = "pre", "post"
+    elif person is not None and data is not None:
+        require_columns(data, {"person": person})
+        dup = data[person].duplicated(keep=False)
+        if dup.any():
+            raise ValueError(
+                f"column {person!r} (argument person=) repeats (rows "
+                f"{_rows(data.index[dup])}): side-by-side pre and post columns need one row "
+                "per person. For one row per person and occasion pass time= and outcome= as "
+                "well (long format)."
+            )
     if data is None:
         a, b = _to_array(pre, "pre"), _to_array(post, "post")
         if len(a) != len(b):
