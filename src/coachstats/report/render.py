@@ -21,7 +21,7 @@ import platform
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,11 @@ from .figures import FigureLog, draw
 from .format import fmt, fmt_interval, fmt_p, is_number
 from .glossary import column_name, column_words, kind_of, term_name
 from .privacy import PrivacyError, Suppression, _scannable, guard_table, scan_for_identifiers
-from .runner import AnalysisRun, StudyRun
 from .spec import StudySpecError
 from .verdict import LIKELIHOOD, LIKELIHOOD_CITATION, verdict
+
+if TYPE_CHECKING:  # runner imports this module to show a run in a notebook
+    from .runner import AnalysisRun, StudyRun
 
 __all__ = ["build_report", "nice_number", "write_report"]
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..results import Result, new_axes, tidy_frame
-from ._cox import CoxResult
+
+if TYPE_CHECKING:  # _cox imports this module for CoxResult.turnover_cost
+    from ._cox import CoxResult
 
 
 def _positive(name: str, value: float, allow_zero: bool = False) -> float:
@@ -128,6 +130,11 @@ class TurnoverCostResult(Result):
         return ax
 
 
+def _is_cox(obj: Any) -> bool:
+    """A fitted Cox model (duck-typed so that this module need not import ``_cox``)."""
+    return callable(getattr(obj, "baseline_risk", None)) and hasattr(obj, "coef")
+
+
 def turnover_cost(
     hazard_ratio_result: CoxResult | Mapping[str, float],
     salary: float,
@@ -187,7 +194,7 @@ def turnover_cost(
     n = _positive("n_employees", n_employees)
     if program_cost is not None:
         program_cost = _positive("program_cost", program_cost, allow_zero=True)
-    if isinstance(hazard_ratio_result, CoxResult):
+    if _is_cox(hazard_ratio_result):
         f = hazard_ratio_result.to_frame().set_index("term")
         if term is None:
             term = str(f.index[0])
@@ -217,7 +224,7 @@ def turnover_cost(
             f"hazard_ratio, ci_low, ci_high; got {type(hazard_ratio_result).__name__}."
         )
     if baseline_risk is None:
-        if not isinstance(hazard_ratio_result, CoxResult) or horizon is None:
+        if not _is_cox(hazard_ratio_result) or horizon is None:
             raise ValueError(
                 "baseline_risk: give the exit probability within the horizon without "
                 "coaching, or pass a CoxResult together with horizon= to take it from the fit."
