@@ -254,8 +254,12 @@ class _Units:
         return "confidence"
 
 
-def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
-    guard_table(frame, ctx.id_columns, analysis, what)
+def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str,
+                 estimator: str | None = None) -> pd.DataFrame:
+    # an estimator's table: its counts of people are checked against the threshold too
+    guard_table(frame, ctx.id_columns, analysis, what,
+                min_group_size=None if estimator is None else ctx.min_size,
+                estimator=estimator or "")
     for c in _RISK_COLUMNS:
         if c in frame.columns:
             n = pd.to_numeric(frame[c], errors="coerce")
@@ -585,7 +589,7 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         _list_withheld_rows(frame, ctx, analysis, title)
     if frame is not None:
         n_before = len(frame)
-        frame = _guard_frame(frame, ctx, analysis, title)
+        frame = _guard_frame(frame, ctx, analysis, title, estimator)
         risky = len(frame) < n_before
         block["records"] = _records(frame)
     try:
