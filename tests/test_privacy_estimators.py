@@ -191,3 +191,64 @@ def test_two_by_two_counts_people_per_cell() -> None:
         cs.did.two_by_two(small, "y", "grp", "post", person="pid")
     with pytest.raises(ValueError, match="fewer than 5 rows"):
         cs.did.two_by_two(d.loc[d["pid"] > 1], "y", "grp", "post")
+
+
+# --------------------------------------------------------------------------- report guard
+def _tables_with_a_group_of_four() -> dict[str, pd.DataFrame]:
+    """One published table per family that publishes counts of people, from estimators
+    run with the lowest threshold (3) on data with a group of 4 people."""
+    rng = np.random.default_rng(7)
+    d = _two_groups(4, 12)
+    rc = pd.DataFrame({"pre": rng.normal(50, 10, 40)})
+    rc["post"] = rc["pre"] + np.r_[np.zeros(32), np.full(4, 30.0), np.full(4, -30.0)]
+    teams = pd.DataFrame({"team": np.repeat(["a", "b", "c"], [8, 8, 4]),
+                          "q": rng.integers(1, 6, 20)})
+    prop = pd.DataFrame({"g": ["a"] * 26 + ["b"] * 4, "y": rng.integers(0, 2, 30)})
+    cells = pd.DataFrame({"pid": np.repeat(np.arange(12), 2), "post": np.tile([0, 1], 12),
+                          "grp": np.repeat([0, 1], [16, 8])})
+    cells["y"] = rng.normal(size=len(cells))
+    return {
+        "effects.group_difference": cs.effects.group_difference(
+            d, "y", "grp", min_group_size=3).to_frame(),
+        "effects.reliable_change": cs.effects.reliable_change(
+            rc, "pre", "post", reliability=0.8, sd_pre=10, min_group_size=3).to_frame(),
+        "variance.agreement": cs.variance.agreement(
+            teams, items=["q"], group="team", scale=(1, 5), min_group_size=3).groups,
+        "survey.proportion": cs.survey.proportion(prop, "y", by="g",
+                                                  min_group_size=3).to_frame(),
+        "did.two_by_two": cs.did.two_by_two(cells, "y", "grp", "post", person="pid",
+                                            min_group_size=3).means,
+    }
+
+
+def test_report_guard_catches_counts_of_people_below_the_threshold() -> None:
+    from coachstats.report.privacy import PEOPLE_COUNT_COLUMNS, guard_table, small_counts
+
+    tables = _tables_with_a_group_of_four()
+    for est, frame in tables.items():
+        found = small_counts(frame, 5, est)
+        assert found and set(found) <= set(PEOPLE_COUNT_COLUMNS), (est, frame)
+        with pytest.raises(PrivacyError, match="fewer than 5 people"):
+            guard_table(frame, [], "a", est, min_group_size=5, estimator=est)
+        guard_table(frame, [], "a", est, min_group_size=3, estimator=est)  # 4 >= 3
+        guard_table(frame, [], "a", est)  # no threshold given: identifiers only
+    # withheld rows are not published, so not checked; counts of 0 are allowed
+    t = pd.DataFrame({"term": ["a", "b", "c"], "n": [2, 0, 9],
+                      "suppressed": [True, False, False]})
+    assert small_counts(t, 5) == {}
+    # counts of published studies (meta-analysis) are not counts of the study's people
+    assert small_counts(pd.DataFrame({"term": ["s1"], "n": [4]}), 5, "meta.random_effects") == {}
+
+
+def test_report_withholds_small_risk_sets_of_every_survival_table() -> None:
+    from coachstats.report.render import _Ctx, _guard_frame
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"t": rng.exponential(5, 30), "e": rng.integers(0, 2, 30)})
+    f = cs.survival.kaplan_meier(d, "t", "e", min_group_size=3,
+                                 times=(1, 5, 10, 12, 15)).to_frame()
+    assert f["n_risk"].tolist()[1:] == [24, 13, 5, 4, 3]
+    ctx = _Ctx(5, set())
+    shown = _guard_frame(f, ctx, "km", "table", "survival.kaplan_meier")
+    assert shown["term"].tolist() == ["median", "S(1)", "S(5)", "S(10)"]
+    assert len(ctx.manifest) == 1 and "n_risk below 5" in ctx.manifest[0].reason

@@ -33,6 +33,7 @@ from ..privacy import (
 __all__ = [
     "DEFAULT_MIN_SIZE",
     "MIN_ALLOWED",
+    "PEOPLE_COUNT_COLUMNS",
     "GroupMeansResult",
     "Identifiers",
     "Manifest",
@@ -45,6 +46,7 @@ __all__ = [
     "safe_crosstab",
     "safe_group_means",
     "scan_for_identifiers",
+    "small_counts",
 ]
 
 #: Older names of :data:`coachstats.privacy.DEFAULT_MIN_GROUP_SIZE` and
@@ -65,14 +67,69 @@ def check_min_size(min_size: Any) -> int:
 
 
 
+#: Columns in estimators' tables that count the people behind a published row: group sizes
+#: (``n``, ``n_focal``, ``n_treated`` ...), people per category (``count``), raters.
+#: Risk-set columns (``n_risk``, ``n_at_risk`` ...) are handled row by row by the renderer.
+PEOPLE_COUNT_COLUMNS = (
+    "n", "count", "n_people", "n_persons", "n_employees", "n_participants", "n_respondents",
+    "n_answered", "n_raters", "n_raters_pre", "n_raters_post", "n_leaders", "n_managers",
+    "n_focal", "n_reference", "n_treated", "n_control", "n_treatment", "n_comparison",
+    "n_internal", "n_external", "n_leavers", "n_with_benefit",
+)  # fmt: skip
+
+#: Estimator families whose count columns count something other than the study's people:
+#: published studies and planned designs (meta, power), and units whose cohorts the DiD
+#: estimators have already checked in people (see ``coachstats.did._privacy``).
+_OTHER_COUNTS: dict[str, tuple[str, ...] | None] = {
+    "meta.": None, "power.": None, "did.staggered": ("n_treated", "n_control"),
+}
+
+
+def small_counts(frame: pd.DataFrame, min_group_size: int, estimator: str = ""
+                 ) -> dict[str, list[Any]]:
+    """Count columns with a published value from 1 to ``min_group_size - 1``: column ->
+    the rows' terms (row numbers without a ``term`` column). Rows an estimator marked
+    ``suppressed`` or ``withheld`` are not published and not checked; a count of 0 is.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> small_counts(pd.DataFrame({"term": ["a", "b"], "n": [12, 3]}), 5)
+    {'n': ['b']}
+    """
+    skip: tuple[str, ...] | None = ()
+    for prefix, cols in _OTHER_COUNTS.items():
+        if estimator.startswith(prefix):
+            skip = cols
+    if skip is None:
+        return {}
+    shown = pd.Series(True, index=frame.index)
+    for flag in ("suppressed", "withheld"):
+        if flag in frame.columns:
+            shown &= ~frame[flag].fillna(False).astype(bool)
+    out: dict[str, list[Any]] = {}
+    for c in frame.columns:
+        if str(c) not in PEOPLE_COUNT_COLUMNS or str(c) in skip:
+            continue
+        n = pd.to_numeric(frame[c], errors="coerce")
+        bad = shown & (n > 0) & (n < min_group_size)
+        if bad.any():
+            rows = frame.loc[bad]
+            out[str(c)] = (rows["term"].tolist() if "term" in frame.columns
+                           else rows.index.tolist())
+    return out
+
+
 def guard_table(frame: pd.DataFrame, person_columns: Iterable[str], analysis: str,
-                what: str) -> None:
-    """Refuse a published table that has a column identifying people (a row per person).
+                what: str, *, min_group_size: int | None = None, estimator: str = "") -> None:
+    """Refuse a published table that has a column identifying people (a row per person),
+    or, given ``min_group_size``, a count of people below it (see :func:`small_counts`).
 
     Examples
     --------
     >>> import pandas as pd
     >>> guard_table(pd.DataFrame({"term": ["x"]}), ["EmployeeID"], "a", "table")
+    >>> guard_table(pd.DataFrame({"term": ["x"], "n": [8]}), [], "a", "t", min_group_size=5)
     """
     clash = sorted(set(map(str, frame.columns)) & set(person_columns))
     if clash:
@@ -81,6 +138,17 @@ def guard_table(frame: pd.DataFrame, person_columns: Iterable[str], analysis: st
             "people; a report never shows a row per person. Publish numbers over groups of "
             "people instead (teams, managers, cohorts), or, if the column does not identify "
             "people, list it in [privacy] not_identifiers."
+        )
+    if min_group_size is None:
+        return
+    small = small_counts(frame, min_group_size, estimator)
+    if small:
+        where = "; ".join(f"{c} in row(s) {rows[:10]}" for c, rows in small.items())
+        raise PrivacyError(
+            f"analysis {analysis!r} ({what}): the table publishes groups of fewer than "
+            f"{min_group_size} people (the study's min_group_size): {where}. Pass the "
+            "study's threshold to the estimator (min_group_size) so that it withholds them, "
+            "or merge the small groups."
         )
 
 

@@ -228,10 +228,14 @@ class _Units:
         return "confidence"
 
 
-def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str) -> pd.DataFrame:
-    """Check ``frame`` for identifiers and withhold rows whose risk set (``n_risk``, the one
-    name of that column) is below the minimum group size."""
-    guard_table(frame, ctx.id_columns, analysis, what)
+def _guard_frame(frame: pd.DataFrame, ctx: _Ctx, analysis: str, what: str,
+                 estimator: str | None = None) -> pd.DataFrame:
+    """Check ``frame`` for identifiers and, for an estimator's table, its counts of people
+    against the threshold; withhold rows whose risk set (``n_risk``, the one name of that
+    column) is below the minimum group size."""
+    guard_table(frame, ctx.id_columns, analysis, what,
+                min_group_size=None if estimator is None else ctx.min_size,
+                estimator=estimator or "")
     if N_RISK in frame.columns:
         n = pd.to_numeric(frame[N_RISK], errors="coerce")
         small = (n > 0) & (n < ctx.min_size)
@@ -549,7 +553,7 @@ def _block(obj: Any, *, analysis: str, title: str, ctx: _Ctx, frame_args: Mappin
         _list_withheld_rows(frame, ctx, analysis, title)
     if frame is not None:
         n_before = len(frame)
-        frame = _guard_frame(frame, ctx, analysis, title)
+        frame = _guard_frame(frame, ctx, analysis, title, estimator)
         risky = len(frame) < n_before
         block["records"] = _records(frame)
     try:
