@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecate import renamed_attribute
 from .._validate import check_ci_level, prepare, require_unique_keys
 from ..results import Caution, Result, new_axes, tidy_frame
 
@@ -133,8 +134,9 @@ class InterruptedTimeSeriesResult(Result):
     n_post: int = 0
     ar_phi: float | None = None
     residual_acf1: float = math.nan
-    ljung_box_p: float = math.nan
+    ljung_box_p_value: float = math.nan
     n_dropped: int = 0
+    ljung_box_p = renamed_attribute("ljung_box_p_value", "ljung_box_p")  # former name
 
     @property
     def title(self) -> str:
@@ -154,7 +156,7 @@ class InterruptedTimeSeriesResult(Result):
         out = [f"Segmented regression, {self.n_pre} pre and {self.n_post} post "
                f"observations; {how}.",
                f"Residual lag-1 autocorrelation {self.residual_acf1:.2f} (Ljung-Box p = "
-               f"{self.ljung_box_p:.3f}, lags up to 4)."]
+               f"{self.ljung_box_p_value:.3f}, lags up to 4)."]
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
         return out
@@ -184,11 +186,12 @@ class InterruptedTimeSeriesResult(Result):
                                f"Only {min(self.n_pre, self.n_post)} observations in the "
                                "shorter segment; Wagner et al. (2002) suggest at least 8 "
                                "before and after.", float(min(self.n_pre, self.n_post))))
-        if self.errors == "ols" and np.isfinite(self.ljung_box_p) and self.ljung_box_p < 0.05:
+        lb_p = self.ljung_box_p_value
+        if self.errors == "ols" and np.isfinite(lb_p) and lb_p < 0.05:
             out.append(Caution("autocorrelated_residuals",
                                f"Residuals are serially correlated (Ljung-Box p = "
-                               f"{self.ljung_box_p:.3f}); use errors='hac' or 'arma'.",
-                               self.ljung_box_p))
+                               f"{self.ljung_box_p_value:.3f}); use errors='hac' or 'arma'.",
+                               self.ljung_box_p_value))
         return tuple(out)
 
     def to_frame(self) -> pd.DataFrame:
@@ -378,5 +381,5 @@ def interrupted(
     return InterruptedTimeSeriesResult(
         table=tidy_frame(rows), series=series, outcome=outcome, time=time, intervention=t0,
         errors=errors, maxlags=lags, arma_order=order, ar_phi=ar_phi, n_pre=n_pre, n_post=n_post,
-        residual_acf1=acf1, ljung_box_p=float(lb["lb_pvalue"].iloc[0]),
+        residual_acf1=acf1, ljung_box_p_value=float(lb["lb_pvalue"].iloc[0]),
         n_dropped=miss.n_dropped)
