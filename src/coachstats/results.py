@@ -26,6 +26,19 @@ def tidy_frame(rows: Iterable[Mapping[str, Any]], extra: Sequence[str] = ()) -> 
 
     Missing standard entries become NaN, so every frame has every standard column.
 
+    Parameters
+    ----------
+    rows : iterable of mapping
+        One mapping per row (term -> value).
+    extra : sequence of str, optional
+        Extra columns to place right after the standard ones (others follow in order of
+        appearance).
+
+    Returns
+    -------
+    DataFrame
+        The table, with ``term, estimate, std_error, ci_low, ci_high, ci_level`` first.
+
     Examples
     --------
     >>> tidy_frame([{"term": "mu", "estimate": 0.3}]).columns[:3].tolist()
@@ -47,6 +60,17 @@ class Caution:
     ``code`` is a stable snake_case identifier (``"pretrend_rejected"``, ``"rhat_high"``,
     ``"few_clusters"``, ``"low_reliability"``, ``"immortal_time"`` ...); ``message`` says it in
     plain words with the number; ``value`` is that number when there is one.
+
+    Parameters
+    ----------
+    code : str
+        Stable snake_case identifier of the check.
+    message : str
+        The check in plain words, with its number.
+    value : float, optional
+        The number, when there is one.
+    severity : {"warning", "info"}, default "warning"
+        ``"info"`` marks a note rather than a caution in reports.
 
     Examples
     --------
@@ -80,7 +104,28 @@ def _fmt(v: object, digits: int) -> str:
 
 
 def format_frame(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """Return a string copy of ``df`` with numbers rounded for display."""
+    """Return a string copy of ``df`` with numbers rounded for display.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A result table.
+    digits : int, default 3
+        Decimals of the numbers (very small or large ones in ``g`` format; integers with
+        thousands separators; NaN as an empty string).
+
+    Returns
+    -------
+    DataFrame
+        A copy with every value as a display string.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coachstats.results import format_frame
+    >>> format_frame(pd.DataFrame({"estimate": [0.123456]}))["estimate"].tolist()
+    ['0.123']
+    """
     return df.apply(lambda col: col.map(lambda v: _fmt(v, digits))).astype(str)
 
 
@@ -91,6 +136,18 @@ class Result:
     Subclasses are frozen dataclasses holding numbers (no prose beyond short notes), and
     implement ``to_frame``. ``title`` and ``notes`` give ``summary()`` its heading and its
     caveats; override them as properties.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from coachstats.results import Result, tidy_frame
+    >>> @dataclass(frozen=True)
+    ... class MeanResult(Result):
+    ...     estimate: float
+    ...     def to_frame(self):
+    ...         return tidy_frame([{"term": "mean", "estimate": self.estimate}])
+    >>> MeanResult(2.5).to_frame().loc[0, "estimate"]
+    np.float64(2.5)
     """
 
     @property
@@ -161,7 +218,27 @@ class Result:
 
 
 def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
-    """Return ``ax`` or a fresh Axes; matplotlib is imported only when plotting."""
+    """Return ``ax`` or a fresh Axes; matplotlib is imported only when plotting.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; returned unchanged when given.
+    figsize : tuple of (float, float), default (6.0, 4.0)
+        Size in inches of the new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the Axes of a new figure.
+
+    Examples
+    --------
+    >>> from coachstats.results import new_axes
+    >>> ax = new_axes(figsize=(3.0, 2.0))
+    >>> new_axes(ax) is ax
+    True
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
