@@ -52,12 +52,6 @@ KNOWN: frozenset[str] = frozenset({
     "coachstats.roi.SummaryRoiResult",
     "coachstats.roi.from_summary",
     "coachstats.roi.sbc",
-    "coachstats.survival.CompetingRisksResult",
-    "coachstats.survival.CoxResult",
-    "coachstats.survival.FineGrayResult",
-    "coachstats.survival.KaplanMeierResult",
-    "coachstats.survival.PHCheckResult",
-    "coachstats.survival.TurnoverCostResult",
 })
 
 
