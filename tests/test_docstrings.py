@@ -44,14 +44,6 @@ KNOWN: frozenset[str] = frozenset({
     "coachstats.report.run_demo",
     "coachstats.report.scan_for_identifiers",
     "coachstats.report.write_report",
-    "coachstats.roi.BayesianRoiResult",
-    "coachstats.roi.PhillipsResult",
-    "coachstats.roi.RoiPrior",
-    "coachstats.roi.SbcResult",
-    "coachstats.roi.SensitivityResult",
-    "coachstats.roi.SummaryRoiResult",
-    "coachstats.roi.from_summary",
-    "coachstats.roi.sbc",
 })
 
 
