@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 
@@ -72,3 +73,17 @@ def test_the_walk_covers_the_package() -> None:
     # guards against a walk that silently finds nothing (e.g. a module without __all__)
     assert len(OBJECTS) > 200
     assert "coachstats.meta.MetaResult.plot" in {p for p, _, _ in OBJECTS}
+
+
+@pytest.mark.parametrize("modname", coachstats._SUBMODULES)
+def test_module_exports_only_its_api(modname: str) -> None:
+    mod = importlib.import_module(f"coachstats.{modname}")
+    assert isinstance(getattr(mod, "__all__", None), list | tuple), f"{modname} has no __all__"
+    missing = [n for n in mod.__all__ if not hasattr(mod, n)]
+    assert not missing, f"coachstats.{modname}.__all__ names missing objects: {missing}"
+    # dir() (tab completion, help) shows the API and the package's own submodules, not
+    # what the module imported for itself (``coachstats.report.argparse``, ``bayes.np``)
+    submodules = {m.name for m in pkgutil.iter_modules(getattr(mod, "__path__", []))}
+    leaked = [n for n in dir(mod)
+              if not n.startswith("_") and n not in mod.__all__ and n not in submodules]
+    assert not leaked, f"coachstats.{modname} exposes names outside __all__: {leaked}"

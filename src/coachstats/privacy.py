@@ -1197,3 +1197,8 @@ def safe_crosstab(
         table=table, value=value, groups=tuple(groups), min_group_size=k, ci_level=ci_level,
         n_dropped=missing.n_dropped, person=person, pseudonymised=shown, crossed=True,
     )
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

@@ -245,3 +245,8 @@ def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

@@ -410,3 +410,8 @@ def _write_index(out: Path, listed: list[dict[str, Any]], quick: bool) -> Path:
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)
