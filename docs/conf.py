@@ -73,5 +73,8 @@ def _write_api(app: object) -> None:
 
 
 def setup(app: object) -> None:
-    app.connect("builder-inited", _copy_studies)  # type: ignore[attr-defined]
-    app.connect("builder-inited", _write_api)  # type: ignore[attr-defined]
+    # written now, while the configuration loads: autosummary generates its stubs from the
+    # documents Sphinx finds before builder-inited, so on a fresh checkout api.rst and the
+    # gallery must already exist by then
+    _copy_studies(app)
+    _write_api(app)

@@ -75,13 +75,35 @@ MIN_GROUP_SIZE_FLOOR = 3
 
 
 class PrivacyError(RuntimeError):
-    """Output would expose an individual (an identifier was found, or a grouping is a person)."""
+    """Output would expose an individual (an identifier was found, or a grouping is a person).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> try:
+    ...     cs.privacy.require_people(pd.DataFrame({"Wave": [1, 2], "x": [0, 1]}), None, "f")
+    ... except cs.privacy.PrivacyError:
+    ...     print("refused")
+    refused
+    """
 
 
 # --------------------------------------------------------------------------- manifest
 @dataclass(frozen=True)
 class Suppression:
     """One withheld item, and why it was withheld.
+
+    Parameters
+    ----------
+    analysis : str
+        The analysis the item belongs to.
+    item : str
+        What was withheld.
+    reason : str
+        Why, in plain words.
+    rule : str
+        The rule applied (e.g. minimum group size).
 
     Examples
     --------
@@ -101,6 +123,11 @@ class Suppression:
 
 class Manifest:
     """An ordered list of :class:`Suppression` entries: everything a report withheld.
+
+    Parameters
+    ----------
+    items : iterable of Suppression, optional
+        Entries to start with.
 
     Examples
     --------
@@ -250,6 +277,16 @@ def classify_name(name: Any) -> tuple[str, str] | None:
     or team, published as pseudonyms); ``label`` says why (or the pseudonym prefix for
     groups). Matching ignores case, spaces and punctuation.
 
+    Parameters
+    ----------
+    name : object
+        A column name (converted to text).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        ``(kind, label)``, or None when the name identifies nothing.
+
     Examples
     --------
     >>> [classify_name(c) for c in ["Emp ID", "Full Name", "ManagerID", "score"]]
@@ -330,6 +367,28 @@ class Identifiers:
     pseudonym prefix used when they label published groups. ``reasons`` says why each
     column was recognised; ``declared`` and ``ignored`` record what the user added
     (``id_columns``) and removed (``not_identifiers``).
+
+    Parameters
+    ----------
+    person : tuple of str
+        Columns identifying a person.
+    groups : mapping of str to str
+        Identifier columns above the person -> pseudonym prefix.
+    reasons : mapping of str to str
+        Column -> why it was recognised.
+    declared : tuple of str
+        Columns the user declared as identifiers.
+    ignored : tuple of str
+        Columns the user declared not to be identifiers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"EmpID": [1, 2], "ManagerID": [7, 7], "score": [3.0, 4.0]})
+    >>> ids = cs.privacy.detect_identifiers(d)
+    >>> ids.person, dict(ids.groups)
+    (('EmpID',), {'ManagerID': 'Manager'})
     """
 
     person: tuple[str, ...] = ()
@@ -465,6 +524,16 @@ def guess_id_columns(data: pd.DataFrame) -> list[str]:
 def looks_like_time(name: Any) -> bool:
     """True when a column name reads as a wave, date or period (rows may repeat per person).
 
+    Parameters
+    ----------
+    name : object
+        A column name (converted to text).
+
+    Returns
+    -------
+    bool
+        Whether the name reads as a time column.
+
     Examples
     --------
     >>> [looks_like_time(c) for c in ["Wave", "survey_date", "Engagement"]]
@@ -484,6 +553,20 @@ def resolve_person(
 
     A named ``person`` wins; otherwise the first detected person identifier (an id column
     before names and emails) is used. ``None`` when nothing identifies people.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows to be counted.
+    person : str, optional
+        A named person column.
+    identifiers : Identifiers, optional
+        Identifiers already detected (detected from ``data`` otherwise).
+
+    Returns
+    -------
+    tuple of (str or None, str)
+        The person column (or None) and the sentence.
 
     Examples
     --------
@@ -520,6 +603,22 @@ def require_people(data: pd.DataFrame, person: str | None, what: str,
     Raises :class:`PrivacyError` when nothing identifies people and a column looks like a
     wave or date, so that rows may repeat per person and a count of rows would overstate
     the number of people.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The rows to be counted.
+    person : str or None
+        A named person column; detected when None.
+    what : str
+        The function asking, named in the error message.
+    identifiers : Identifiers, optional
+        Identifiers already detected (detected from ``data`` otherwise).
+
+    Returns
+    -------
+    str or None
+        The person column, or None when rows are people.
 
     Examples
     --------
@@ -737,6 +836,36 @@ class GroupMeansResult(Result):
     cross-tabulation, or ``overall``), the grouping columns, ``n`` (distinct people),
     ``n_rows``, ``mean``, ``std_error``, ``ci_low``, ``ci_high`` (all NaN when withheld),
     ``withheld`` and ``reason``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table above.
+    value : str or None
+        The averaged column (None when only people were counted).
+    groups : tuple of str
+        Grouping columns.
+    min_group_size : int
+        Smallest number of distinct people a published cell may have.
+    ci_level : float, default 0.95
+        Level of the intervals of the means.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    person : str or None
+        Column people were counted by (None: rows are people).
+    pseudonymised : tuple of str
+        Grouping columns whose labels were replaced by pseudonyms.
+    crossed : bool
+        Whether the cells cross several grouping columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> d = pd.DataFrame({"unit": ["a"] * 3 + ["b"] * 6 + ["c"] * 6, "x": range(15)})
+    >>> res = cs.privacy.safe_group_means(d, "x", ["unit"])
+    >>> res.min_group_size, int(res.table["withheld"].sum())
+    (5, 2)
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -1081,3 +1210,8 @@ def safe_crosstab(
         table=table, value=value, groups=tuple(groups), min_group_size=k, ci_level=ci_level,
         n_dropped=missing.n_dropped, person=person, pseudonymised=shown, crossed=True,
     )
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

@@ -44,6 +44,19 @@ def tidy_frame(rows: Iterable[Mapping[str, Any]], extra: Sequence[str] = ()) -> 
 
     Missing standard entries become NaN, so every frame has every standard column.
 
+    Parameters
+    ----------
+    rows : iterable of mapping
+        One mapping per row (term -> value).
+    extra : sequence of str, optional
+        Extra columns to place right after the standard ones (others follow in order of
+        appearance).
+
+    Returns
+    -------
+    DataFrame
+        The table, with ``term, estimate, std_error, ci_low, ci_high, ci_level`` first.
+
     Examples
     --------
     >>> tidy_frame([{"term": "mu", "estimate": 0.3}]).columns[:3].tolist()
@@ -65,6 +78,17 @@ class Caution:
     ``code`` is a stable snake_case identifier (``"pretrend_rejected"``, ``"rhat_high"``,
     ``"few_clusters"``, ``"low_reliability"``, ``"immortal_time"`` ...); ``message`` says it in
     plain words with the number; ``value`` is that number when there is one.
+
+    Parameters
+    ----------
+    code : str
+        Stable snake_case identifier of the check.
+    message : str
+        The check in plain words, with its number.
+    value : float, optional
+        The number, when there is one.
+    severity : {"warning", "info"}, default "warning"
+        ``"info"`` marks a note rather than a caution in reports.
 
     Examples
     --------
@@ -156,6 +180,18 @@ class Result:
     ``dropped`` (reason -> count), ``suppressions()``, ``interpret()`` and ``headline()``;
     Bayesian results also name their point summary (``central``) and may share the
     posterior draws of a term (``posterior_draws``).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> from coachstats.results import Result, tidy_frame
+    >>> @dataclass(frozen=True)
+    ... class MeanResult(Result):
+    ...     estimate: float
+    ...     def to_frame(self):
+    ...         return tidy_frame([{"term": "mean", "estimate": self.estimate}])
+    >>> MeanResult(2.5).to_frame().loc[0, "estimate"]
+    np.float64(2.5)
     """
 
     #: Sampler diagnostics of a Bayesian fit (a Result), None for other estimators.
@@ -289,7 +325,27 @@ class Result:
 
 
 def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
-    """Return ``ax`` or a fresh Axes; matplotlib is imported only when plotting."""
+    """Return ``ax`` or a fresh Axes; matplotlib is imported only when plotting.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; returned unchanged when given.
+    figsize : tuple of (float, float), default (6.0, 4.0)
+        Size in inches of the new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the Axes of a new figure.
+
+    Examples
+    --------
+    >>> from coachstats.results import new_axes
+    >>> ax = new_axes(figsize=(3.0, 2.0))
+    >>> new_axes(ax) is ax
+    True
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -330,3 +386,8 @@ def dropped_notes(dropped: Mapping[str, int]) -> list[str]:
     ['Left out before fitting: people measured at one occasion only (171).']
     """
     return [f"Left out before fitting: {why} ({int(n):,})." for why, n in dropped.items() if n]
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

@@ -436,3 +436,8 @@ def diagnose(
             "Sampler diagnostics are poor: " + " ".join(problems), ConvergenceWarning, stacklevel=2
         )
     return diag
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

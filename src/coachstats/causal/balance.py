@@ -116,7 +116,7 @@ class BalanceResult(Result):
     estimand : str
         ``"ATT"``, ``"ATE"``, ``"ATO"`` or ``"ATC"`` (chooses the SD of the SMD denominator).
     threshold : float, default 0.1
-        |SMD| at or above which a term counts as imbalanced.
+        ``|SMD|`` at or above which a term counts as imbalanced.
     adjusted : bool, default True
         Whether balancing weights were given (False: only the "before" balance).
     method : str
@@ -187,7 +187,7 @@ class BalanceResult(Result):
         return tidy_frame(f.to_dict("records"))
 
     def plot(self, ax: Any = None, *, absolute: bool = True, **kwargs: Any) -> Any:
-        """Love plot: |SMD| per term before and after, with the 0.1 threshold.
+        """Love plot: ``|SMD|`` per term before and after, with the 0.1 threshold.
 
         Parameters
         ----------
@@ -249,7 +249,7 @@ def balance(
     estimand : {"ATT", "ATE", "ATO", "ATC"}
         Chooses the SD in the SMD denominator (see the module notes).
     threshold : float
-        |SMD| at or above which a term counts as imbalanced (default 0.1).
+        ``|SMD|`` at or above which a term counts as imbalanced (default 0.1).
     reference : optional
         The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
     dropna : bool, default False

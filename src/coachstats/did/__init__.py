@@ -53,3 +53,8 @@ __all__ = [
     "twfe",
     "two_by_two",
 ]
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers are not part of the API
+    return sorted(__all__)

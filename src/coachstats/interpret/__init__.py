@@ -201,3 +201,8 @@ def improvement_index(g: float) -> float:
     9.9
     """
     return float(100 * (stats.norm.cdf(g) - 0.5))
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

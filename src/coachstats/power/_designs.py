@@ -75,6 +75,26 @@ def wave_covariances(pre: int, post: int, rho: float, correlation: str) -> tuple
     Returns ``(v_pre, v_post, c_cross)``: the variance of a unit's mean over the pre waves and
     over the post waves, and their covariance, in units of the outcome variance. Waves are
     equicorrelated (``"constant"``) or AR(1) in wave distance (``"ar1"``).
+
+    Parameters
+    ----------
+    pre, post : int
+        Waves before and after the program.
+    rho : float
+        Correlation of the outcome between two waves (adjacent waves for ``"ar1"``).
+    correlation : {"constant", "ar1"}
+        Correlation structure across waves.
+
+    Returns
+    -------
+    tuple of float
+        ``(v_pre, v_post, c_cross)``.
+
+    Examples
+    --------
+    >>> from coachstats.power import wave_covariances
+    >>> wave_covariances(2, 2, 0.5, "constant")
+    (0.75, 0.75, 0.5)
     """
     t = np.arange(pre + post)
     if correlation == "ar1":

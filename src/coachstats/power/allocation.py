@@ -28,7 +28,34 @@ __all__ = ["AllocationResult", "optimal_allocation"]
 
 @dataclass(frozen=True)
 class AllocationResult(Result):
-    """The affordable ``cra2`` design with the smallest MDES, and the candidates compared."""
+    """The affordable ``cra2`` design with the smallest MDES, and the candidates compared.
+
+    Parameters
+    ----------
+    n : int
+        People per cluster.
+    J : int
+        Clusters.
+    mdes : float
+        Minimum detectable effect size of the chosen design (outcome SDs).
+    cost : float
+        Cost of the chosen design.
+    budget : float
+        The budget.
+    n_continuous : float
+        Cost-optimal cluster size before rounding (Raudenbush 1997).
+    candidates : DataFrame
+        The integer designs compared: ``n, J, cost, mdes``.
+    cost_cluster, cost_person : float
+        Cost per cluster and per person.
+
+    Examples
+    --------
+    >>> from coachstats import power
+    >>> a = power.optimal_allocation(200_000, cost_cluster=3000, cost_person=100, icc=0.15)
+    >>> a.cost <= a.budget
+    True
+    """
 
     n: int
     J: int

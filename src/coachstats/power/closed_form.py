@@ -52,7 +52,30 @@ def _crit(alpha: float, df: float, two_tailed: bool) -> float:
 
 
 def multiplier(alpha: float, power: float, df: float, two_tailed: bool = True) -> float:
-    """PowerUp!'s MDES multiplier ``t1 + t2`` (``t1 - t2`` when power < 0.5)."""
+    """PowerUp!'s MDES multiplier ``t1 + t2`` (``t1 - t2`` when power < 0.5).
+
+    Parameters
+    ----------
+    alpha : float
+        Significance level.
+    power : float
+        Target power.
+    df : float
+        Degrees of freedom (``inf`` for a z test).
+    two_tailed : bool, default True
+        Two-tailed test.
+
+    Returns
+    -------
+    float
+        The multiplier ``M``: MDES = M x the standard error of the standardized estimate.
+
+    Examples
+    --------
+    >>> from coachstats.power import multiplier
+    >>> round(multiplier(0.05, 0.80, float("inf")), 4)
+    2.8016
+    """
     t1 = _crit(alpha, df, two_tailed)
     t2 = abs(float(stats.norm.ppf(power) if math.isinf(df) else stats.t.ppf(power, df)))
     return t1 + t2 if power >= 0.5 else t1 - t2
@@ -163,6 +186,46 @@ class DesignResult(Result):
     ``target_power`` at level ``alpha``; ``power`` is the probability of detecting ``es``
     (NaN when no effect was given). ``ci_low``/``ci_high`` are PowerUp!'s
     ``1 - alpha`` interval of the MDES (``mdes -/+ t1 * sse``).
+
+    Parameters
+    ----------
+    design : str
+        Design code (e.g. ``"cra2"``).
+    label : str
+        Its name in words.
+    params : dict
+        The design parameters (sizes, ICCs, R-squared, ...).
+    mdes : float
+        Minimum detectable effect size.
+    es : float
+        The effect whose power was computed (NaN when none was given).
+    power : float
+        Power to detect ``es``.
+    target_power : float
+        Power the MDES is defined at.
+    alpha : float
+        Significance level.
+    two_tailed : bool
+        Two-tailed test.
+    sse : float
+        Standard error of the standardized effect estimate.
+    df : float
+        Degrees of freedom of the test.
+    multiplier : float
+        MDES multiplier (``mdes = multiplier * sse``).
+    solved_for : str or None
+        The sample-size parameter solved for, if any.
+    exact : float
+        Continuous solution of that sample size (before rounding up).
+    source : str
+        Reference of the design's formula.
+
+    Examples
+    --------
+    >>> from coachstats import power
+    >>> r = power.mdes("cra2", J=20, n=15, icc=0.17)
+    >>> r.design, r.df
+    ('cra2', 18.0)
     """
 
     design: str

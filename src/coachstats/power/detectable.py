@@ -24,7 +24,41 @@ __all__ = ["DetectableEffect", "design_mdes"]
 
 @dataclass(frozen=True)
 class DetectableEffect(Result):
-    """The minimum detectable effect of the design behind a result."""
+    """The minimum detectable effect of the design behind a result.
+
+    Parameters
+    ----------
+    term : str
+        The result row used.
+    mde : float
+        Minimum detectable effect on the outcome scale.
+    mdes : float
+        The same in outcome SDs (NaN when the outcome SD is unknown).
+    std_error : float
+        Standard error of the estimate.
+    power : float
+        Power the MDE is defined at.
+    alpha : float
+        Significance level.
+    df : float
+        Degrees of freedom (infinite for z tests).
+    multiplier : float
+        ``mde / std_error``.
+    outcome_sd : float
+        Outcome SD used for ``mdes``.
+    source : str
+        The result class the design comes from.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=60, rng=1)
+    >>> res = cs.did.staggered(sim.data, outcome="engagement", unit="team", time="quarter",
+    ...                        cohort="coached_from", cluster="manager", aggregate=True,
+    ...                        n_boot=0)
+    >>> cs.power.design_mdes(res).source
+    'StaggeredResult'
+    """
 
     term: str
     mde: float

@@ -118,6 +118,39 @@ class SimulatedPower(Result):
     ``std_error`` (its Monte Carlo SE), a normal ``ci_low``/``ci_high``, ``power``,
     ``power_mcse``, ``mean_estimate``, ``sd_estimate``, ``n_reps``, ``n_failed``.
     ``replicates`` holds every replicate's estimate, p-value and decision.
+
+    Parameters
+    ----------
+    designs : DataFrame
+        The grid: one row per design.
+    replicates : DataFrame
+        Every replicate's estimate, p-value and decision.
+    n_reps : int
+        Replicates per design.
+    alpha : float
+        Significance level of the decisions.
+    seed_entropy : int
+        Entropy of the master seed (reproduces every replicate).
+    effect : str or None
+        Grid column holding the true effect.
+    mcse_level : float, default 0.95
+        Level of the normal interval of each power.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coachstats import power
+    >>> def gen(n, effect, rng):
+    ...     return pd.DataFrame({"y": rng.normal(effect, 1, n)})
+    >>> def est(df):
+    ...     from scipy import stats
+    ...     t = stats.ttest_1samp(df["y"], 0)
+    ...     return pd.DataFrame({"term": ["mean"], "estimate": [df["y"].mean()],
+    ...                          "p_value": [t.pvalue]})
+    >>> res = power.simulate(gen, est, grid={"n": [20], "effect": [0.0, 0.7]}, n_reps=20,
+    ...                      rng=1)
+    >>> res.n_reps, len(res.designs)
+    (20, 2)
     """
 
     designs: pd.DataFrame = field(repr=False, compare=False)

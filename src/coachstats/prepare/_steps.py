@@ -54,6 +54,20 @@ def apply_steps(data: pd.DataFrame, steps: Sequence[Mapping[str, Any]], where: s
                 ) -> pd.DataFrame:
     """Run ``steps`` in order; errors name the step as ``<where> prepare step N (name)``.
 
+    Parameters
+    ----------
+    data : DataFrame
+        The frame to prepare.
+    steps : sequence of mapping
+        Each step: ``{"step": <name>, <options>}``, as in a study spec's ``prepare`` list.
+    where : str
+        Where the steps come from, used in error messages (e.g. ``"[data.x]"``).
+
+    Returns
+    -------
+    DataFrame
+        The frame after every step.
+
     Examples
     --------
     >>> import pandas as pd

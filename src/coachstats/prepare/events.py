@@ -63,6 +63,8 @@ def durations(
         Person column, used to name rows in error messages.
     duration, event : str
         Names of the new columns; ``censored`` is the event code of people still in follow-up.
+    censored : str, default "censored"
+        Event code of people still in follow-up at ``censor_at``.
 
     Returns
     -------

@@ -19,13 +19,24 @@ __all__ = ["PairsResult", "pairs"]
 class PairsResult(Result):
     """People measured at both occasions, and who was measured once.
 
-    Attributes
+    Parameters
     ----------
     data : DataFrame
         One row per person measured at both occasions: the person column, then
         ``<outcome>_pre`` and ``<outcome>_post`` for each outcome.
     pre_only, post_only : tuple
         The people measured only before, or only after.
+    pre, post : object
+        The values of the occasion column that mark the two occasions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"id": [1, 1, 2], "t": ["pre", "post", "pre"], "y": [3., 4., 2.]})
+    >>> res = cs.prepare.pairs(df, "id", "t", "y")
+    >>> len(res.data), res.pre_only, res.post_only
+    (1, (2,), ())
     """
 
     data: pd.DataFrame = field(repr=False)

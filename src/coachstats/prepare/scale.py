@@ -29,7 +29,7 @@ LOW_RELIABILITY = 0.70
 class ScaleResult(Result):
     """A scale score per row and the scale's reliability.
 
-    Attributes
+    Parameters
     ----------
     scores : Series
         Mean of the answered items (reverse-keyed items reversed), aligned with the input
@@ -42,6 +42,34 @@ class ScaleResult(Result):
         Omega total from a one-factor model fitted by maximum likelihood (complete cases).
     items : DataFrame
         Per item: ``item, reversed, n_answered, mean, sd, item_rest, alpha_if_deleted``.
+    loadings : tuple of float
+        Standardized loadings of the one-factor model, one per item.
+    n : int
+        Rows.
+    n_scored : int
+        Rows with a score.
+    n_unscored : int
+        Rows with too few answered items to be scored.
+    min_answered : int
+        Items a row needs answered to be scored.
+    missing : str
+        ``"complete"`` or ``"pairwise"``: the data behind the reliability.
+    reverse : tuple of str
+        Reverse-worded items.
+    scale_range : tuple of (float, float)
+        Lowest and highest possible answer.
+    ci_level : float, default 0.95
+        Level of the Feldt interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"Q1": [1, 2, 4, 5, 3, 4], "Q2": [2, 2, 5, 4, 3, 5],
+    ...                    "Q3": [5, 4, 1, 2, 3, 1]})
+    >>> res = cs.prepare.scale(df, ["Q1", "Q2", "Q3"], reverse=["Q3"])
+    >>> res.n_scored, res.reverse
+    (6, ('Q3',))
     """
 
     scores: pd.Series = field(repr=False)

@@ -97,6 +97,8 @@ def render_study(
     pdf : bool
         Also print the report to PDF next to the HTML (needs headless Chromium; raises
         :class:`~coachstats.report.pdf.PdfUnavailable` with install advice otherwise).
+    command : str, optional
+        The command that reproduces the report, printed in it.
 
     Returns
     -------
@@ -159,6 +161,24 @@ def render(
     Data provenance is limited to what the results carry; prefer a study spec for reports
     you hand on.
 
+    Parameters
+    ----------
+    results : sequence of Result
+        The results to report, one section each.
+    out : str or Path
+        HTML file to write; the JSON goes next to it with the suffix ``.json``.
+    title : str, default "Evidence report"
+        Title of the report.
+    claim : str, optional
+        The claim the results bear on.
+    titles : sequence of str, optional
+        One section title per result (default: each result's own title).
+
+    Returns
+    -------
+    tuple of (Path, Path)
+        The HTML report and the JSON of its numbers.
+
     Examples
     --------
     >>> import pandas as pd
@@ -198,7 +218,27 @@ def _parse_data(items: Sequence[str]) -> dict[str, str]:
 
 
 def cli_report(args: argparse.Namespace) -> int:
-    """``coachstats report``: render one study; errors are printed, exit status 2."""
+    """``coachstats report``: render one study; errors are printed, exit status 2.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``coachstats report`` arguments (``spec``, ``out``, ``data``, ``seed``,
+        ``quick``, ...).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on an error, 3 when the requested PDF could not be made.
+
+    Examples
+    --------
+    >>> import argparse                                              # doctest: +SKIP
+    >>> from coachstats.report import cli_report                     # doctest: +SKIP
+    >>> cli_report(argparse.Namespace(spec="studies/eq-effectiveness/study.toml",
+    ...                               out="eq.html"))                 # doctest: +SKIP
+    0
+    """
     from .pdf import PdfUnavailable
     from .progress import wanted
 
@@ -246,6 +286,16 @@ def _problems(js: Path) -> list[str]:
 def find_studies(root: str | Path | None = None) -> list[Path]:
     """``studies/*/study.toml`` under ``root`` (default: ./studies, else the source tree's).
 
+    Parameters
+    ----------
+    root : str or Path, optional
+        Folder holding one sub-folder per study.
+
+    Returns
+    -------
+    list of Path
+        The ``study.toml`` files, sorted.
+
     Examples
     --------
     >>> [p.parent.name for p in find_studies()][:1]  # doctest: +SKIP
@@ -263,6 +313,33 @@ def run_demo(out: Path, *, quick: bool = False, studies: Sequence[Path] | None =
 
     ``progress``: bars per study and analysis (None: only on a terminal); ``quiet`` prints
     only failures and warnings; ``pdf`` prints each report to PDF as well.
+
+    Parameters
+    ----------
+    out : Path
+        Folder to write the reports into.
+    quick : bool, default False
+        Use each analysis's ``quick_args``.
+    studies : sequence of Path, optional
+        ``study.toml`` files to render (default: every study found).
+    progress : bool, optional
+        Progress bars (None: only on a terminal).
+    quiet : bool, default False
+        Print only failures and warnings.
+    pdf : bool, default False
+        Also print each report to PDF.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when every study rendered, 1 otherwise.
+
+    Examples
+    --------
+    >>> from pathlib import Path                                     # doctest: +SKIP
+    >>> from coachstats.report import run_demo                       # doctest: +SKIP
+    >>> run_demo(Path("demo"), quick=True)                           # doctest: +SKIP
+    0
     """
     from .pdf import PdfUnavailable, write_pdf
     from .progress import Progress
@@ -338,3 +415,8 @@ def _write_index(out: Path, listed: list[dict[str, Any]], quick: bool) -> Path:
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def __dir__() -> list[str]:
+    # the public names only: imported helpers (np, argparse, ...) are not part of the API
+    return sorted(__all__)

@@ -202,6 +202,18 @@ def scan_for_identifiers(texts: Sequence[str], values: Iterable[Any]) -> tuple[l
 
     Also returns how many values were too short to scan meaningfully (see the module note).
 
+    Parameters
+    ----------
+    texts : sequence of str
+        The texts to be published.
+    values : iterable
+        Identifier values from the input data.
+
+    Returns
+    -------
+    tuple of (list of str, int)
+        The values found, and how many were too short to scan.
+
     Examples
     --------
     >>> scan_for_identifiers(["mean for team A: 3.1"], ["E-1001", "E-1002"])

@@ -628,6 +628,30 @@ def build_report(run: StudyRun, *, command: str | None = None, json_name: str | 
 
     Raises :class:`~coachstats.report.privacy.PrivacyError` if an identifier from the input
     data would appear in the output.
+
+    Parameters
+    ----------
+    run : StudyRun
+        A run study.
+    command : str, optional
+        The command that reproduces the report, printed in it (default: the ``coachstats
+        report`` call for the spec).
+    json_name : str, optional
+        File name of the JSON twin, linked from the HTML.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The HTML text and the JSON-ready dict of its numbers.
+
+    Examples
+    --------
+    >>> from coachstats.report import build_report, find_studies, load_study
+    >>> from coachstats.report.runner import run_study
+    >>> path = [p for p in find_studies() if p.parent.name == "preventable-turnover"][0]
+    >>> html, payload = build_report(run_study(load_study(path), quick=True))
+    >>> html.startswith("<!DOCTYPE html>"), payload["study"]["seed"]
+    (True, 42)
     """
     study = run.study
     id_cols = run.person_columns()
@@ -775,7 +799,33 @@ def _strip_images(html: str) -> str:
 
 def write_report(run: StudyRun, out: str | Path, *, command: str | None = None
                  ) -> tuple[Path, Path]:
-    """Write ``out`` (HTML) and the same name with ``.json``; return both paths."""
+    """Write ``out`` (HTML) and the same name with ``.json``; return both paths.
+
+    Parameters
+    ----------
+    run : StudyRun
+        A run study.
+    out : str or Path
+        HTML file to write.
+    command : str, optional
+        The command that reproduces the report, printed in it.
+
+    Returns
+    -------
+    tuple of (Path, Path)
+        The HTML report and the JSON of its numbers.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from coachstats.report import find_studies, load_study, write_report
+    >>> from coachstats.report.runner import run_study
+    >>> path = [p for p in find_studies() if p.parent.name == "preventable-turnover"][0]
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "turnover.html"
+    >>> html, js = write_report(run_study(load_study(path), quick=True), out)
+    >>> js.name
+    'turnover.json'
+    """
     out = Path(out)
     js = out.with_suffix(".json")
     html, payload = build_report(run, command=command, json_name=js.name)

@@ -90,6 +90,38 @@ class AnalysisRun:
 
 @dataclass(frozen=True)
 class StudyRun:
+    """Parameters
+
+    Parameters
+    ----------
+    study : Study
+        The spec that was run.
+    seed : int
+        Seed used.
+    quick : bool
+        Whether each analysis ran with its ``quick_args``.
+    data : dict of str to LoadedData
+        Every data entry after loading, with its provenance.
+    analyses : tuple of AnalysisRun
+        Every analysis with its arguments and result (or error).
+    manifest : tuple of Suppression
+        Everything withheld for privacy.
+    id_columns : dict of str to tuple of str
+        Identifier columns of each data entry.
+    identifiers : dict of str to Identifiers
+        Detected identifiers of each data entry.
+    people : dict of str to tuple of (str or None, str)
+        For each data entry, the column people are counted by and how it was chosen.
+
+    Examples
+    --------
+    >>> from coachstats.report import find_studies, load_study
+    >>> from coachstats.report.runner import run_study
+    >>> path = [p for p in find_studies() if p.parent.name == "preventable-turnover"][0]
+    >>> run = run_study(load_study(path), quick=True)
+    >>> run.seed, len(run.analyses)
+    (42, 4)
+    """
     study: Study
     seed: int
     quick: bool
@@ -157,6 +189,11 @@ def _public_callables(module: Any) -> list[str]:
 
 def available_estimators() -> list[str]:
     """Dotted names a study may use as ``estimator`` (for error messages and docs).
+
+    Returns
+    -------
+    list of str
+        Dotted names such as ``"meta.correlations"``, sorted.
 
     Examples
     --------

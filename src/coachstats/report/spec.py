@@ -19,7 +19,20 @@ __all__ = ["AnalysisSpec", "DataSpec", "FollowUp", "Study", "StudySpecError", "l
 
 
 class StudySpecError(ValueError):
-    """A study spec is malformed or names something that does not exist."""
+    """A study spec is malformed or names something that does not exist.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from coachstats.report import StudySpecError, load_study
+    >>> spec = pathlib.Path(tempfile.mkdtemp()) / "study.toml"
+    >>> _ = spec.write_text("[study]")
+    >>> try:
+    ...     load_study(spec)
+    ... except StudySpecError:
+    ...     print("malformed")
+    malformed
+    """
 
 
 _STUDY_KEYS = {"title", "claim", "seed", "description", "source", "currency"}
@@ -88,7 +101,45 @@ class AnalysisSpec:
 
 @dataclass(frozen=True)
 class Study:
-    """A parsed study spec."""
+    """A parsed study spec.
+
+    Parameters
+    ----------
+    path : Path
+        The ``study.toml`` file.
+    title : str
+        Title of the report.
+    seed : int
+        Seed of every random step (generators, bootstraps, samplers).
+    claim : str
+        The claim the study tests, in the source's words.
+    description : str
+        What the study does and why.
+    source : str
+        Where the claim and the data come from.
+    min_group_size : int
+        Privacy threshold: smallest number of distinct people behind a published number.
+    currency : str or None
+        Currency of money amounts.
+    id_columns : tuple of str or None
+        Columns declared as identifiers (added to the detected ones).
+    not_identifiers : tuple of str
+        Columns declared not to be identifiers.
+    public_labels : tuple of str
+        Grouping columns whose labels may be published as they are (not pseudonymised).
+    data : dict of str to DataSpec
+        Data entries by name (a file or a generator).
+    analyses : tuple of AnalysisSpec
+        The analyses, in report order.
+
+    Examples
+    --------
+    >>> from coachstats.report import find_studies, load_study
+    >>> path = [p for p in find_studies() if p.parent.name == "preventable-turnover"][0]
+    >>> study = load_study(path)
+    >>> study.seed, study.min_group_size, sorted(study.data)
+    (42, 5, ['exit', 'published'])
+    """
 
     path: Path
     title: str
@@ -181,6 +232,11 @@ def load_study(path: str | Path, data: dict[str, str | Path] | None = None) -> S
     data : dict, optional
         Data entry name -> file to use instead of the spec's own source (``--data NAME=FILE``);
         the name may be ``""`` when the study has a single data entry (``--data FILE``).
+
+    Returns
+    -------
+    Study
+        The parsed spec, checked against the estimators and generators that exist.
 
     Examples
     --------

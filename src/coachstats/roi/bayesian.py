@@ -82,7 +82,7 @@ MODEL_PARAMS = (
 class RoiPrior:
     """Priors of :func:`bayesian` (see the module docstring for their roles).
 
-    Attributes
+    Parameters
     ----------
     share_with_benefit : (a, b)
         Beta prior on ``p``, the share of participants with a positive monetary benefit.
@@ -94,6 +94,13 @@ class RoiPrior:
         Beta prior on the mean attribution and the mean confidence.
     share_concentration : (shape, rate)
         Gamma prior on the Beta concentrations of attribution and confidence.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> prior = cs.roi.RoiPrior(share_with_benefit=(2.0, 2.0))
+    >>> prior.share_with_benefit, prior.tail_shape
+    ((2.0, 2.0), (2.0, 3.0))
     """
 
     share_with_benefit: tuple[float, float] = (1.0, 1.0)
@@ -192,7 +199,28 @@ def _mean_factor(s: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SensitivityResult(Result):
-    """Tornado table: posterior ROI when one assumption at a time is moved to its bounds."""
+    """Tornado table: posterior ROI when one assumption at a time is moved to its bounds.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per assumption and bound: the posterior ROI with it moved there.
+    baseline_median : float
+        Posterior median ROI with every assumption at its base value.
+    baseline_prob_positive : float
+        Posterior probability of a positive ROI at the base values.
+    ci_level : float
+        Probability of the credible intervals.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.roi_program(rng=1)
+    >>> res = cs.roi.bayesian(sim.data, benefit="benefit", cost="cost",
+    ...                       attribution="attribution", confidence="confidence",
+    ...                       rng=1)                                    # doctest: +SKIP
+    >>> tornado = res.sensitivity()                                     # doctest: +SKIP
+    """
 
     table: pd.DataFrame = field(compare=False)
     baseline_median: float
@@ -264,7 +292,50 @@ class SensitivityResult(Result):
 
 @dataclass(frozen=True)
 class BayesianRoiResult(Result):
-    """Posterior of the program's ROI and BCR, with the Phillips point values beside it."""
+    """Posterior of the program's ROI and BCR, with the Phillips point values beside it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Posterior summaries (the ``to_frame()`` table).
+    phillips : PhillipsResult
+        The Phillips point calculation on the same data.
+    diagnostics : Diagnostics
+        Sampler diagnostics.
+    ci_level : float
+        Probability of the equal-tailed credible intervals.
+    target_roi : float
+        ROI (percent) whose posterior probability of being reached is reported.
+    horizon_years : float
+        Years of benefit counted.
+    mean_cost : float
+        Mean fully loaded cost per participant.
+    n : int
+        Participants.
+    n_with_benefit : int
+        Participants reporting a positive monetary benefit.
+    prior : RoiPrior
+        The priors used.
+    squeezed : tuple of str
+        Share columns whose values of exactly 0 or 1 were compressed into (0, 1).
+    dependence : float
+        Spearman correlation of benefit size with attribution x confidence (NaN when not
+        computable).
+    draws : dict of str to ndarray
+        Posterior draws of the derived quantities (e.g. ``roi_pct``).
+    idata : arviz.InferenceData or None
+        The full posterior.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.roi_program(rng=1)
+    >>> res = cs.roi.bayesian(sim.data, benefit="benefit", cost="cost",
+    ...                       attribution="attribution", confidence="confidence",
+    ...                       rng=1)                                    # doctest: +SKIP
+    >>> res.phillips.n == res.n                                         # doctest: +SKIP
+    True
+    """
 
     table: pd.DataFrame = field(compare=False)
     phillips: PhillipsResult

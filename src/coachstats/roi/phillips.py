@@ -28,7 +28,44 @@ __all__ = ["PhillipsResult", "phillips"]
 
 @dataclass(frozen=True)
 class PhillipsResult(Result):
-    """Totals, benefit-cost ratio and ROI of the Phillips calculation (point values)."""
+    """Totals, benefit-cost ratio and ROI of the Phillips calculation (point values).
+
+    Parameters
+    ----------
+    n : int
+        Participants.
+    n_with_benefit : int
+        Participants reporting a positive benefit.
+    total_benefit_claimed : float
+        Sum of the claimed benefits.
+    total_after_attribution : float
+        The sum after the attribution share.
+    total_benefit_adjusted : float
+        The sum after attribution and confidence.
+    total_cost : float
+        Sum of the costs plus ``extra_costs``.
+    bcr : float
+        Benefit-cost ratio.
+    roi_pct : float
+        ROI in percent.
+    horizon_years : float
+        Years of benefit counted.
+    extra_costs : float
+        Programme costs not attributed to participants.
+    n_dropped : int
+        Rows dropped for missing values (only with ``dropna=True``).
+    n_zeroed : int
+        Participants with missing answers counted as no benefit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"b": [321_000.0], "c": [100_000.0]})
+    >>> res = cs.roi.phillips(df, benefit="b", cost="c")
+    >>> res.total_cost
+    100000.0
+    """
 
     n: int
     n_with_benefit: int

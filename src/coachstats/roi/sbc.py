@@ -30,7 +30,26 @@ _EPS = 1e-9
 
 @dataclass(frozen=True)
 class SbcResult(Result):
-    """Ranks of the true parameters among posterior draws, with uniformity tests."""
+    """Ranks of the true parameters among posterior draws, with uniformity tests.
+
+    Parameters
+    ----------
+    ranks : DataFrame
+        Rank of each true parameter in each simulated dataset.
+    n_draws_ranked : int
+        Thinned posterior draws the ranks are taken among.
+    n_bins : int
+        Bins of the uniformity tests.
+    n_divergent : int
+        Divergent transitions over all fits.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.roi.sbc(20, n_bins=4, rng=1)                          # doctest: +SKIP
+    >>> res.n_bins                                                      # doctest: +SKIP
+    4
+    """
 
     ranks: pd.DataFrame = field(compare=False)
     n_draws_ranked: int
@@ -204,6 +223,11 @@ def sbc(
         Local processes when no executor is given.
     progress : bool
         Print datasets done to stderr.
+
+    Returns
+    -------
+    SbcResult
+        The ranks and a uniformity test per parameter.
 
     Examples
     --------

@@ -123,7 +123,35 @@ def _respondent_median(
 
 @dataclass(frozen=True)
 class SummaryRoiResult(Result):
-    """Posterior of the population distribution of return multiples from a summary."""
+    """Posterior of the population distribution of return multiples from a summary.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Posterior summaries (the ``to_frame()`` table).
+    reproduction : DataFrame
+        The published figures beside the fitted respondent values.
+    n : float
+        Respondents behind the figures.
+    nonresponse_odds : float
+        How many times likelier a company that recouped its cost was to respond.
+    ci_level : float
+        Probability of the credible intervals.
+    reported_median : float or None
+        The published median multiple, when given.
+    draws : dict of str to ndarray
+        Posterior draws of the population quantities.
+    inputs : dict
+        The bands and figures the fit used.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.roi.from_summary([(0, 1, .14), (1, 10, .39), (10, 50, .28), (50, None, .19)],
+    ...                           n=189, median_multiple=7, rng=1)
+    >>> res.reported_median
+    7.0
+    """
 
     table: pd.DataFrame = field(compare=False)
     reproduction: pd.DataFrame = field(compare=False)
@@ -374,6 +402,8 @@ def from_summary(
     rng : int, Generator, SeedSequence or None
         Random numbers for the draws; a refit with the same SeedSequence (as
         :meth:`SummaryRoiResult.sensitivity` does) reuses the same stream.
+    low, high, share : str, default "low", "high", "share"
+        Column names of the bands' limits and shares when ``data`` is a DataFrame.
 
     Returns
     -------

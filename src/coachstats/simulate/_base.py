@@ -16,7 +16,7 @@ import pandas as pd
 class SimulatedData:
     """A generated dataset and the truth it was drawn from.
 
-    Attributes
+    Parameters
     ----------
     data : DataFrame
         The rows an estimator is fitted to (the same shape a user's own data would have).
@@ -24,6 +24,13 @@ class SimulatedData:
         The true parameter values (generator-specific fields; see each generator).
     params : dict
         The arguments the generator was called with, so the draw can be repeated.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.retention(rng=0)
+    >>> sim.params["n_employees"]
+    1000
     """
 
     data: pd.DataFrame

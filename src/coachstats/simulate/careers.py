@@ -164,6 +164,38 @@ def retention(
     38%). Few remain under observation at 36 months, so the true cumulative incidence is
     reported at 12, 24 and 30 months by default.
 
+    Parameters
+    ----------
+    n_employees : int, default 1000
+        Employees.
+    n_managers : int, default 150
+        Managers (each has at least one employee).
+    coached_share : float, default 0.5
+        Probability that an employee is coached (or offered coaching).
+    hr_exit : float, default 0.7
+        Hazard ratio of coaching on voluntary exit.
+    hr_promotion : float, default 1.3
+        Hazard ratio of coaching on promotion-readiness.
+    exit_shape, exit_scale : float, default 1.0 and 120.0
+        Weibull shape and scale (months) of the exit hazard.
+    promotion_shape, promotion_scale : float, default 1.8 and 55.0
+        Weibull shape and scale (months) of the promotion hazard.
+    frailty_var : float, default 0.3
+        Variance of the managers' gamma frailties (mean 1).
+    follow_up : float, default 36.0
+        Months from the first entry to the end of the study.
+    accrual : float, default 12.0
+        Months over which employees enter.
+    horizons : sequence of float, default (12.0, 24.0, 30.0)
+        Months at which the true cumulative incidence is reported.
+    coaching_start : tuple of (float, float), optional
+        Coaching starts uniformly within these months after hire (time-varying treatment);
+        None: coaching from hire.
+    layout : {"person", "episodes"}, default "person"
+        One row per person, or (start, stop] episodes split at the start of coaching.
+    rng : int, Generator or None
+        Random source.
+
     Returns
     -------
     SimulatedData

@@ -73,7 +73,7 @@ def leader_mediation(
     direct : float
         Effect of coaching on engagement not through the behaviour.
     rho : float
-        Correlation of the unmeasured team disturbance with the behaviour's error (|rho| < 1).
+        Correlation of the unmeasured team disturbance with the behaviour's error (``|rho| < 1``).
     sd_team, sd_employee : float
         SDs of the manager-level disturbance and of employees around their team.
     rng : int, Generator or None

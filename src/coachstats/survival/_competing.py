@@ -90,6 +90,45 @@ class CompetingRisksResult(Result):
     ``steps`` (long): ``group, event, time, n_risk, n_event, cif, std_error, ci_low,
     ci_high`` at every distinct time (steps with fewer than ``min_at_risk`` at risk are not
     kept). ``to_frame()`` reports the cumulative incidence at ``times``.
+
+    Parameters
+    ----------
+    steps : DataFrame
+        The long table above.
+    at_times : DataFrame
+        The cumulative incidence at the requested times (the ``to_frame()`` rows).
+    events : tuple
+        The event types (censoring excluded).
+    event_of_interest : object or None
+        The event reported first (None: all events alike).
+    group : str or None
+        Grouping column (one set of curves per level).
+    cluster : str or None
+        Cluster column of the standard errors.
+    ci : str
+        Interval scale: ``"log"``, ``"log-log"`` or ``"plain"``.
+    ci_level : float
+        Confidence level.
+    min_at_risk : int or None
+        Steps with fewer people at risk are not kept.
+    n : int
+        People (rows) analysed.
+    n_by_event : dict of str to int
+        Events of each type.
+    missing : MissingReport
+        Rows dropped for missing values, by column.
+    design_cautions : tuple of Caution
+        Cautions about the design (e.g. a treatment that starts after the time origin).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"months": [2, 4, 4, 6, 9, 12], "outcome": ["exit", "promoted", 0,
+    ...                    "exit", "promoted", 0]})
+    >>> res = cs.survival.competing_risks(df, "months", "outcome", "exit", times=[12])
+    >>> res.n, res.n_by_event["exit"]
+    (6, 2)
     """
 
     steps: pd.DataFrame

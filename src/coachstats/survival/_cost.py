@@ -33,6 +33,38 @@ class TurnoverCostResult(Result):
     the horizon), ``exits_avoided``, ``cost_avoided`` and, when a programme cost was given,
     ``net_benefit``. ``ci_low``/``ci_high`` come from the ends of the hazard-ratio interval
     (the baseline risk is taken as known).
+
+    Parameters
+    ----------
+    term : str
+        The model term whose hazard ratio is used.
+    hazard_ratio, hr_ci_low, hr_ci_high : float
+        Hazard ratio of the programme on exit and its interval.
+    ci_level : float
+        Level of that interval.
+    baseline_risk : float
+        Probability of exit by the horizon without the programme.
+    baseline_source : str
+        Where it comes from (given, or the Cox baseline at a horizon).
+    horizon : float or None
+        Time horizon of the baseline risk.
+    n_employees : float
+        Employees the programme covers.
+    salary : float
+        Mean salary.
+    replacement_cost_share : float
+        Replacement cost as a share of salary.
+    program_cost : float or None
+        Cost of the programme (gives ``net_benefit``).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> res = cs.survival.turnover_cost({"hazard_ratio": 0.7, "ci_low": 0.5, "ci_high": 0.98},
+    ...                                 salary=90_000, replacement_cost_share=0.5,
+    ...                                 n_employees=200, baseline_risk=0.30)
+    >>> res.baseline_source
+    'given'
     """
 
     term: str

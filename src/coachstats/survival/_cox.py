@@ -34,6 +34,26 @@ class PHCheckResult(Result):
     ``rho`` (correlation of the scaled Schoenfeld residuals with transformed time, as the
     pre-3.0 cox.zph printed) and ``advice`` (a short sentence, as data). ``binned`` holds
     mean scaled Schoenfeld residuals in time bins (aggregates only) for the plot.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table above.
+    binned : DataFrame
+        Binned mean scaled Schoenfeld residuals (for the plot).
+    transform : str
+        Time transform of the test (e.g. ``"km"``).
+    alpha : float
+        Level at which the advice flags a term.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.retention(rng=1)
+    >>> fit = cs.survival.cox(sim.data, duration="months", event="event",
+    ...                       event_of_interest="exit", covariates=["coached"])
+    >>> fit.check_ph().table["term"].tolist()
+    ['coached', 'GLOBAL']
     """
 
     table: pd.DataFrame
@@ -96,6 +116,66 @@ class CoxResult(Result):
     ``to_frame()``: one row per term with the log hazard ratio as ``estimate`` (its SE and
     interval; cluster-robust when ``cluster`` was given) and ``hazard_ratio, hr_ci_low,
     hr_ci_high, z, p_value, naive_std_error``.
+
+    Parameters
+    ----------
+    terms : tuple of str
+        Model terms (dummy-coded covariates).
+    coef : ndarray
+        Log hazard ratios.
+    cov : ndarray
+        Model-based covariance (inverse information).
+    robust_cov : ndarray or None
+        Sandwich (cluster-robust) covariance, when used.
+    ci_level : float
+        Confidence level.
+    ties : str
+        ``"efron"`` or ``"breslow"``.
+    cluster : str or None
+        Cluster column of the robust standard errors.
+    strata : str or None
+        Stratification column (separate baseline hazards).
+    n : int
+        Rows (episodes with ``start``) analysed.
+    n_events : int
+        Events of interest.
+    n_clusters : int or None
+        Clusters of the robust standard errors.
+    loglik, loglik_null : float
+        Partial log-likelihood of the fit and of the null model.
+    iterations : int
+        Newton-Raphson iterations.
+    converged : bool
+        Whether the fit converged.
+    baseline : DataFrame
+        ``time, cumhaz``: the baseline cumulative hazard at covariates 0 (unstratified fits).
+    ph_tests : dict of str to PHCheckResult
+        Proportional-hazards checks computed so far, by time transform.
+    missing : MissingReport
+        Rows dropped for missing values, by column.
+    start : str or None
+        Episode start column (counting-process data).
+    weights : str or None
+        Case-weight column.
+    n_people : int or None
+        Distinct people behind episodes (with ``start`` and ``cluster``).
+    landmark : float or None
+        Landmark time of a landmark analysis.
+    n_landmark_excluded : int or None
+        People excluded by the landmark (no longer at risk at it).
+    design_cautions : tuple of Caution
+        Cautions about the design (e.g. immortal time).
+    ph_inputs : tuple or None
+        Internal: what :meth:`check_ph` needs to test other time transforms.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.retention(rng=1)
+    >>> fit = cs.survival.cox(sim.data, duration="months", event="event",
+    ...                       event_of_interest="exit", covariates=["coached"], cluster="manager")
+    >>> fit.terms, fit.ties
+    (('coached',), 'efron')
     """
 
     terms: tuple[str, ...]

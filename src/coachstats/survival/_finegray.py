@@ -24,6 +24,42 @@ class FineGrayResult(Result):
     ``to_frame()``: one row per term, ``estimate`` the log subdistribution hazard ratio,
     its SE (the sandwich of Fine & Gray 1999, as ``crr`` reports) and interval, plus
     ``shr, shr_ci_low, shr_ci_high, z, p_value``.
+
+    Parameters
+    ----------
+    terms : tuple of str
+        Model terms.
+    coef : ndarray
+        Log subdistribution hazard ratios.
+    cov : ndarray
+        Their Fine-Gray sandwich covariance.
+    ci_level : float
+        Confidence level.
+    event_of_interest : object
+        The event modelled.
+    n : int
+        People analysed.
+    n_events, n_competing, n_censored : int
+        People with the event of interest, with a competing event, and censored.
+    loglik, loglik_null : float
+        Weighted partial log-likelihood of the fit and of the null model.
+    iterations : int
+        Newton-Raphson iterations.
+    converged : bool
+        Whether the fit converged.
+    missing : MissingReport
+        Rows dropped for missing values, by column.
+    design_cautions : tuple of Caution
+        Cautions about the design.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> d = cs.simulate.retention(rng=4).data
+    >>> fg = cs.survival.fine_gray(d, "months", "event", ["coached"],
+    ...                            event_of_interest="promotion", censor="censored")
+    >>> fg.event_of_interest
+    'promotion'
     """
 
     terms: tuple[str, ...]

@@ -119,6 +119,42 @@ class KaplanMeierResult(Result):
     with fewer subjects at risk are not kept at all. ``medians`` holds the median survival
     time per group with its interval (NaN where the curve or band never reaches 0.5).
     ``std_error`` is Greenwood's SE of S(t) (R ``summary.survfit`` reports the same).
+
+    Parameters
+    ----------
+    steps : DataFrame
+        The curves (see above).
+    medians : DataFrame
+        Median survival time per group with its interval.
+    at_times : DataFrame
+        Survival at the requested times (the ``to_frame()`` rows).
+    group : str or None
+        Grouping column.
+    ci : str
+        Interval scale: ``"log"``, ``"log-log"`` or ``"plain"``.
+    ci_level : float
+        Confidence level.
+    min_at_risk : int or None
+        Steps with fewer subjects at risk are not kept.
+    n : int
+        Subjects analysed.
+    n_events : int
+        Events.
+    missing : MissingReport
+        Rows dropped for missing values, by column.
+    start : str or None
+        Entry-time column (delayed entry).
+    design_cautions : tuple of Caution
+        Cautions about the design.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import coachstats as cs
+    >>> df = pd.DataFrame({"months": [3, 5, 5, 8, 12, 12, 20], "left": [1, 1, 0, 1, 0, 1, 0]})
+    >>> km = cs.survival.kaplan_meier(df, duration="months", event="left")
+    >>> km.n, km.n_events
+    (7, 4)
     """
 
     steps: pd.DataFrame
