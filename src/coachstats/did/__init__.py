@@ -9,6 +9,8 @@
   uniform bootstrap bands;
 - :func:`aggregate_panel`: individual survey rows to unit-period means with counts;
   :func:`cohort_from_treatment`: first treated period from a 0/1 column;
+- :func:`staggered_by`: :func:`staggered` by subgroup of a unit-level column, with a Wald
+  test of equality;
 - :func:`bayesian`: multilevel Bayesian DiD (PyMC is imported only when it samples).
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 from ._panel import aggregate_panel, cohort_from_treatment
 from .arms import StaggeredArmsResult, staggered_arms
 from .bayesian import BayesianDiDResult, bayesian
+from .by_group import ByGroupResult, staggered_by
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
     BaconResult,
@@ -33,6 +36,7 @@ __all__ = [
     "AggregateResult",
     "BaconResult",
     "BayesianDiDResult",
+    "ByGroupResult",
     "EventStudyResult",
     "PretrendTest",
     "StaggeredArmsResult",
@@ -46,6 +50,7 @@ __all__ = [
     "event_study",
     "staggered",
     "staggered_arms",
+    "staggered_by",
     "twfe",
     "two_by_two",
 ]
