@@ -31,6 +31,7 @@ ROLES = ("outcome", "unit", "person", "time", "cohort", "treatment", "cluster", 
 KNOWN: dict[str, str] = {
     "roi.phillips": "missing= (three modes; dropna= to come)",
     "roi.bayesian": "missing= (three modes; dropna= to come)",
+    "roi.tiers": "missing= (three modes, as roi.bayesian; dropna= to come)",
     "report.render_study": "seed= (the study's recorded int seed)",
     "report.run_study": "seed= (the study's recorded int seed)",
     "validate.run_replicate": "seed= (a SeedSequence)",

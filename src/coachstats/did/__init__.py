@@ -9,6 +9,8 @@
   uniform bootstrap bands;
 - :func:`aggregate_panel`: individual survey rows to unit-period means with counts;
   :func:`cohort_from_treatment`: first treated period from a 0/1 column;
+- :func:`staggered_by`: :func:`staggered` by subgroup of a unit-level column, with a Wald
+  test of equality;
 - :func:`bayesian`: multilevel Bayesian DiD (PyMC is imported only when it samples).
 """
 
@@ -19,6 +21,7 @@ from .arms import StaggeredArmsResult, staggered_arms
 from .bayesian import BayesianDiDResult, bayesian
 from .honest import SensitivityResult
 from .honest import sensitivity as honest_sensitivity
+from .by_group import ByGroupResult, staggered_by
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
     BaconResult,
@@ -35,6 +38,7 @@ __all__ = [
     "AggregateResult",
     "BaconResult",
     "BayesianDiDResult",
+    "ByGroupResult",
     "EventStudyResult",
     "PretrendTest",
     "SensitivityResult",
@@ -50,6 +54,7 @@ __all__ = [
     "honest_sensitivity",
     "staggered",
     "staggered_arms",
+    "staggered_by",
     "twfe",
     "two_by_two",
 ]

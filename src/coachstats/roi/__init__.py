@@ -4,6 +4,8 @@
   confidence over fully loaded costs).
 * :func:`bayesian` — a hurdle model with a heavy-tailed positive part giving the posterior
   of ROI and BCR, ``prob_positive``, ``break_even_attribution`` and a sensitivity tornado.
+* :func:`tiers` — ROI in each tier (e.g. C-suite, middle managers) with partial pooling
+  across tiers, P(this tier has the highest ROI) and the unpooled and pooled answers.
 * :func:`from_summary` — re-analyse a published distribution of return multiples (e.g.
   shares of companies in return bands) with a nonresponse sensitivity.
 
@@ -15,6 +17,7 @@ from .bayesian import BayesianRoiResult, RoiPrior, SensitivityResult, bayesian
 from .phillips import PhillipsResult, phillips
 from .sbc import SbcResult, sbc
 from .summary import SummaryRoiResult, from_summary
+from .tiers import TierPrior, TierRoiResult, tiers
 
 __all__ = [
     "BayesianRoiResult",
@@ -23,8 +26,11 @@ __all__ = [
     "SbcResult",
     "SensitivityResult",
     "SummaryRoiResult",
+    "TierPrior",
+    "TierRoiResult",
     "bayesian",
     "from_summary",
     "phillips",
     "sbc",
+    "tiers",
 ]

@@ -27,6 +27,7 @@ GENERATORS: dict[str, str] = {
     "engagement_series": ".series",
     "program_arms": ".arms",
     "arms_rollout": ".rollout",
+    "tiered_roi": ".tiers",
 }
 
 __all__ = ["GENERATORS", "SimulatedData", *GENERATORS]
