@@ -19,9 +19,9 @@ from __future__ import annotations
 from ._panel import aggregate_panel, cohort_from_treatment
 from .arms import StaggeredArmsResult, staggered_arms
 from .bayesian import BayesianDiDResult, bayesian
+from .by_group import ByGroupResult, staggered_by
 from .honest import SensitivityResult
 from .honest import sensitivity as honest_sensitivity
-from .by_group import ByGroupResult, staggered_by
 from .staggered import AggregateResult, PretrendTest, StaggeredResult, staggered
 from .twfe import (
     BaconResult,
