@@ -53,7 +53,8 @@ CLASSES = _public_result_classes()
 # --------------------------------------------------------------------------- tiny fits
 @cache
 def _panel() -> pd.DataFrame:
-    return sim.engagement_panel(n_managers=12, periods=6, cohorts=(3, 4), rng=1).data
+    # 24 managers: every cohort holds at least 5 teams (the privacy threshold)
+    return sim.engagement_panel(n_managers=24, periods=6, cohorts=(3, 4), rng=1).data
 
 
 @cache
@@ -249,6 +250,16 @@ FACTORIES: dict[str, Callable[[], Any]] = {
         sim.arms_rollout(n_units=45, rng=1).data, "engagement", "team", "period", "cohort",
         "arm"),
     "StaggeredResult": _staggered,
+    "honest.SensitivityResult": lambda: cs.did.event_study(
+        _team_panel(), "engagement", "team", "quarter", "coached_from", window=(-2, 2)
+    ).sensitivity(kind="smoothness", m=[0.0, 0.05], breakdown=False),
+    "ByGroupResult": lambda: cs.did.staggered_by(
+        _team_panel().assign(half=lambda d: d["team"] % 2), "engagement", "team", "quarter",
+        "coached_from", by="half", rng=1),
+    "TierRoiResult": lambda: cs.roi.tiers(
+        sim.tiered_roi(rng=1).data, "tier", benefit="benefit", cost="cost",
+        attribution="attribution", confidence="confidence", pooled=False, draws=50, tune=50,
+        chains=1, rng=1),
     "TwfeResult": lambda: cs.did.twfe(_team_panel(), "engagement", "team", "quarter",
                                       "coached_from"),
     "TwoByTwoResult": lambda: cs.did.two_by_two(
