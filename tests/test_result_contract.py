@@ -247,7 +247,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
                                                    "quarter", "coached_from", window=(-2, 2)),
     "PretrendTest": lambda: _staggered().pretrend_test(),
     "StaggeredArmsResult": lambda: cs.did.staggered_arms(
-        sim.arms_rollout(n_units=45, rng=1).data, "engagement", "team", "period", "cohort",
+        sim.arms_rollout(n_units=150, rng=1).data, "engagement", "team", "period", "cohort",
         "arm"),
     "StaggeredResult": _staggered,
     "honest.SensitivityResult": lambda: cs.did.event_study(

@@ -87,13 +87,14 @@ def check_repeats(data: pd.DataFrame, outcome: str, levels: tuple[str, ...],
     (survey waves): each would count as a separate respondent, inflating ICC(2). With
     ``person`` and ``occasion``, one row per person and occasion is required.
     """
-    from ..privacy import guess_id_columns
+    from ..privacy import classify_name
 
     if not isinstance(data, pd.DataFrame) or not levels:
         return
     inner = levels[-1]
     if person is None:
-        for c in guess_id_columns(data):
+        people_ids = [c for c in data.columns if (classify_name(c) or ("",))[0] == "person"]
+        for c in people_ids:  # manager and team ids name groups, not people
             if c in (outcome, *levels) or inner not in data.columns:
                 continue
             sub = data[[inner, c]].dropna()
