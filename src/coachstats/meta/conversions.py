@@ -85,7 +85,7 @@ def convert(
     >>> d = pd.DataFrame({"es": [0.3, 0.5, 0.8], "v": [0.01, 0.04, 0.09],
     ...                   "metric": ["r", "d", "logor"]})
     >>> out = cs.meta.convert(d, "es", "v", "metric", to="d")
-    >>> round(out.loc[0, "yi"], 4)
+    >>> float(round(out.loc[0, "yi"], 4))
     0.629
     """
     from .smd import choice

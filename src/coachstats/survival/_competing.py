@@ -309,7 +309,7 @@ def competing_risks(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"months": [2, 4, 4, 6, 9, 12], "outcome": ["exit", "promoted", 0,
     ...                    "exit", "promoted", 0]})
-    >>> res = competing_risks(df, "months", "outcome", "exit", times=[12])
+    >>> res = competing_risks(df, "months", "outcome", "exit", times=[6], min_group_size=3)
     >>> round(float(res.to_frame()["estimate"].iloc[0]), 3)
     0.389
     """
