@@ -40,7 +40,7 @@ def survey():
 
 def _fit(df, **kw):
     return cs.did.staggered(df, outcome="Score", unit="TeamID", time="wave", cohort="cohort",
-                            aggregate=True, n_boot=0, **kw)
+                            aggregate=True, n_boot=0, person="EmployeeID", **kw)
 
 
 def test_flag_from_prepare_marks_the_joiners(survey):
@@ -91,7 +91,7 @@ def test_event_study_and_two_by_two_take_the_same_joiner_options(survey):
     flag = "joined_after_treatment"
     stayers = survey.loc[~survey[flag]]
     kw = dict(outcome="Score", unit="TeamID", time="wave", cohort="cohort",
-              window=(-2, 1), aggregate=True)
+              window=(-2, 1), aggregate=True, person="EmployeeID")
     es = cs.did.event_study(survey, joined=flag, **kw)
     ref = cs.did.event_study(stayers, **kw)
     pd.testing.assert_frame_equal(es.to_frame(), ref.to_frame())
@@ -103,11 +103,13 @@ def test_event_study_and_two_by_two_take_the_same_joiner_options(survey):
 
     two = survey.assign(group=(survey["cohort"] > 0).astype(int),
                         post=(survey["wave"] >= 3).astype(int))
-    a = cs.did.two_by_two(two, "Score", "group", "post", cluster="TeamID", joined=flag)
-    b = cs.did.two_by_two(two.loc[~two[flag]], "Score", "group", "post", cluster="TeamID")
+    a = cs.did.two_by_two(two, "Score", "group", "post", cluster="TeamID", joined=flag,
+                        person="EmployeeID")
+    b = cs.did.two_by_two(two.loc[~two[flag]], "Score", "group", "post", cluster="TeamID",
+                        person="EmployeeID")
     assert a.estimate == pytest.approx(b.estimate, rel=1e-12)
     assert a.std_error == pytest.approx(b.std_error, rel=1e-12)
     assert a.n_joiners == 4 and a.n_obs == b.n_obs == len(two) - 4
     c = cs.did.two_by_two(two, "Score", "group", "post", cluster="TeamID", joined=flag,
-                          joiners="keep")
+                          joiners="keep", person="EmployeeID")
     assert c.n_obs == len(two) and c.estimate > a.estimate  # joiners raise treated-post mean

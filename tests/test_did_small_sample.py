@@ -64,11 +64,13 @@ def test_small_sample_band_is_wider_and_reproducible(panel):
 
 def test_few_clusters_caution_suggests_the_option(panel):
     few = panel[panel["manager"].isin(sorted(panel["manager"].unique())[:16])]
-    r = cs.did.staggered(few, **_cols(), cluster="manager", aggregate=True, n_boot=0)
+    # individual rows: the privacy threshold counts the employees of each cohort
+    r = cs.did.staggered(few, **_cols(), cluster="manager", aggregate=True, n_boot=0,
+                         person="employee")
     msg = next(c.message for c in r.cautions if c.code == "few_clusters")
     assert "small_sample='webb'" in msg
     r2 = cs.did.staggered(few, **_cols(), cluster="manager", aggregate=True, n_boot=0,
-                          small_sample="webb")
+                          small_sample="webb", person="employee")
     assert "small_sample" not in next(c.message for c in r2.cautions
                                       if c.code == "few_clusters")
 
