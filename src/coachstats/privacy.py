@@ -1094,6 +1094,9 @@ def safe_group_means(
 ) -> GroupMeansResult:
     """Means of ``value`` for every group of a hierarchy, with privacy suppression.
 
+    ``min_size=`` is accepted as a deprecated name of ``min_group_size`` (with a
+    ``FutureWarning``).
+
     Parameters
     ----------
     data : DataFrame
@@ -1122,9 +1125,6 @@ def safe_group_means(
         pseudonyms.
     rng : int, optional
         Seed of the pseudonyms (see :func:`pseudonyms`).
-
-    ``min_size=`` is accepted as a deprecated name of ``min_group_size`` (with a
-    ``FutureWarning``).
 
     Returns
     -------

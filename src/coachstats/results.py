@@ -362,6 +362,20 @@ def missing_reasons(n_dropped: int, by_column: Mapping[str, int] | None = None,
     A row can miss several columns, so the per-column counts are shown in the reason and the
     count is the number of rows.
 
+    Parameters
+    ----------
+    n_dropped : int
+        Number of rows left out.
+    by_column : mapping of str to int, optional
+        Rows missing each column (a row may count under several columns).
+    what : str, default "rows"
+        What the rows are, as named in the reason.
+
+    Returns
+    -------
+    dict of str to int
+        One reason mapped to ``n_dropped``; empty when nothing was dropped.
+
     Examples
     --------
     >>> missing_reasons(3, {"score": 2, "team": 1})
@@ -379,6 +393,16 @@ def missing_reasons(n_dropped: int, by_column: Mapping[str, int] | None = None,
 
 def dropped_notes(dropped: Mapping[str, int]) -> list[str]:
     """Notes saying what was left out, one per reason of ``Result.dropped``.
+
+    Parameters
+    ----------
+    dropped : mapping of str to int
+        Reasons mapped to the number of rows (or people) left out for them.
+
+    Returns
+    -------
+    list of str
+        One sentence per reason with a nonzero count.
 
     Examples
     --------

@@ -30,7 +30,38 @@ __all__ = ["ByGroupResult", "staggered_by"]
 
 @dataclass(frozen=True)
 class ByGroupResult(Result):
-    """Each group's overall ATT and the Wald test that they are equal."""
+    """Each group's overall ATT and the Wald test that they are equal.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per group (``term = att[group]``), then the equality test (the
+        ``to_frame()`` table).
+    by : str
+        Unit-level column defining the groups.
+    statistic : float
+        Wald chi-square statistic of the test that the groups' ATTs are equal.
+    df : int
+        Degrees of freedom of the test (groups - 1).
+    p_value : float
+        P-value of the test.
+    ci_level : float
+        Confidence level.
+    fits : dict of str to StaggeredResult
+        Each group's :func:`staggered` fit, keyed by the group label.
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.engagement_panel(n_managers=60, rng=1)
+    >>> d = sim.data.groupby(["team", "quarter", "coached_from"], as_index=False)[
+    ...     "engagement"].mean()
+    >>> d["half"] = d["team"] % 2
+    >>> res = cs.did.staggered_by(d, "engagement", "team", "quarter", "coached_from",
+    ...                           by="half", rng=1)
+    >>> res.by, sorted(res.fits)
+    ('half', ['0', '1'])
+    """
 
     table: pd.DataFrame = field(compare=False)
     by: str
@@ -73,7 +104,20 @@ class ByGroupResult(Result):
         return self.table.copy()
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Each group's ATT with its confidence interval."""
+        """Each group's ATT with its confidence interval.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table.loc[self.table["group"].notna()]
         y = np.arange(len(t))[::-1]

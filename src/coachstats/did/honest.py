@@ -60,7 +60,7 @@ class SensitivityResult(Result):
     """Robust confidence sets for ``theta = l' tau_post`` under bounded violations of
     parallel trends, one per value of ``M`` (``Mbar``), next to the original interval.
 
-    Attributes
+    Parameters
     ----------
     kind : str
         ``"smoothness"`` or ``"relative_magnitude"``.
@@ -68,11 +68,32 @@ class SensitivityResult(Result):
         What ``theta`` is ("average of event times 0..3" or "event time 0").
     estimate, ci_low, ci_high : float
         The original estimate of ``theta`` and its (pointwise) confidence interval.
+    std_error : float
+        Standard error of the original estimate.
+    ci_level : float
+        Confidence level.
     table : DataFrame
         One row per ``M``: ``m, ci_low, ci_high, excludes_zero``.
     breakdown : float
         The largest ``M`` at which the robust set excludes zero (0 when even ``M = 0``
         does not; ``inf`` when no tested ``M`` reaches zero).
+    l_vec : tuple of float
+        Weights of the post-treatment effects in ``theta``.
+    n_pre, n_post : int
+        Numbers of pre- and post-treatment coefficients.
+    max_pre_change : float
+        Largest absolute change between consecutive pre-treatment coefficients (the scale
+        of ``Mbar``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from coachstats.did.honest import sensitivity
+    >>> b = np.array([0.01, -0.005, 0.0, 0.20, 0.25])
+    >>> s = sensitivity(b, np.eye(5) * 0.01**2, 3, 2, kind="smoothness", m=[0, 0.01],
+    ...                 breakdown=False)
+    >>> s.kind, s.n_pre, s.n_post, round(s.estimate, 3)
+    ('smoothness', 3, 2, 0.225)
     """
 
     kind: str
@@ -146,7 +167,20 @@ class SensitivityResult(Result):
         return tidy_frame(rows)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """Sensitivity plot: the original interval, then the robust set at each M."""
+        """Sensitivity plot: the original interval, then the robust set at each M.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax, figsize=(6.0, 3.5))
         m = self.table["m"].to_numpy(dtype=float)
         step = float(np.min(np.diff(np.unique(m)))) if np.unique(m).size > 1 else 1.0

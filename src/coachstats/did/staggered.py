@@ -237,9 +237,23 @@ class StaggeredResult(Result):
         Rows behind the standardizer.
     standardizer_source : str
         Which rows the standardizer comes from.
+    small_sample : str or None
+        Small-cluster correction (``"webb"``) or None.
+    df_small : float
+        Degrees of freedom of the t critical values with ``small_sample`` (inf: normal).
     _cov, _draws, _pg, _cohorts, _times, _cell_g, _cell_t : ndarray
         Internal: influence-function covariance, bootstrap draws, cohort shares and cell
         indices used by :meth:`aggregate`.
+    _mix : ndarray or None
+        Internal: chi-square scale draws of the multivariate-t uniform band
+        (``small_sample`` with bootstrap).
+    n_joiners : int
+        Rows flagged in the ``joined`` column (people who joined a unit after it was
+        treated).
+    joiners : str or None
+        What was done with them: ``"exclude"`` or ``"keep"`` (None without ``joined``).
+    joined : str or None
+        Column flagging the joiners.
 
     Examples
     --------

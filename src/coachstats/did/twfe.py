@@ -292,6 +292,15 @@ class EventStudyResult(Result):
     pre_wald : tuple of (float, int, float) or None
         Wald test that every lead is zero: statistic, degrees of freedom, p-value (None
         without leads).
+    vcov : ndarray or None
+        Covariance matrix of the coefficients (rows of ``table``).
+    n_joiners : int
+        Rows flagged in the ``joined`` column (people who joined a unit after it was
+        treated).
+    joiners : str or None
+        What was done with them: ``"exclude"`` or ``"keep"`` (None without ``joined``).
+    joined : str or None
+        Column flagging the joiners.
 
     Examples
     --------
@@ -535,14 +544,21 @@ class TwoByTwoResult(Result):
         Clusters of the CR1 standard errors (None: HC1).
     cluster : str or None
         Cluster column.
+    n_joiners : int
+        Rows flagged in the ``joined`` column (people who joined a unit after it was
+        treated).
+    joiners : str or None
+        What was done with them: ``"exclude"`` or ``"keep"`` (None without ``joined``).
+    joined : str or None
+        Column flagging the joiners.
 
     Examples
     --------
     >>> import pandas as pd
     >>> import coachstats as cs
-    >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5],
-    ...                    "g": [0, 0, 1, 1] * 2, "p": [0, 1] * 4})
-    >>> res = cs.did.two_by_two(df, "y", "g", "p")
+    >>> df = pd.DataFrame({"y": [1, 2, 1, 4, 1.5, 2.5, 0.5, 4.5] * 3,
+    ...                    "g": [0, 0, 1, 1] * 6, "p": [0, 1] * 12})
+    >>> res = cs.did.two_by_two(df, "y", "g", "p", min_group_size=3)
     >>> res.means["mean"].tolist()
     [1.25, 2.25, 0.75, 4.25]
     """

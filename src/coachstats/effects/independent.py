@@ -291,21 +291,6 @@ def independent_d(
     ----------
     data : DataFrame
         One row per person.
-    outcome, group : str
-        Numeric outcome; column with exactly two levels.
-    reference, person, hedges, ci_level, dropna
-        As in :func:`group_difference`.
-    min_group_size : int
-        Smallest number of distinct people in each group.
-
-    Returns
-    -------
-    EffectSizeResult
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per person.
     outcome : str
         Numeric outcome column.
     group : str
@@ -313,10 +298,14 @@ def independent_d(
     reference : optional
         The comparison level; the estimate is ``focal - reference``. Default: the first level
         in sorted order.
+    person : str, optional
+        Column identifying people, as in :func:`group_difference`.
     hedges : bool, default True
         Hedges' g with the exact J(n1 + n2 - 2) (True) or Cohen's d.
     ci_level : float, default 0.95
         Level of the exact noncentral-t interval.
+    min_group_size : int
+        Smallest number of distinct people in each group.
     dropna : bool, default False
         Drop rows with missing values (counted) instead of raising.
 

@@ -134,6 +134,10 @@ class ReliableChangeResult(Result):
         Mean of post - pre.
     n_dropped : int
         Rows dropped for missing values (only with ``dropna=True``).
+    min_group_size : int
+        Privacy threshold: a category holding between 1 and ``min_group_size - 1`` people
+        is withheld from :meth:`to_frame` (and so from summaries, plots and reports), with
+        further categories withheld so that it cannot be recovered from ``n``.
 
     Examples
     --------
@@ -143,10 +147,6 @@ class ReliableChangeResult(Result):
     >>> res = cs.effects.reliable_change(d, "pre", "post", reliability=0.8, sd_pre=10)
     >>> round(res.se_measurement, 4)
     4.4721
-    min_group_size : int
-        Privacy threshold: a category holding between 1 and ``min_group_size - 1`` people
-        is withheld from :meth:`to_frame` (and so from summaries, plots and reports), with
-        further categories withheld so that it cannot be recovered from ``n``.
     """
 
     counts: dict[str, int]

@@ -75,6 +75,8 @@ class BayesMetaResult(Result):
         Posterior predictive draws of the true correlation in a new study.
     idata : arviz.InferenceData
         The full posterior.
+    missing : MissingReport, optional
+        Studies left out for missing values (``dropna=True``), by column.
 
     Examples
     --------

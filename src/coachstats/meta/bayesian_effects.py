@@ -94,6 +94,8 @@ class BayesEffectsResult(Result):
         Posterior predictive draws of the true effect in a new study.
     idata : arviz.InferenceData
         The full posterior.
+    missing : MissingReport, optional
+        Studies left out for missing values (``dropna=True``), by column.
 
     Examples
     --------

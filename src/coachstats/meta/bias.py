@@ -55,7 +55,7 @@ class EggerResult(Result):
     ----------
     statistic : float
         Test statistic of the slope (z, or t with ``ddf`` degrees of freedom).
-    pvalue : float
+    p_value : float
         Its two-sided p-value.
     ddf : float
         Degrees of freedom (NaN for a z test).

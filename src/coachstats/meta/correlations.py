@@ -53,13 +53,13 @@ class MetaResult(Result):
         ``ci_level`` confidence interval, on the analysis scale.
     pi_low, pi_high : float
         Prediction interval of the true effect in a new study.
-    statistic, pvalue : float
+    statistic, p_value : float
         Test statistic (z or t) and two-sided p-value of the estimate.
     tau2, se_tau2 : float
         Between-study variance and its standard error.
     i2, h2 : float
         I^2 (percent) and H^2.
-    q, q_pvalue : float
+    q, q_p_value : float
         Cochran's Q (residual heterogeneity) and its p-value.
     q_df : int
         Degrees of freedom of Q.
@@ -77,7 +77,7 @@ class MetaResult(Result):
         Confidence level.
     ddf : float
         Degrees of freedom of the t tests (NaN for z tests).
-    qm, qm_pvalue : float
+    qm, qm_p_value : float
         Omnibus test of the moderators and its p-value (NaN without moderators).
     qm_df : tuple of (int, float)
         Numerator and denominator degrees of freedom of the omnibus test.

@@ -149,7 +149,7 @@ class MultilevelResult(Result):
         Effects in the model.
     n_clusters : int
         Clusters (top level).
-    q, q_pvalue : float
+    q, q_p_value : float
         Cochran's Q of residual heterogeneity and its p-value.
     q_df : int
         Degrees of freedom of Q.

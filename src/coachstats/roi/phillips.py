@@ -56,6 +56,10 @@ class PhillipsResult(Result):
         Rows dropped for missing values (only with ``dropna=True``).
     n_zeroed : int
         Participants with missing answers counted as no benefit.
+    cost_components : tuple of (str, float)
+        Each cost column with its total, when the cost is a sum of several columns.
+    n_blank_costs : int
+        Blank cost cells counted as 0 (``blank_cost_as_zero=True``).
 
     Examples
     --------

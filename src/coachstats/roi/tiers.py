@@ -56,7 +56,7 @@ FEW_PARTICIPANTS = 20
 class TierPrior:
     """Priors of :func:`tiers`: the single-program priors and the spreads across tiers.
 
-    Attributes
+    Parameters
     ----------
     base : RoiPrior
         Priors of the common parameters (tail shape, concentrations) and of the centre of
@@ -68,6 +68,12 @@ class TierPrior:
         tiers' median benefits, relative to cost, typically within a factor of about 2.7).
     spread_share_mean : float
         Half-normal scale of the tiers' spread on the logit of mean attribution/confidence.
+
+    Examples
+    --------
+    >>> from coachstats.roi.tiers import TierPrior
+    >>> TierPrior(spread_log_median_ratio=0.3).spread_log_median_ratio
+    0.3
     """
 
     base: RoiPrior = field(default_factory=RoiPrior)
@@ -147,7 +153,46 @@ def compiled_tier_model(
 
 @dataclass(frozen=True)
 class TierRoiResult(Result):
-    """ROI of each tier: partially pooled posterior, each tier alone, and everybody pooled."""
+    """ROI of each tier: partially pooled posterior, each tier alone, and everybody pooled.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per tier (the ``to_frame()`` table).
+    tiers : tuple of str
+        Tier labels.
+    tier_column : str
+        Column holding the tiers.
+    ci_level : float
+        Probability of the equal-tailed credible intervals.
+    horizon_years : float
+        Years of annual benefit counted.
+    n_people : dict of str to int
+        Distinct people in each tier.
+    n_with_benefit : dict of str to int
+        Participants reporting a positive benefit in each tier.
+    min_group_size : int
+        Privacy threshold: smallest number of distinct people in a tier.
+    diagnostics : Diagnostics
+        R-hat, ESS and divergences of the sampler.
+    pooled : BayesianRoiResult or None
+        Complete-pooling fit on all rows (None when not requested).
+    prior : TierPrior
+        The priors used.
+    n_dropped : int
+        Rows dropped for missing values.
+    draws : dict of str to ndarray
+        Posterior draws (``"roi_pct"``: draws x tiers).
+
+    Examples
+    --------
+    >>> import coachstats as cs
+    >>> sim = cs.simulate.tiered_roi(rng=1)
+    >>> res = cs.roi.tiers(sim.data, "tier", benefit="benefit", cost="cost",
+    ...                    draws=300, tune=300, chains=2, rng=1)    # doctest: +SKIP
+    >>> res.tiers == tuple(res.table["tier"])                       # doctest: +SKIP
+    True
+    """
 
     table: pd.DataFrame = field(compare=False)
     tiers: tuple[str, ...]
@@ -277,7 +322,20 @@ class TierRoiResult(Result):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Forest plot: each tier's pooled ROI and interval, the unpooled Phillips value and
-        the complete-pooling interval, with P(highest) in the labels."""
+        the complete-pooling interval, with P(highest) in the labels.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when None.
+        **kwargs
+            Not used; accepted so that every result's ``plot`` takes the same arguments.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         ax = new_axes(ax)
         t = self.table
         y = np.arange(len(t))[::-1]

@@ -108,7 +108,7 @@ class InterruptedTimeSeriesResult(Result):
         Estimated AR(1) coefficient of the errors (``errors="ar1"``).
     residual_acf1 : float
         Lag-1 autocorrelation of the residuals.
-    ljung_box_p : float
+    ljung_box_p_value : float
         Ljung-Box p-value of residual autocorrelation.
     n_dropped : int
         Rows dropped for missing values (only with ``dropna=True``).
