@@ -397,7 +397,7 @@ def people_csv(tmp_path):
          r"Valid estimators:.*report\.group_means"),
         ("report.group_means", '{ value = "score", groups = ["team"], colour = 1 }',
          StudySpecError,
-         r"unknown option\(s\) 'colour'; valid options: value, groups, person, min_group_size"),
+         r"unknown option\(s\) 'colour'; valid options: value, groups, min_group_size, person"),
         ("report.group_means", '{ value = "scroe", groups = ["team"] }', StudySpecError,
          r"analysis 'a'.*Column 'scroe'.*not found.*Available columns: 'team', 'score'"),
         ("report.group_means", '{ value = "word", groups = ["team"] }', StudySpecError,

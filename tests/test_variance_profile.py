@@ -71,6 +71,7 @@ def test_profile_needs_a_likelihood_fit():
         res.profile_intervals()
 
 
+@pytest.mark.slow  # a coverage study (about 45 s); the exact lme4 comparisons above stay fast
 def test_profile_interval_coverage_on_simulated_teams():
     """60 simulated one-level studies (30 teams of 6, SD 0.6 and 1): the 95% profile
     intervals of both SDs cover the truth about 95% of the time. With 60 replicates the

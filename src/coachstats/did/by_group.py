@@ -94,7 +94,6 @@ class ByGroupResult(Result):
                                    severity=c.severity))
         return tuple(out)
 
-    @property
     def assumptions(self) -> list[str]:
         return ["Parallel trends hold within each group (against that group's controls).",
                 "Groups are independent: no unit or cluster belongs to two groups."]

@@ -294,7 +294,6 @@ class TierRoiResult(Result):
             ))
         return tuple(out)
 
-    @property
     def assumptions(self) -> list[str]:
         return [
             "Participants in each tier are a random sample of that tier's participants.",
@@ -305,7 +304,6 @@ class TierRoiResult(Result):
             "Costs are fully loaded and known; benefits are annual and monetary.",
         ]
 
-    @property
     def limitations(self) -> list[str]:
         return [
             "Benefits, attribution and confidence are self-reported; the model quantifies "
