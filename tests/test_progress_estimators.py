@@ -123,3 +123,14 @@ def test_report_passes_its_display_only_to_estimators_that_take_progress(tmp_pat
     for a, b in zip(shown.analyses, quiet.analyses, strict=True):
         pd.testing.assert_frame_equal(a.result.to_frame(), b.result.to_frame())
         assert "progress" not in a.args
+
+
+def test_staggered_arms_bar_over_arms_and_same_numbers():
+    sim = cs.simulate.arms_rollout(rng=2)
+    args = (sim.data, "engagement", "team", "period", "cohort", "arm")
+    p, buf = _display()
+    a = cs.did.staggered_arms(*args, n_boot=99, rng=5, progress=p)
+    b = cs.did.staggered_arms(*args, n_boot=99, rng=5)
+    assert "arms" in buf.getvalue() and "2/2" in buf.getvalue()
+    assert "multiplier bootstrap" in buf.getvalue()
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._progress import Progress, ProgressLike, progress_bar
 from .._rng import RNGLike, spawn
 from .._validate import check_ci_level, prepare
 from ..results import Result, new_axes, tidy_frame
@@ -123,6 +124,7 @@ def staggered_arms(
     ci_level: float = 0.95,
     dropna: bool = False,
     rng: RNGLike = None,
+    progress: ProgressLike = False,
 ) -> StaggeredArmsResult:
     """Staggered DiD for each program arm against never-treated units, and arm contrasts.
 
@@ -145,6 +147,9 @@ def staggered_arms(
     ci_level : float
     dropna : bool
     rng : int, Generator or None
+    progress : bool or Progress
+        Show a bar over the arms (and each arm's bootstrap when ``n_boot > 0``); ``None``
+        shows it only on a terminal. The numbers do not depend on it.
 
     Returns
     -------
@@ -181,14 +186,19 @@ def staggered_arms(
         raise ValueError("no treated units.")
     rngs = spawn(rng, len(arms))
     rows = []
-    for a, r in zip(arms, rngs, strict=True):
-        sub = frame.loc[never | (frame[treatment] == a)]
-        res = staggered(sub, outcome, unit, time, cohort, never_treated=never_treated,
-                        cluster=cluster, n_boot=n_boot, ci_level=ci_level, rng=r)
-        rows.append({"term": f"arm={a}", "estimate": res.att, "std_error": res.std_error,
-                     "ci_low": res.ci_low, "ci_high": res.ci_high, "ci_level": ci_level,
-                     "n_units": int(sub.loc[~(sub[cohort] == never_treated), unit].nunique()),
-                     "arm": a})
+    with Progress.of(progress) as display, \
+            progress_bar(display, "arms", len(arms)) as advance:
+        for a, r in zip(arms, rngs, strict=True):
+            sub = frame.loc[never | (frame[treatment] == a)]
+            res = staggered(sub, outcome, unit, time, cohort, never_treated=never_treated,
+                            cluster=cluster, n_boot=n_boot, ci_level=ci_level, rng=r,
+                            progress=display)
+            rows.append({"term": f"arm={a}", "estimate": res.att, "std_error": res.std_error,
+                         "ci_low": res.ci_low, "ci_high": res.ci_high, "ci_level": ci_level,
+                         "n_units": int(
+                             sub.loc[~(sub[cohort] == never_treated), unit].nunique()),
+                         "arm": a})
+            advance()
     z = float(stats.norm.ppf(0.5 + ci_level / 2))
     by = {row["arm"]: row for row in rows}
     contrasts = []
