@@ -10,7 +10,8 @@ sandwich by finite differences of the stacked estimating equations (independent 
 complex-step Jacobian used here).
 
 Abadie-Imbens SEs of matching with replacement: tests/reference/causal_matching_ai.R ->
-causal_matching_ai.json (R 4.2, MatchIt 4.5.1, Matching 4.10-8): MatchIt's matched pairs
+causal_matching_ai.json (R 4.2, MatchIt 4.5.1, Matching 4.10-8; sample = FALSE and
+TRUE for the population and sample ATT): MatchIt's matched pairs
 handed to ``Matching::Match(..., estimand = "ATT", Var.calc = 1, match.out = <pairs>)``.
 """
 
@@ -157,7 +158,8 @@ def _pairs(res) -> dict[str, list[str]]:
 @pytest.mark.parametrize("case,kw", [("replace_logit", {}), ("replace_ps", {"distance": "ps"})])
 def test_matching_with_replacement_abadie_imbens_se_as_r_matching(lalonde, case, kw):
     ref = AI[case]
-    res = causal.matching(lalonde, "treat", "re78", COVS, replace=True, **kw)
+    res = causal.matching(lalonde, "treat", "re78", COVS, replace=True,
+                          score_adjustment=False, **kw)
     got = _pairs(res)
     want = {t: sorted([m] if isinstance(m, str) else m)  # JSON unboxes single matches
             for t, m in zip(ref["treated"], ref["matches"], strict=True)}
@@ -166,6 +168,11 @@ def test_matching_with_replacement_abadie_imbens_se_as_r_matching(lalonde, case,
     assert res.estimate == pytest.approx(ref["att"], rel=RTOL)
     assert res.std_error == pytest.approx(ref["se_ai_varcalc1"], rel=RTOL)
     assert "Abadie-Imbens" in res.se_method
+    sample = causal.matching(lalonde, "treat", "re78", COVS, replace=True, target="SAMPLE",
+                             **kw)
+    assert sample.estimate == res.estimate
+    assert sample.std_error == pytest.approx(ref["se_ai_varcalc1_sample"], rel=RTOL)
+    assert "sample ATT" in sample.se_method
 
 
 def test_abadie_imbens_se_for_ratio_2_pairs_from_r(lalonde):
@@ -180,3 +187,5 @@ def test_abadie_imbens_se_for_ratio_2_pairs_from_r(lalonde):
     mm = np.array([[pos[c] for c in sets[i]] for i in treated])
     y = lalonde["re78"].to_numpy(float)
     assert abadie_imbens_se(y, t, mm, lp) == pytest.approx(ref["se_ai_varcalc1"], rel=RTOL)
+    assert abadie_imbens_se(y, t, mm, lp, target="sample") == pytest.approx(
+        ref["se_ai_varcalc1_sample"], rel=RTOL)

@@ -10,6 +10,8 @@
 # (ties = TRUE; lalonde has duplicated scores), so its own matched set differs; the matched
 # pairs are therefore handed to Match() through `match.out`, and Match() computes the
 # Abadie-Imbens SE (population ATT; M = 1; BiasAdjust = FALSE) for exactly those pairs.
+# sample = TRUE: the SE of the sample ATT (conditional on the covariates), without the
+# variance of the treatment effect across treated people.
 # Var.calc = 1: conditional variances from the nearest same-arm neighbour on the score
 # (heteroskedasticity-robust); Var.calc = 0 (Match's default): constant variance.
 suppressPackageStartupMessages({library(MatchIt); library(Matching); library(jsonlite)})
@@ -34,14 +36,15 @@ one <- function(link, ratio = 1) {
     W <- c(W, rep(1 / length(ctrl), length(ctrl)))
   }
   mo <- structure(list(MatchLoopC = cbind(I, IM, W, I, IM)), class = "Match")
-  fit <- function(vc) Match(Y = d$re78, Tr = d$treat, X = dist, estimand = "ATT", M = ratio,
-                            replace = TRUE, Var.calc = vc, match.out = mo,
-                            distance.tolerance = 0)
-  a <- fit(1); b <- fit(0)
+  fit <- function(vc, sample = FALSE) Match(Y = d$re78, Tr = d$treat, X = dist, estimand = "ATT",
+                            M = ratio, replace = TRUE, Var.calc = vc, match.out = mo,
+                            distance.tolerance = 0, sample = sample)
+  a <- fit(1); b <- fit(0); s <- fit(1, sample = TRUE)
   list(treated = names(sets), matches = unname(sets),
-       att = as.numeric(a$est), se_ai_varcalc1 = a$se, se_ai_varcalc0 = b$se, se_standard = a$se.standard,
+       att = as.numeric(a$est), se_ai_varcalc1 = a$se, se_ai_varcalc0 = b$se,
+       se_ai_varcalc1_sample = s$se, se_standard = a$se.standard,
        call = sprintf(paste0("matchit(f, distance = |outer(%s)|, m.order = 'data', replace = TRUE, ratio = %d) on data sorted by decreasing score; ",
-                             "Match(Y = re78, Tr = treat, X = %s, estimand = 'ATT', M = %d, replace = TRUE, Var.calc = 1 or 0, match.out = <those pairs>)"),
+                             "Match(Y = re78, Tr = treat, X = %s, estimand = 'ATT', M = %d, replace = TRUE, Var.calc = 1 or 0, sample = FALSE or TRUE, match.out = <those pairs>)"),
                       link, ratio, link, ratio))
 }
 out <- list(provenance = list(R = R.version.string, MatchIt = as.character(packageVersion("MatchIt")),

@@ -80,7 +80,8 @@ CHECKS: dict[str, RecoveryCheck] = {
     "causal_matching_att": RecoveryCheck(
         estimate_fn=estimate_matching_att, generate_fn=generate, truth=truth_att,
         default_reps=200,
-        description=f"1:1 nearest-neighbour matching with replacement (Abadie-Imbens SE) on "
+        description=f"1:1 nearest-neighbour matching with replacement (Abadie-Imbens SE with "
+                    f"the Abadie-Imbens 2016 correction for the estimated score) on "
                     f"{_DESIGN}."),
     "causal_aipw_ate": RecoveryCheck(
         estimate_fn=estimate_aipw_ate, generate_fn=generate, truth=truth_ate, default_reps=200,

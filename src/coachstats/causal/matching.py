@@ -12,7 +12,10 @@ weights: 1 for matched treated people; a comparison person gets the sum over its
 matched comparisons. The ATT is the weighted difference in means. Without replacement its SE
 is cluster-robust (CR1, as R ``sandwich::vcovCL``) by matched set, as MatchIt recommends; with
 replacement it is the Abadie-Imbens (2006) SE of the population ATT, which counts how often
-each comparison person is reused (as R ``Matching::Match(..., Var.calc = 1)``).
+each comparison person is reused (as R ``Matching::Match(..., Var.calc = 1)``), plus the
+Abadie-Imbens (2016) term for the score having been estimated (as Stata's ``teffects
+psmatch``). Without that term the interval over-covered on ``simulate.selection_into_coaching``
+(0.960 +- 0.004 over 2,000 data sets; 0.945 +- 0.005 with it).
 """
 
 from __future__ import annotations
@@ -205,18 +208,21 @@ def _same_arm_variance(
 
 def abadie_imbens_se(
     y: np.ndarray, t: np.ndarray, mm: np.ndarray, x: np.ndarray,
-    strata: np.ndarray | None = None,
+    strata: np.ndarray | None = None, *, target: str = "population",
 ) -> float:
-    """Abadie-Imbens (2006) SE of the matching ATT (population) with replacement.
+    """Abadie-Imbens (2006) SE of the matching ATT with replacement.
 
     ``mm`` holds each treated person's matches (row positions, -1 = none; as returned by
     :func:`nearest_neighbour`); treated people without a match are left out. With ``K(j)``
     the summed weight 1 / (matches of that treated person) over the uses of comparison
     person ``j`` and ``KK(j)`` the summed squared weights,
     ``V = [sum_treated (tau_i - att)^2 + sum_comparison (K^2 - KK) sigma^2] / N1^2``,
-    ``sigma^2`` from :func:`_same_arm_variance`. Matches R ``Matching::Match(Y, Tr, X,
-    estimand = "ATT", M, Var.calc = 1)`` given the same matched pairs. The estimation of
-    the propensity score is ignored (Abadie & Imbens 2016).
+    ``sigma^2`` from :func:`_same_arm_variance`. With ``target="sample"`` the SE is that of
+    the sample ATT, conditional on the covariates (the mean effect of the treated people in
+    the data): ``V = [sum_treated sigma^2 + sum_comparison K^2 sigma^2] / N1^2``, without the
+    spread of effects across treated people. Matches R ``Matching::Match(Y, Tr, X,
+    estimand = "ATT", M, Var.calc = 1, sample = FALSE | TRUE)`` given the same matched pairs.
+    The estimation of the propensity score is ignored (Abadie & Imbens 2016).
 
     Examples
     --------
@@ -238,11 +244,75 @@ def abadie_imbens_se(
         tau.append(y[idx1[i]] - y[ctrl].mean())
     tau_a = np.asarray(tau)
     n1 = len(tau_a)
-    reuse = (t == 0) & (K**2 - KK > 0)
     s2 = _same_arm_variance(y, t, x, strata)
+    if target == "sample":
+        matched = idx1[(mm >= 0).any(axis=1)]
+        used = (t == 0) & (K > 0)
+        var = (np.sum(s2[matched]) + np.sum(K[used] ** 2 * s2[used])) / n1**2
+        return float(np.sqrt(var))
+    reuse = (t == 0) & (K**2 - KK > 0)
     var = (np.sum((tau_a - tau_a.mean()) ** 2)
            + np.sum((K[reuse] ** 2 - KK[reuse]) * s2[reuse])) / n1**2
     return float(np.sqrt(var))
+
+
+def _nearest_in_arm(x: np.ndarray, arm: np.ndarray, k: int) -> np.ndarray:
+    """Row positions of the ``k`` people of ``arm`` nearest on ``x`` to every person (n x k).
+
+    A person of ``arm`` counts as its own nearest neighbour.
+    """
+    members = np.flatnonzero(arm)
+    order = members[np.argsort(x[members], kind="stable")]
+    xs = x[order]
+    k = min(k, len(order))
+    pos = np.searchsorted(xs, x)
+    window = np.arange(-k, k + 1)
+    cand = np.clip(pos[:, None] + window[None, :], 0, len(order) - 1)
+    gap = np.abs(xs[cand] - x[:, None])
+    gap[:, 1:][cand[:, 1:] == cand[:, :-1]] = np.inf  # clipped duplicates at the edges
+    pick = np.argsort(gap, axis=1, kind="stable")[:, :k]
+    return order[np.take_along_axis(cand, pick, axis=1)]
+
+
+def estimated_score_adjustment(
+    y: np.ndarray, t: np.ndarray, X: np.ndarray, ps: np.ndarray, x: np.ndarray,
+    mm: np.ndarray, att: float,
+) -> float:
+    """Abadie & Imbens (2016) change in the ATT variance from estimating the propensity score.
+
+    Returns ``(d' I^-1 d - c' I^-1 c) / N`` for a logistic score with design ``X`` and
+    fitted scores ``ps``: ``I`` the per-person Fisher information of the logit,
+    ``c = (1/N1) sum_i f_i [cov(X, Y | p_i, treated) + p_i/(1-p_i) cov(X, Y | p_i,
+    comparison)]`` (covariances among the two people of each arm nearest to ``p_i`` on the
+    matching distance ``x``) and ``d = (1/N1) sum_i X_i f_i (Y_i(1) - Y_i(0) - att)`` with the
+    missing potential outcome imputed by matching (the treated person's matches in ``mm``;
+    a comparison person's as many nearest treated people). ``f = p (1 - p)``. Added to the
+    Abadie-Imbens (2006) variance, it gives the population-ATT variance of matching on an
+    estimated score; its sign depends on the data (AI 2016, Theorem 2).
+    """
+    n = len(y)
+    idx1 = np.flatnonzero(t == 1)
+    f = ps * (1 - ps)
+    info = (X * f[:, None]).T @ X / n
+    cov_sum = np.zeros(X.shape[1])
+    for arm, scale in ((t == 1, np.ones(n)), (t == 0, ps / (1 - ps))):
+        nb = _nearest_in_arm(x, arm, 2)
+        xn, yn = X[nb], y[nb]  # n x 2 x p, n x 2
+        cov = ((xn - xn.mean(axis=1, keepdims=True))
+               * (yn - yn.mean(axis=1, keepdims=True))[:, :, None]).sum(axis=1)
+        cov_sum += ((f * scale)[:, None] * cov).sum(axis=0)
+    n1 = int((t == 1).sum())
+    c = cov_sum / n1
+    y1 = y.astype(float).copy()
+    y0 = y.astype(float).copy()
+    for i, row in enumerate(mm):
+        y0[idx1[i]] = y[row[row >= 0]].mean()
+    ratio = mm.shape[1]
+    ctrl = np.flatnonzero(t == 0)
+    y1[ctrl] = y[_nearest_in_arm(x, t == 1, ratio)[ctrl]].mean(axis=1)
+    dvec = (X * (f * (y1 - y0 - att))[:, None]).sum(axis=0) / n1
+    inv = np.linalg.inv(info)
+    return float((dvec @ inv @ dvec - c @ inv @ c) / n)
 
 
 def matching(
@@ -262,6 +332,8 @@ def matching(
     min_group_size: int = 5,
     dropna: bool = False,
     splines: Sequence[str] | dict[str, int] | None = None,
+    target: str = "population",
+    score_adjustment: bool = True,
 ) -> MatchingResult:
     """ATT by nearest-neighbour matching on the propensity score (MatchIt's algorithm).
 
@@ -300,6 +372,21 @@ def matching(
         degrees of freedom, or ``{"tenure": 5}``) instead of linearly.
     reference : optional
         The comparison level of ``treatment`` (needed unless it is 0/1 or boolean).
+    target : {"population", "sample"}
+        With ``replace=True``: whether the Abadie-Imbens SE is that of the population ATT
+        (the default; it includes the spread of effects across treated people) or of the
+        sample ATT, the mean effect of the treated people in these data given their
+        covariates (R ``Matching::Match(sample = TRUE)``); the sample SE is the one to use
+        when the question is about these leaders rather than future cohorts. Its
+        conditional variances come from neighbours on the score, so it is conservative when
+        the outcome depends on covariates beyond the score (coverage 0.958 +- 0.005 of the
+        sample ATT over 2,000 data sets of ``simulate.selection_into_coaching``). Ignored
+        without replacement (the matched-set SE answers the sample question).
+    score_adjustment : bool
+        With ``replace=True`` and ``target="population"``: add Abadie & Imbens' (2016)
+        correction for the propensity score having been estimated (as Stata's
+        ``teffects psmatch``); ``False`` gives the SE of R ``Matching`` on the same matches.
+        Not applied with a caliper that leaves treated people unmatched or with ``exact=``.
 
     Returns
     -------
@@ -318,6 +405,8 @@ def matching(
     ci_level = check_ci_level(ci_level)
     distance = str(distance).lower()
     check_choice(distance, "distance", ["logit", "ps"])
+    target = str(target).lower()
+    check_choice(target, "target", ["population", "sample"])
     if isinstance(ratio, bool) or not isinstance(ratio, int | np.integer) or ratio < 1:
         raise ValueError(f"ratio must be a positive integer, got {ratio!r}.")
     if caliper is not None and not (isinstance(caliper, int | float) and caliper > 0):
@@ -367,7 +456,7 @@ def matching(
         se_text = f"cluster-robust (CR1) by {cluster}"
     elif replace:
         cl = None
-        se_text = ("Abadie-Imbens (2006), population ATT, counting the reuse of comparison "
+        se_text = (f"Abadie-Imbens (2006), {target} ATT, counting the reuse of comparison "
                    "people; conditional variances from the nearest same-arm neighbour; "
                    "propensity score treated as known")
     else:
@@ -380,7 +469,15 @@ def matching(
         se_text = "cluster-robust (CR1) by matched set"
     est, se = _cr1(y[keep], t[keep], w[keep], cl)
     if replace and cluster is None:
-        se = abadie_imbens_se(y, t, mm, dist, strata)
+        se = abadie_imbens_se(y, t, mm, dist, strata, target=target)
+        if (score_adjustment and target == "population" and strata is None
+                and n_unmatched == 0):
+            adj = estimated_score_adjustment(y, t, d.X, ps.ps.to_numpy(), dist, mm, est)
+            if se**2 + adj > 0:
+                se = float(np.sqrt(se**2 + adj))
+                se_text = se_text.replace("propensity score treated as known",
+                                          "adjusted for the estimated propensity score "
+                                          "(Abadie & Imbens 2016)")
     lo, hi, p = normal_ci(est, se, ci_level)
     tab = balance_table(d.frame, t, d.covariates, w, "ATT")
     cautions = []
