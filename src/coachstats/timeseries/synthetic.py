@@ -42,6 +42,7 @@ Inference, ``inference=``:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,7 @@ from .._validate import check_ci_level, prepare, require_unique_keys
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._ascm import ascm_fit, conformal_interval, conformal_period_test, conformal_test
+from ._predictors import nested_weights, predictor_matrix
 from ._respondents import wave_means
 from ._simplex import simplex_weights
 
@@ -115,6 +117,8 @@ class SyntheticControlResult(Result):
         ``person=`` nor ``respondents=`` was given).
     min_group_size : int
         Threshold the waves were checked against.
+    predictor_weights : Series or None
+        With ``predictors=``: the predictor weights ``V`` (sum 1), indexed by predictor.
 
     Examples
     --------
@@ -147,6 +151,7 @@ class SyntheticControlResult(Result):
     l2_imbalance_uniform: float = math.nan
     min_respondents: int | None = None
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    predictor_weights: pd.Series | None = field(default=None, repr=False)
 
     @property
     def title(self) -> str:
@@ -185,6 +190,14 @@ class SyntheticControlResult(Result):
                    f"({100 * self.fit_improvement:.1f}% less) and "
                    f"{self.l2_imbalance_uniform:.4g} for equal weights "
                    f"({100 * self.improvement_over_uniform:.1f}% less)."]
+        elif self.predictor_weights is not None:
+            v = self.predictor_weights.sort_values(ascending=False)[:6]
+            out = ["Donor weights (non-negative, sum 1) fitted on predictors with weights V "
+                   "chosen by Synth's nested optimisation (Nelder-Mead and BFGS from equal "
+                   "weights): " + shown + ".",
+                   "Largest predictor weights: "
+                   + ", ".join(f"{k} {x:.3f}" for k, x in v.items()) + ".",
+                   f"Pre-program RMSPE {self.pre_rmspe:.4g}."]
         else:
             out = ["Donor weights (non-negative, sum 1) fitted on the pre-program outcomes: "
                    + shown + ".",
@@ -197,7 +210,7 @@ class SyntheticControlResult(Result):
                        f"period (smallest possible p-value {1 / (n0 + 1):.3f}); the att "
                        f"p-value tests no effect in any post-program period by moving-block "
                        f"permutations of the {n} periods (smallest possible {1 / n:.3f}).")
-        else:
+        elif self.inference == "placebo":
             out.append(f"p-value: rank of the post/pre RMSPE ratio among the treated unit and "
                        f"{self.n_donors} placebo donors (smallest possible "
                        f"{1 / (self.n_donors + 1):.3f}).")
@@ -305,16 +318,8 @@ class SyntheticControlResult(Result):
         return ax
 
 
-def _fit(wide: pd.DataFrame, unit: Any, donors: list[Any], pre: np.ndarray
-         ) -> tuple[np.ndarray, np.ndarray]:
-    y1 = wide[unit].to_numpy(float)
-    y0 = wide[donors].to_numpy(float)
-    w = simplex_weights(y1[pre], y0[pre])
-    return w, y1 - y0 @ w
-
-
 _METHODS = ("classic", "augmented")
-_INFERENCE = ("placebo", "conformal")
+_INFERENCE = ("placebo", "conformal", "none")
 
 
 def _option(value: Any, name: str, allowed: tuple[str, ...]) -> str:
@@ -338,6 +343,8 @@ def synthetic_control(
     person: str | None = None,
     respondents: str | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    predictors: Sequence[str | tuple[str, Sequence[float]]] | None = None,
+    loss_times: Sequence[float] | None = None,
     dropna: bool = False,
 ) -> SyntheticControlResult:
     """Effect of a program on one unit against a synthetic control built from donor units.
@@ -362,8 +369,9 @@ def synthetic_control(
         Ridge penalty of the augmented method; chosen by leave-one-period-out
         cross-validation on the pre-program periods when None (as ``augsynth``).
     inference : {"placebo", "conformal"}, optional
-        Placebos in space (default for the classic method) or conformal inference (default
-        for the augmented method; an interval for each post-program period).
+        Placebos in space (default for the classic method), conformal inference (default
+        for the augmented method; an interval for each post-program period), or ``"none"``
+        (estimates only).
     ci_level : float
         Level of the conformal intervals.
     person : str, optional
@@ -375,6 +383,15 @@ def synthetic_control(
         wave's number of distinct respondents, checked against ``min_group_size``.
     min_group_size : int
         Fewest respondents a published wave mean may rest on (default 5, never below 3).
+    predictors : list, optional
+        Classic method only: match on predictors instead of every pre-program outcome, with
+        the predictor weights ``V`` chosen by Synth's nested optimisation (see
+        ``coachstats.timeseries._predictors``). Each item is a column name (its mean over the
+        pre-program times) or a ``(column, times)`` pair (its mean over those times; missing
+        values skipped). Predictor columns may have missing values outside their windows.
+    loss_times : sequence of float, optional
+        Pre-program times whose outcome gaps the choice of ``V`` minimises (Synth's
+        ``time.optimize.ssr``); default every pre-program time.
     dropna : bool
         Drop rows with a missing value first (counted in ``n_dropped``); the panel must still
         be balanced.
@@ -408,6 +425,12 @@ def synthetic_control(
         if isinstance(penalty, bool) or not isinstance(penalty, int | float) or \
                 not (math.isfinite(penalty) and penalty > 0):
             raise ValueError(f"penalty must be a positive number, got {penalty!r}.")
+    if predictors is not None:
+        if method != "classic" or person is not None or inference == "conformal":
+            raise ValueError("predictors= works with method='classic', aggregated data (no "
+                             "person=) and inference 'placebo' or 'none'.")
+    elif loss_times is not None:
+        raise ValueError("loss_times= applies with predictors= only.")
     frame, miss = prepare(data, {"outcome": outcome, "unit": unit, "time": time,
                                  "person": person, "respondents": respondents},
                           numeric=["outcome", "time", "respondents"], dropna=dropna)
@@ -435,7 +458,34 @@ def synthetic_control(
                          f"from it on; found {int(pre.sum())} and {int((~pre).sum())}.")
     y1 = wide[treated].to_numpy(float)
     y0 = wide[donors].to_numpy(float)
-    w_scm = simplex_weights(y1[pre], y0[pre])
+    v_weights = None
+    if predictors is not None:
+        xall, labels = predictor_matrix(data, unit, time, predictors, units, t[pre])
+        col = {u: i for i, u in enumerate(units)}
+        if loss_times is None:
+            zrows = pre
+        else:
+            lt = np.asarray(list(loss_times), float)
+            if not np.all(np.isin(lt, t[pre])):
+                raise ValueError(f"loss_times must be pre-program values of {time!r}; "
+                                 f"{sorted(set(lt) - set(t[pre]))[:5]} are not.")
+            zrows = np.isin(t, lt)
+
+        def fit_unit(u: Any, pool: list[Any]) -> np.ndarray:
+            w_u, _, _ = nested_weights(xall[:, col[u]], xall[:, [col[p] for p in pool]],
+                                       wide[u].to_numpy(float)[zrows],
+                                       wide[pool].to_numpy(float)[zrows])
+            return w_u
+
+        w_scm, v, _ = nested_weights(xall[:, col[treated]],
+                                     xall[:, [col[p] for p in donors]], y1[zrows],
+                                     y0[zrows])
+        v_weights = pd.Series(v, index=labels, name="v")
+    else:
+        def fit_unit(u: Any, pool: list[Any]) -> np.ndarray:
+            return simplex_weights(wide[u].to_numpy(float)[pre], wide[pool].to_numpy(float)[pre])
+
+        w_scm = fit_unit(treated, donors)
     scm_gap = y1 - y0 @ w_scm
     fit = None
     if method == "augmented":
@@ -463,12 +513,12 @@ def synthetic_control(
                 g = ascm_fit(wide[d].to_numpy(float), wide[pool].to_numpy(float), pre,
                              penalty).gap
             else:
-                g = _fit(wide, d, pool, pre)[1]
+                g = wide[d].to_numpy(float) - wide[pool].to_numpy(float) @ fit_unit(d, pool)
             ratios[d] = rmspe(g, ~pre) / max(rmspe(g, pre), 1e-300)
             plac.append(pd.DataFrame({"unit": d, "time": t, "gap": g}))
         r = np.array(list(ratios.values()))
         row.update(p_value=float(np.mean(r >= ratio)), rmspe_ratio=ratio)
-    else:
+    elif inference == "conformal":
         lam = fit.penalty if fit is not None else math.inf
         scale = max(rmspe(gap, pre), 1e-8)
         alpha = 1 - ci_level
@@ -504,4 +554,4 @@ def synthetic_control(
         scm_weights=pd.Series(w_scm, index=donors, name="weight") if fit is not None else None,
         l2_imbalance=l2(w), l2_imbalance_scm=l2(w_scm),
         l2_imbalance_uniform=l2(np.full(len(donors), 1 / len(donors))),
-        min_respondents=fewest, min_group_size=min_group_size)
+        min_respondents=fewest, min_group_size=min_group_size, predictor_weights=v_weights)
