@@ -185,3 +185,51 @@ def test_augmented_bad_input():
     with pytest.raises(ValueError, match="inference="):
         cs.timeseries.synthetic_control(d, "engagement", "unit", "wave", inference="jack",
                                         **kw)
+
+
+def test_generator_outside_hull_and_respondents():
+    sim = cs.simulate.engagement_series(rng=1, n_donors=6, outside_hull=0.5, respondents=40)
+    assert (sim.data["respondents"] == 40).all() and sim.truth.outside_hull == 0.5
+    base = cs.simulate.engagement_series(rng=1, n_donors=6)
+    # the draws are the same; only the focal unit's loading moves
+    pd.testing.assert_frame_equal(sim.data.loc[sim.data["unit"] != "focal"].drop(
+        columns="respondents"), base.data.loc[base.data["unit"] != "focal"])
+    with pytest.raises(ValueError, match="outside_hull"):
+        cs.simulate.engagement_series(rng=1, n_donors=0, outside_hull=0.5)
+    res = cs.timeseries.synthetic_control(sim.data, "engagement", "unit", "wave",
+                                          treated="focal", intervention=13,
+                                          respondents="respondents", inference="none")
+    assert res.min_respondents == 40
+
+
+def test_augmented_recovery_fast():
+    """Focal unit outside the donors' hull: the augmented estimate is unbiased and beats the
+    classic one on the same draws (RMSE)."""
+    from coachstats.timeseries import _recovery as R
+    from coachstats.validate import recovery
+
+    f = recovery(R.estimate_synth_augmented_point, R.generate_synth_outside,
+                 truth=R.truth_synth_point, n_reps=20, rng=7).to_frame().set_index("term")
+    assert abs(f.loc["att", "bias"]) < 3 * f.loc["att", "bias_mcse"] + 0.01
+    assert f.loc["att", "rmse"] < f.loc["att_scm", "rmse"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["timeseries.synthetic_augmented",
+                                  "timeseries.synthetic_augmented_vs_classic"])
+def test_augmented_recovery_full(name):
+    from coachstats.timeseries import _recovery as R
+    from coachstats.validate import recovery
+
+    c = R.CHECKS[name]
+    f = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=c.default_reps,
+                 rng=1).to_frame().set_index("term")
+    for term, row in f.iterrows():
+        assert abs(row["bias"]) < 3 * row["bias_mcse"] + 0.01, term
+        if term.startswith("gap_"):
+            # per-period conformal intervals run short at long horizons: the shared shocks are
+            # a random walk, so post-program residuals are not exchangeable with pre-program
+            # ones (measured 0.82 to 0.94 over 10 post periods)
+            assert row["coverage"] > 0.75, term
+    if "att_scm" in f.index:
+        assert f.loc["att", "rmse"] < 0.85 * f.loc["att_scm", "rmse"]
