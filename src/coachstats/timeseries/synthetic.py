@@ -269,6 +269,16 @@ class SyntheticControlResult(Result):
             out.append(Caution("few_periods",
                                f"Only {n0} pre-program periods: a period's conformal p-value "
                                f"cannot go below {1 / (n0 + 1):.3f}.", float(n0)))
+        if self.inference == "conformal":
+            gaps = self.table[self.table["term"].str.startswith("gap_")]
+            n_open = int((gaps["ci_low"].isna() | gaps["ci_high"].isna()).sum())
+            if n_open:
+                out.append(Caution("unbounded_interval",
+                                   f"{n_open} of {len(gaps)} post-program periods have no "
+                                   f"finite {100 * self.ci_level:g}% conformal interval (shown "
+                                   "as missing): the test cannot reject any effect there. "
+                                   "More pre-program periods or a lower ci_level help.",
+                                   float(n_open)))
         if self.min_respondents is None:
             out.append(Caution("respondents_unchecked",
                                "The number of respondents behind each wave mean was not "
@@ -537,7 +547,11 @@ def synthetic_control(
         r = {"term": f"gap_{t[j]:g}", "estimate": float(gap[j])}
         if j in bounds:
             lo, hi, pj = bounds[int(j)]
-            r.update(ci_low=lo, ci_high=hi, ci_level=ci_level, p_value=pj)
+            # an end the test never reaches (it cannot reject at this level) is unbounded:
+            # reported as missing, with the unbounded_interval caution
+            r.update(ci_low=lo if math.isfinite(lo) else math.nan,
+                     ci_high=hi if math.isfinite(hi) else math.nan, ci_level=ci_level,
+                     p_value=pj)
         rows.append(r)
     paths = pd.DataFrame({"time": t, "treated": y1, "synthetic": y0 @ w})
     placebos = pd.concat(plac, ignore_index=True)
