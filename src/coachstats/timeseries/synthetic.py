@@ -297,7 +297,8 @@ class SyntheticControlResult(Result):
             Axes to draw on; a new figure when None.
         kind : {"paths", "placebos"}, default "paths"
             ``"paths"``: treated unit against its synthetic control; ``"placebos"``: every
-            unit's gap (in-space placebos).
+            unit's gap (in-space placebos; only the treated unit's gap unless
+            ``inference="placebo"``).
         **kwargs
             Not used; accepted so that every result's ``plot`` takes the same arguments.
 
