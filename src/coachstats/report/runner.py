@@ -428,8 +428,10 @@ def _people_args(fn: Any, args: dict[str, Any], study: Study, entry: str, df: pd
     if not counts:
         return args, {}
     # an estimator's own column of people (e.g. rater= of 360 ratings) counts as named, and
-    # so do units (did.*: distinct units are a lower bound on the people in a cohort)
-    if person is None and all(args.get(c) is None for c in ("person", "rater", "unit")):
+    # so do units (did.*: distinct units are a lower bound on the people in a cohort) and a
+    # count column of respondents behind aggregated means (timeseries.*)
+    if person is None and all(args.get(c) is None for c in ("person", "rater", "unit",
+                                                           "respondents")):
         times = [str(c) for c in df.columns if looks_like_time(c)]
         if times:
             raise StudySpecError(

@@ -11,9 +11,13 @@ nine-month program, no control group, a long series of engagement surveys. Unit 
 
 Donors have ``mu_j ~ N(3.6, 0.15^2)`` and ``lambda_j ~ U(0.5, 1.5)``; the focal unit's
 ``mu`` and ``lambda`` are a convex combination of four donors (``truth.donor_weights``), so
-a synthetic control can reproduce its untreated path. With ``factor_sd = 0`` (and any number
-of donors) the focal series follows a straight line plus AR(1) noise, the interrupted time
-series model.
+a synthetic control can reproduce its untreated path. ``outside_hull = d > 0`` raises the
+focal unit's loading to ``d`` above the largest donor loading: no convex combination of
+donors then tracks it, the classic synthetic control is biased by the shared shocks, and the
+augmented one (which may extrapolate) is not. With ``factor_sd = 0`` (and any number of
+donors) the focal series follows a straight line plus AR(1) noise, the interrupted time
+series model. ``respondents=n`` adds a ``respondents`` column (``n`` distinct people behind
+every wave mean) for the privacy check of the estimators.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ class EngagementSeriesTruth:
     att_post: float
     intervention: int
     donor_weights: dict[str, float]
+    outside_hull: float = 0.0
 
 
 def engagement_series(
@@ -50,6 +55,8 @@ def engagement_series(
     factor_sd: float = 0.02,
     noise_sd: float = 0.04,
     ar: float = 0.4,
+    outside_hull: float = 0.0,
+    respondents: int | None = None,
     rng: RNGLike = None,
 ) -> SimulatedData:
     """Engagement means per survey wave for one organisation and comparable donor units.
@@ -72,6 +79,11 @@ def engagement_series(
         Marginal SD of each unit's own AR(1) noise.
     ar : float
         AR(1) coefficient of the noise, in (-1, 1).
+    outside_hull : float
+        How far the focal unit's factor loading lies above the largest donor loading (0: a
+        convex combination of four donors, which a synthetic control can match).
+    respondents : int, optional
+        Adds a ``respondents`` column: the number of distinct people behind each wave mean.
     rng : int, Generator or None
 
     Returns
@@ -98,6 +110,11 @@ def engagement_series(
     check_positive("noise_sd", noise_sd)
     if not -1 < ar < 1:
         raise ValueError(f"ar must lie in (-1, 1), got {ar!r}.")
+    check_positive("outside_hull", outside_hull, allow_zero=True)
+    if outside_hull > 0 and n_donors == 0:
+        raise ValueError("outside_hull needs donors (n_donors >= 4).")
+    if respondents is not None:
+        check_int("respondents", respondents, 1)
     g = as_generator(rng)
     nd = n_donors
     mu_d = g.normal(3.6, 0.15, nd)
@@ -107,6 +124,8 @@ def engagement_series(
         pick = g.choice(nd, size=4, replace=False)
         w[pick] = g.dirichlet(np.ones(4))
         mu_f, lam_f = float(w @ mu_d), float(w @ lam_d)
+        if outside_hull > 0:
+            lam_f = float(lam_d.max()) + outside_hull
     else:
         mu_f, lam_f = 3.6, 1.0
     mu = np.r_[mu_f, mu_d]
@@ -129,13 +148,17 @@ def engagement_series(
         "treated": np.repeat((np.arange(nd + 1) == 0).astype(int), waves),
         "post": np.tile((t >= intervention).astype(int), nd + 1),
     })
+    if respondents is not None:
+        data["respondents"] = int(respondents)
     post_eff = {int(s): round(float(v), 12) for s, v in zip(t, eff, strict=True)
                 if s >= intervention}
     truth = EngagementSeriesTruth(
         level_change=level_change, slope_change=slope_change, effect=post_eff,
         att_post=float(np.mean(list(post_eff.values()))), intervention=intervention,
-        donor_weights={units[j + 1]: float(w[j]) for j in range(nd) if w[j] > 0})
+        donor_weights={units[j + 1]: float(w[j]) for j in range(nd) if w[j] > 0},
+        outside_hull=float(outside_hull))
     params = {"waves": waves, "intervention": intervention, "level_change": level_change,
               "slope_change": slope_change, "n_donors": n_donors, "trend": trend,
-              "factor_sd": factor_sd, "noise_sd": noise_sd, "ar": ar}
+              "factor_sd": factor_sd, "noise_sd": noise_sd, "ar": ar,
+              "outside_hull": outside_hull, "respondents": respondents}
     return SimulatedData(data, truth, params)

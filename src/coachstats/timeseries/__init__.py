@@ -1,5 +1,9 @@
 """Single-organisation designs: interrupted time series (segmented regression with AR(1),
-HAC or ARMA errors) and synthetic control with placebo-in-space inference.
+HAC or ARMA errors) and synthetic control - classic (on outcomes, or on predictors with
+Synth's nested V optimisation) or ridge-augmented (Ben-Michael, Feller & Rothstein 2021) -
+with placebo-in-space or conformal inference. Every wave mean can be checked against the
+privacy threshold: ``person=`` for individual responses, ``respondents=`` for aggregated
+series.
 
 Examples
 --------

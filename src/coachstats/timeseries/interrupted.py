@@ -35,7 +35,9 @@ from scipy import stats
 
 from .._deprecate import renamed_attribute
 from .._validate import check_ci_level, prepare, require_unique_keys
+from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
+from ._respondents import wave_means
 
 __all__ = ["InterruptedTimeSeriesResult", "interrupted"]
 
@@ -112,6 +114,11 @@ class InterruptedTimeSeriesResult(Result):
         Ljung-Box p-value of residual autocorrelation.
     n_dropped : int
         Rows dropped for missing values (only with ``dropna=True``).
+    min_respondents : int or None
+        Fewest distinct respondents behind a wave mean (None when not checked: neither
+        ``person=`` nor ``respondents=`` was given).
+    min_group_size : int
+        Threshold the waves were checked against.
 
     Examples
     --------
@@ -136,6 +143,8 @@ class InterruptedTimeSeriesResult(Result):
     residual_acf1: float = math.nan
     ljung_box_p_value: float = math.nan
     n_dropped: int = 0
+    min_respondents: int | None = None
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     ljung_box_p = renamed_attribute("ljung_box_p_value", "ljung_box_p")  # former name
 
     @property
@@ -157,6 +166,9 @@ class InterruptedTimeSeriesResult(Result):
                f"observations; {how}.",
                f"Residual lag-1 autocorrelation {self.residual_acf1:.2f} (Ljung-Box p = "
                f"{self.ljung_box_p_value:.3f}, lags up to 4)."]
+        if self.min_respondents is not None:
+            out.append(f"Every wave mean rests on at least {self.min_respondents} distinct "
+                       f"respondents (threshold {self.min_group_size}).")
         if self.n_dropped:
             out.append(f"{self.n_dropped} row(s) with missing values were dropped.")
         return out
@@ -192,6 +204,10 @@ class InterruptedTimeSeriesResult(Result):
                                f"Residuals are serially correlated (Ljung-Box p = "
                                f"{self.ljung_box_p_value:.3f}); use errors='hac' or 'arma'.",
                                self.ljung_box_p_value))
+        if self.min_respondents is None:
+            out.append(Caution("respondents_unchecked",
+                               "The number of respondents behind each wave mean was not "
+                               "checked (give person= or respondents=).", math.nan))
         return tuple(out)
 
     def to_frame(self) -> pd.DataFrame:
@@ -239,6 +255,9 @@ def interrupted(
     arma_order: Sequence[int] = (1, 0),
     effect_at: Sequence[float] = (),
     ci_level: float = 0.95,
+    person: str | None = None,
+    respondents: str | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     dropna: bool = False,
 ) -> InterruptedTimeSeriesResult:
     """Segmented regression of one series around a program start.
@@ -264,6 +283,16 @@ def interrupted(
     effect_at : sequence of float
         Horizons ``h`` (time units after ``t0``) at which to report ``b2 + b3 h``.
     ci_level : float
+        Level of the intervals.
+    person : str, optional
+        Respondent column when ``data`` holds one row per survey response: the wave means
+        are computed here, and a wave answered by fewer than ``min_group_size`` distinct
+        people is refused.
+    respondents : str, optional
+        For a series already aggregated (one row per wave): the column holding each wave's
+        number of distinct respondents, checked against ``min_group_size``.
+    min_group_size : int
+        Fewest respondents a published wave mean may rest on (default 5, never below 3).
     dropna : bool
         Drop rows with a missing value (counted in ``n_dropped``) instead of raising.
 
@@ -285,10 +314,15 @@ def interrupted(
         raise ValueError(f"errors={errors!r} is not supported; choose 'ar1', 'hac', 'arma' or "
                          "'ols'.")
     errors = errors.lower()
-    frame, miss = prepare(data, {"outcome": outcome, "time": time},
-                          numeric=["outcome", "time"], dropna=dropna)
-    require_unique_keys(frame, [time], hint="An interrupted time series has one value per "
-                        "time point; average the rows of each wave first.")
+    frame, miss = prepare(data, {"outcome": outcome, "time": time, "person": person,
+                                 "respondents": respondents},
+                          numeric=["outcome", "time", "respondents"], dropna=dropna)
+    if person is None:
+        require_unique_keys(frame, [time], hint="An interrupted time series has one value "
+                            "per time point; average the rows of each wave first, or name "
+                            "the respondent column with person= to have it done here.")
+    frame, fewest = wave_means(frame, outcome, [time], person=person,
+                               respondents=respondents, min_group_size=min_group_size)
     frame = frame.sort_values(time)
     t = frame[time].to_numpy(float)
     y = frame[outcome].to_numpy(float)
@@ -382,4 +416,4 @@ def interrupted(
         table=tidy_frame(rows), series=series, outcome=outcome, time=time, intervention=t0,
         errors=errors, maxlags=lags, arma_order=order, ar_phi=ar_phi, n_pre=n_pre, n_post=n_post,
         residual_acf1=acf1, ljung_box_p_value=float(lb["lb_pvalue"].iloc[0]),
-        n_dropped=miss.n_dropped)
+        n_dropped=miss.n_dropped, min_respondents=fewest, min_group_size=min_group_size)
