@@ -233,19 +233,11 @@ def _coverage_ok(res, k=3.0):
 
 
 def test_recovery_fast():
-    """Eight seeds of the 2-1-1 check (the full study of all three checks is marked slow).
-    With 8 replicates the bias MCSE is itself estimated from 8 values, so the bias bound uses
-    Student's t with 7 df (0.25% in each tail, k = 4.03) instead of 3."""
+    """Eight seeds of the 2-1-1 check. The full checks (effects.multilevel_mediation_221,
+    _211 and _sensitivity, 200 replicates each) run with the slow set in
+    tests/test_mediation.py::test_mediation_recovery_full, like every mediation check.
+    The bias MCSE is estimated from 8 values, so the bias bound uses Student's t with 7 df
+    (0.25% in each tail, k = 4.03) instead of 3."""
     c = R.CHECKS["effects.multilevel_mediation_211"]
     res = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=8, rng=3)
     _coverage_ok(res, k=float(stats.t.ppf(0.9975, 7)))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["effects.multilevel_mediation_221",
-                                  "effects.multilevel_mediation_211",
-                                  "effects.multilevel_mediation_sensitivity"])
-def test_recovery_full(name):
-    c = R.CHECKS[name]
-    _coverage_ok(recovery(c.estimate_fn, c.generate_fn, truth=c.truth,
-                          n_reps=c.default_reps, rng=11))
