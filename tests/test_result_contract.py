@@ -271,6 +271,13 @@ FACTORIES: dict[str, Callable[[], Any]] = {
                                                     "readiness", ["coaching", "mentoring"]),
     "MediationResult": _mediation,
     "MediationSensitivity": lambda: _mediation().sensitivity(),
+    "MultilevelMediationResult": lambda: cs.effects.multilevel_mediation(
+        sim.leader_mediation(n_managers=20, team_size=4, design="2-1-1", rng=1).data,
+        "coached", "coaching_behaviour", "engagement", cluster="manager", **FAST, rng=1),
+    "MultilevelSensitivity": lambda: cs.effects.multilevel_mediation(
+        sim.leader_mediation(n_managers=20, team_size=4, rng=1).data,
+        "coached", "coaching_behaviour", "engagement", cluster="manager", **FAST,
+        rng=1).sensitivity([0.0, 0.3]),
     "RaterAgreementResult": _rater,
     "ReliableChangeResult": _reliable_change,
     "BayesEffectsResult": lambda: cs.meta.bayesian_effects(_meta_effects(), **FAST, rng=1),

@@ -24,6 +24,11 @@ from .conversions import (
 )
 from .independent import group_difference, independent_d
 from .mediation import MediationResult, MediationSensitivity, mediation
+from .mediation_multilevel import (
+    MultilevelMediationResult,
+    MultilevelSensitivity,
+    multilevel_mediation,
+)
 from .ppc import morris_variance, ppc_d, ppc_d_from_stats
 from .rater import RaterAgreementResult, icc_oneway, rater_agreement
 from .reliable_change import (
@@ -39,6 +44,8 @@ __all__ = [
     "FactorialResult",
     "MediationResult",
     "MediationSensitivity",
+    "MultilevelMediationResult",
+    "MultilevelSensitivity",
     "RaterAgreementResult",
     "ReliableChangeResult",
     "arm_contrasts",
@@ -53,6 +60,7 @@ __all__ = [
     "jacobson_truax_cutoff",
     "mediation",
     "morris_variance",
+    "multilevel_mediation",
     "ncp_interval",
     "nct_cdf",
     "ppc_d",

@@ -366,7 +366,8 @@ def mediation(
         Pre-treatment covariates entered in both models.
     cluster : str, optional
         Cluster (e.g. manager) for a 2-2-1 design: treatment, mediator and covariates must be
-        constant within a cluster; the outcome is averaged per cluster.
+        constant within a cluster; the outcome is averaged per cluster. For the multilevel
+        model (random intercepts; 2-2-1 or 2-1-1 designs) use :func:`multilevel_mediation`.
     method : {"monte_carlo", "bootstrap"}
         Interval of the indirect effect (case-insensitive).
     n_sims : int

@@ -19,6 +19,21 @@ engagement scale): ``indirect = a b``, ``direct``, ``total = direct + a b``.
 ``rho_cluster_means`` is the error correlation in a model of team means
 (``rho sd_team / sqrt(sd_team^2 + sd_employee^2 / team_size)``), the value Imai-Keele-
 Yamamoto's sensitivity parameter takes in that model.
+
+With ``design="2-1-1"`` the mediator is measured on employees (each rates the coaching they
+get from their manager), so it varies within teams::
+
+    M_im = a T_m + 0.3 experience_m + v_m + f_im,   v_m ~ N(0, sd_mediator_team^2),
+                                                     f_im ~ N(0, 1)
+    Y_im = 3.5 + direct T_m + b Mbar_m + b_within (M_im - Mbar_m) + 0.2 experience_m
+           + u_m + e_im,                              u_m = sd_team (rho v_m / sd_mediator_team
+                                                             + sqrt(1 - rho^2) z_m)
+
+``Mbar_m`` is the team's mean rating: a team's engagement responds to the coaching its
+members experience on average (slope ``b``, between teams) and, within the team, an employee
+who gets more coaching than the team's average is more engaged (slope ``b_within``). The
+indirect effect of coaching a manager runs through the team mean: ``indirect = a b``; the
+within-team slope carries none of it.
 """
 
 from __future__ import annotations
@@ -44,6 +59,8 @@ class LeaderMediationTruth:
     b: float
     rho: float
     rho_cluster_means: float
+    design: str = "2-2-1"
+    b_within: float = math.nan
 
 
 def leader_mediation(
@@ -56,6 +73,9 @@ def leader_mediation(
     rho: float = 0.0,
     sd_team: float = 0.25,
     sd_employee: float = 0.7,
+    design: str = "2-2-1",
+    b_within: float = 0.1,
+    sd_mediator_team: float = 0.5,
     rng: RNGLike = None,
 ) -> SimulatedData:
     """Managers (coached or not), their coaching behaviour and their employees' engagement.
@@ -69,13 +89,21 @@ def leader_mediation(
     a : float
         Effect of coaching on the manager's coaching behaviour (SD units of its error).
     b : float
-        Effect of one unit of coaching behaviour on engagement.
+        Effect of one unit of coaching behaviour on engagement (with ``design="2-1-1"``: of
+        one unit of the team's mean rating, between teams).
     direct : float
         Effect of coaching on engagement not through the behaviour.
     rho : float
         Correlation of the unmeasured team disturbance with the behaviour's error (``|rho| < 1``).
     sd_team, sd_employee : float
         SDs of the manager-level disturbance and of employees around their team.
+    design : {"2-2-1", "2-1-1"}
+        Mediator measured on managers (one value per team) or on employees (see above).
+    b_within : float
+        ``design="2-1-1"`` only: within-team slope of engagement on the employee's rating.
+    sd_mediator_team : float
+        ``design="2-1-1"`` only: SD of the teams' mediator disturbance ``v_m`` (the
+        employees' own disturbance has SD 1).
     rng : int, Generator or None
 
     Returns
@@ -89,6 +117,9 @@ def leader_mediation(
     >>> sim = leader_mediation(rng=1)
     >>> round(sim.truth.indirect, 3)
     0.15
+    >>> sim = leader_mediation(60, design="2-1-1", rng=1)
+    >>> sim.data.groupby("manager")["coaching_behaviour"].nunique().min() > 1
+    np.True_
     """
     check_int("n_managers", n_managers, 10)
     check_int("team_size", team_size, 1)
@@ -96,26 +127,46 @@ def leader_mediation(
     check_positive("sd_employee", sd_employee)
     if not -1 < rho < 1:
         raise ValueError(f"rho must lie strictly between -1 and 1, got {rho!r}.")
+    if not isinstance(design, str) or design not in ("2-2-1", "2-1-1"):
+        raise ValueError(f"design must be '2-2-1' or '2-1-1', got {design!r}.")
+    if design == "2-1-1":
+        check_int("team_size", team_size, 2)
+        check_positive("sd_mediator_team", sd_mediator_team)
     g = as_generator(rng)
     t = g.permutation(np.arange(n_managers) < n_managers // 2).astype(int)
     exp = g.normal(size=n_managers)
     e1 = g.normal(size=n_managers)
-    m = a * t + 0.3 * exp + e1
-    u = sd_team * (rho * e1 + math.sqrt(1 - rho**2) * g.normal(size=n_managers))
     mgr = np.repeat(np.arange(n_managers), team_size)
-    y = (3.5 + direct * t + b * m + 0.2 * exp + u)[mgr] \
-        + g.normal(0, sd_employee, n_managers * team_size)
+    n_rows = n_managers * team_size
+    if design == "2-2-1":
+        m = a * t + 0.3 * exp + e1
+        u = sd_team * (rho * e1 + math.sqrt(1 - rho**2) * g.normal(size=n_managers))
+        y = (3.5 + direct * t + b * m + 0.2 * exp + u)[mgr] \
+            + g.normal(0, sd_employee, n_rows)
+        m_rows = m[mgr]
+    else:
+        v = sd_mediator_team * e1
+        m_rows = (a * t + 0.3 * exp + v)[mgr] + g.normal(size=n_rows)
+        m_bar = np.bincount(mgr, m_rows) / team_size
+        u = sd_team * (rho * e1 + math.sqrt(1 - rho**2) * g.normal(size=n_managers))
+        y = (3.5 + direct * t + b * m_bar + 0.2 * exp + u)[mgr] \
+            + b_within * (m_rows - m_bar[mgr]) + g.normal(0, sd_employee, n_rows)
     data = pd.DataFrame({
         "manager": [f"M{j:04d}" for j in mgr],
-        "employee": [f"E{i:06d}" for i in range(n_managers * team_size)],
+        "employee": [f"E{i:06d}" for i in range(n_rows)],
         "coached": t[mgr],
         "experience": exp[mgr],
-        "coaching_behaviour": m[mgr],
+        "coaching_behaviour": m_rows,
         "engagement": y,
     })
-    rho_cm = rho * sd_team / math.sqrt(sd_team**2 + sd_employee**2 / team_size)
+    rho_cm = rho * sd_team / math.sqrt(sd_team**2 + sd_employee**2 / team_size) \
+        if design == "2-2-1" else math.nan
     truth = LeaderMediationTruth(indirect=a * b, direct=direct, total=direct + a * b, a=a, b=b,
-                                 rho=rho, rho_cluster_means=rho_cm)
+                                 rho=rho, rho_cluster_means=rho_cm, design=design,
+                                 b_within=b_within if design == "2-1-1" else math.nan)
     params = {"n_managers": n_managers, "team_size": team_size, "a": a, "b": b,
-              "direct": direct, "rho": rho, "sd_team": sd_team, "sd_employee": sd_employee}
+              "direct": direct, "rho": rho, "sd_team": sd_team, "sd_employee": sd_employee,
+              "design": design}
+    if design == "2-1-1":
+        params.update(b_within=b_within, sd_mediator_team=sd_mediator_team)
     return SimulatedData(data, truth, params)
