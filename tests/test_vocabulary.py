@@ -28,16 +28,7 @@ ROLES = ("outcome", "unit", "person", "time", "cohort", "treatment", "cluster", 
          "weights")  # fmt: skip
 
 #: Signatures not yet on the vocabulary; this list only shrinks.
-KNOWN: dict[str, str] = {
-    "roi.phillips": "missing= (three modes; dropna= to come)",
-    "roi.bayesian": "missing= (three modes; dropna= to come)",
-    "roi.tiers": "missing= (three modes, as roi.bayesian; dropna= to come)",
-    "report.render_study": "seed= (the study's recorded int seed)",
-    "report.run_study": "seed= (the study's recorded int seed)",
-    "validate.run_replicate": "seed= (a SeedSequence)",
-    "survival.kaplan_meier": "min_at_risk",
-    "survival.competing_risks": "min_at_risk",
-}
+KNOWN: dict[str, str] = {}
 
 
 #: Names that look retired but mean something else here (kept deliberately).

@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from ._deprecate import renamed_arguments
-from ._validate import check_ci_level, prepare, require_numeric
+from ._validate import check_ci_level, check_int, prepare, require_numeric
 from .results import Result
 
 __all__ = [
@@ -188,15 +188,9 @@ def check_min_group_size(value: Any, name: str = "min_group_size") -> int:
     >>> check_min_group_size(5)
     5
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
-    if value < MIN_GROUP_SIZE_FLOOR:
-        raise ValueError(
-            f"{name} must be at least {MIN_GROUP_SIZE_FLOOR} (groups smaller than that "
-            f"identify individuals), got {value}. The usual survey threshold is "
-            f"{DEFAULT_MIN_GROUP_SIZE}."
-        )
-    return int(value)
+    return check_int(value, name, minimum=MIN_GROUP_SIZE_FLOOR,
+                     hint="Groups smaller than that identify individuals; the usual survey "
+                          f"threshold is {DEFAULT_MIN_GROUP_SIZE}.")
 
 
 def count_people(

@@ -634,7 +634,7 @@ class BayesianDiDResult(Result):
             ``"effects"``: ``att`` and ``event_time[e]`` rows; ``"all"`` adds the cohort x
             period effects (``att_gt[g, t]``) and the hyper-parameters.
         """
-        v.check_choice(include, "include", ["effects", "all"])
+        include = v.check_choice(include, "include", ["effects", "all"])
         parts = [self.att_row, self.event_time]
         if include == "all":
             gt = self.group_time.copy()
@@ -800,15 +800,11 @@ def bayesian(
     from .. import bayes
 
     ci_level = v.check_ci_level(ci_level)
-    v.check_choice(event_pooling, "event_pooling", ["none", "exchangeable"])
+    event_pooling = v.check_choice(event_pooling, "event_pooling", ["none", "exchangeable"])
     for name, val, lo in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1),
                           ("anticipation", anticipation, 0)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer):
-            raise TypeError(f"{name}: expected an integer, got {type(val).__name__}.")
-        if val < lo:
-            raise ValueError(f"{name} must be at least {lo}, got {val}.")
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must lie in (0, 1), got {target_accept}.")
+        v.check_int(val, name, minimum=lo)
+    v.check_probability(target_accept, "target_accept")
     for name, val in (("outcome", outcome), ("unit", unit), ("time", time), ("cohort", cohort)):
         if not isinstance(val, str):
             raise TypeError(f"{name}: expected a column name, got {type(val).__name__}.")

@@ -109,7 +109,7 @@ def study_data(
     min_k: int = 2,
 ) -> StudyData:
     """Validate and convert the study table."""
-    check_choice(measure, "measure", MEASURES)
+    measure = check_choice(measure, "measure", MEASURES)
     if isinstance(moderators, str):
         moderators = [moderators]
     moderators = list(moderators or [])

@@ -23,7 +23,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._validate import check_ci_level, prepare, require_range
+from .._validate import check_choice, check_ci_level, check_positive, prepare, require_range
 from ..effects._noncentral import hedges_j
 from ..effects.ppc import ppc_d_from_stats
 from . import _core
@@ -35,18 +35,6 @@ __all__ = ["effects", "ppc", "smd"]
 SMD_MEASURES = ("SMD", "SMCR", "SMCC")
 
 
-def choice(value: object, name: str, choices: Sequence[str]) -> str:
-    """Case-insensitive option check returning the canonical spelling."""
-    if isinstance(value, str):
-        for c in choices:
-            if value.lower() == c.lower():
-                return c
-    raise ValueError(
-        f"{name}={value!r} is not supported; choose one of "
-        + ", ".join(repr(c) for c in choices) + "."
-    )  # fmt: skip
-
-
 def _mods(moderators: Sequence[str] | str | None) -> list[str]:
     if isinstance(moderators, str):
         return [moderators]
@@ -54,11 +42,11 @@ def _mods(moderators: Sequence[str] | str | None) -> list[str]:
 
 
 def _check_options(method: str, test: str, ci_level: float, tau2: float | None):
-    method = choice(method, "method", _core.METHODS)
-    test = choice(test, "test", _core.TESTS)
+    method = check_choice(method, "method", _core.METHODS)
+    test = check_choice(test, "test", _core.TESTS)
     ci_level = check_ci_level(ci_level)
-    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
-        raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}.")
+    if tau2 is not None:
+        check_positive(tau2, "tau2", allow_zero=True)
     return method, test, ci_level
 
 
@@ -170,7 +158,7 @@ def smd(
     >>> round(res.estimate, 3)
     0.279
     """
-    measure = choice(measure, "measure", SMD_MEASURES)
+    measure = check_choice(measure, "measure", SMD_MEASURES)
     method, test, ci_level = _check_options(method, test, ci_level, tau2)
     moderators = _mods(moderators)
     need = {"SMD": ("m1", "sd1", "n1", "m2", "sd2", "n2"), "SMCR": ("m1", "n1", "m2", "sd2"),
@@ -371,7 +359,7 @@ def effects(
     from ._data import MEASURE_INFO
 
     method, test, ci_level = _check_options(method, test, ci_level, tau2)
-    measure = choice(measure, "measure", tuple(MEASURE_INFO))
+    measure = check_choice(measure, "measure", tuple(MEASURE_INFO))
     moderators = _mods(moderators)
     if (vi is None) == (sei is None):
         raise TypeError("give exactly one of vi= (sampling variances) and sei= (standard "

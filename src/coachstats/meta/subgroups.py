@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validate import check_choice
 from ..results import Result, tidy_frame
 from . import _core
 from ._data import MEASURE_INFO
@@ -166,9 +167,8 @@ def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
     >>> sorted(sg.table["term"])
     ['controlled', 'pre-post']
     """
-    from .smd import choice
 
-    tau2 = choice(tau2, "tau2", ("separate", "common"))
+    tau2 = check_choice(tau2, "tau2", ("separate", "common"))
     mod, values, levels = _levels(res)
     sd = res.data
     rows = []

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from .._validate import check_choice
 from ..results import new_axes
 
 COLUMNS = ("estimate", "weight", "n")
@@ -106,8 +107,7 @@ def forest_plot(
             groups = (sg, vals)
             title = (f"{title}; between {subgroup}s Q({sg.df:g}) = {sg.q_between:.2f}, "
                      f"p = {sg.p_value:.3g}")  # fmt: skip
-    if scale is not None and scale not in ("r", "analysis"):
-        raise ValueError(f"scale={scale!r} is not supported; choose None, 'r' or 'analysis'.")
+    scale = check_choice(scale, "scale", (None, "r", "analysis"))
     if scale == "r" and measure not in ("z", "r"):
         raise ValueError(f"scale='r' applies to correlations; this model pools "
                          f"{measure} effects: use scale='analysis'.")  # fmt: skip

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from .._rng import RNGLike, as_generator
+from .._validate import check_int, check_probability
 from ..results import Caution, Result, new_axes, tidy_frame
 from ..validate.executor import child_seeds, run_tasks
 
@@ -382,10 +383,8 @@ def simulate(
     >>> res.to_frame()["power"].round(2).tolist()
     [0.02, 0.74]
     """
-    if isinstance(n_reps, bool) or not isinstance(n_reps, int | np.integer) or n_reps < 2:
-        raise ValueError(f"n_reps: need an integer >= 2, got {n_reps!r}.")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: must be in (0, 1), got {alpha}.")
+    check_int(n_reps, "n_reps", minimum=2)
+    check_probability(alpha, "alpha")
     designs = _grid_frame(grid)
     fixed = dict(fixed or {})
     clash = sorted(set(fixed) & set(designs.columns))

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._deprecate import renamed_arguments
 from .privacy import (
     DEFAULT_MIN_SIZE,
     GroupMeansResult,
@@ -61,12 +62,13 @@ __all__ = [
 ]
 
 
+@renamed_arguments(seed="rng")
 def render_study(
     spec: str | Path,
     out: str | Path,
     *,
     data: dict[str, str | Path] | None = None,
-    seed: int | None = None,
+    rng: int | None = None,
     quick: bool = False,
     command: str | None = None,
     min_group_size: int | None = None,
@@ -84,8 +86,8 @@ def render_study(
     data : dict, optional
         Data entry name -> your own file (same columns as the spec expects, or remapped with
         the entry's ``columns`` table).
-    seed : int, optional
-        Overrides the study's seed.
+    rng : int, optional
+        Overrides the study's seed (an int: the report records it).
     quick : bool
         Use each analysis's ``quick_args`` (e.g. fewer draws) to check the report quickly.
     min_group_size : int, optional
@@ -132,7 +134,7 @@ def render_study(
             started.append(label)
             bar.update(task, f"{study.name}: {label[:60]}")
 
-        run = run_study(study, seed=seed, quick=quick, on_analysis=step,
+        run = run_study(study, rng=rng, quick=quick, on_analysis=step,
                         progress=bar if bar.active else False)
         bar.advance(task)
         bar.update(task, f"{study.name}: writing the report")
@@ -248,7 +250,7 @@ def cli_report(args: argparse.Namespace) -> int:
         data = _parse_data(getattr(args, "data", []) or [])
         cmd = "coachstats report " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(
             sys.argv) > 2 and sys.argv[1] == "report" else None
-        html, js = render_study(args.study, args.out, data=data, seed=args.seed,
+        html, js = render_study(args.study, args.out, data=data, rng=args.seed,
                                 quick=getattr(args, "quick", False), command=cmd,
                                 min_group_size=getattr(args, "min_group_size", None),
                                 progress=False if quiet else wanted(None))

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_int, check_number, check_positive
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,11 @@ def leader_mediation(
     >>> round(sim.truth.indirect, 3)
     0.15
     """
-    check_int("n_managers", n_managers, 10)
-    check_int("team_size", team_size, 1)
-    check_positive("sd_team", sd_team)
-    check_positive("sd_employee", sd_employee)
-    if not -1 < rho < 1:
-        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho!r}.")
+    check_int(n_managers, "n_managers", minimum=10)
+    check_int(team_size, "team_size", minimum=1)
+    check_positive(sd_team, "sd_team")
+    check_positive(sd_employee, "sd_employee")
+    check_number(rho, "rho", low=-1, high=1, low_open=True, high_open=True)
     g = as_generator(rng)
     t = g.permutation(np.arange(n_managers) < n_managers // 2).astype(int)
     exp = g.normal(size=n_managers)

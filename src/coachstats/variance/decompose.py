@@ -25,7 +25,7 @@ import pandas as pd
 from .._cells import is_out_of_core
 from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
-from .._validate import check_choice, check_ci_level
+from .._validate import check_choice, check_ci_level, check_int
 from ..interpret import RULES, Interpretation, label
 from ..results import Result, new_axes, tidy_frame
 from . import _nested
@@ -418,7 +418,7 @@ class VarianceResult(Result):
         ...                             levels=["manager", "team"], rng=1)  # doctest: +SKIP
         >>> float(res.between_share(level="team", of="manager"))           # doctest: +SKIP
         """
-        check_choice(means, "means", ("true", "observed"))
+        means = check_choice(means, "means", ("true", "observed"))
         level = self.levels[-1] if level is None else level
         of = self.levels[0] if of is None else of
         li, oi = self._index(level, "level"), self._index(of, "of")
@@ -760,10 +760,9 @@ def decompose(
     """
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to group sums, then fit
         return decompose_cells(**locals())
-    check_choice(method, "method", _METHODS)
+    method = check_choice(method, "method", _METHODS)
     ci_level = check_ci_level(ci_level)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+    n_boot = check_int(n_boot, "n_boot", minimum=0)
     if 0 < n_boot < 100:
         raise ValueError(f"n_boot={n_boot} is too few for percentile intervals; use >= 100 "
                          "(or 0 for no intervals).")  # fmt: skip
