@@ -189,8 +189,8 @@ def evalue(
             check_number(v, f"evalue: {name}")
     if kind != "smd":
         for name, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high)):
-            if v is not None and v <= 0:
-                raise ValueError(f"evalue: {name} = {v} is not a ratio (must be > 0).")
+            if v is not None:
+                check_positive(v, f"evalue: {name} (a ratio)")
         if std_error is not None:
             raise ValueError("evalue: std_error is used only with kind='smd'; give ci_low/ci_high.")
     else:

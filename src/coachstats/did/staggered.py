@@ -35,7 +35,7 @@ from .._rng import RNGLike, as_generator
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
-from ._cells import staggered_cells
+from ._cells import cell_panel, with_row_counts
 from ._drdid import ESTIMATORS
 from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
@@ -897,7 +897,10 @@ def staggered(
         res = staggered(**{**args, "data": rows, "joined": None})
         return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
-        return staggered_cells(**{**locals(), "person": None})
+        args = {**locals(), "person": None}
+        frame, table = cell_panel(**args)
+        res = staggered(**{**args, "data": frame, "aggregate": False, "dropna": False})
+        return with_row_counts(res, table)
     control = v.check_choice(control, "control", ("never", "not_yet"))
     method = v.check_choice(method, "method", tuple(ESTIMATORS))
     base_period = v.check_choice(base_period, "base_period", ("varying", "universal"))

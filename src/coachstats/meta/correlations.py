@@ -15,7 +15,7 @@ from .._deprecate import renamed_attribute
 from .._validate import check_choice, check_ci_level, check_positive
 from ..results import Caution, Result, format_frame, missing_reasons, tidy_frame
 from . import _core
-from ._data import MEASURE_INFO, StudyData, study_data
+from ._data import MEASURE_INFO, StudyData, study_data, warn_small_k
 
 if TYPE_CHECKING:
     from .subgroups import SubgroupResult
@@ -464,6 +464,14 @@ class MetaResult(Result):
         out.append(label(self.i2, "higgins2003_i2", term="i2"))
         return out
 
+    def _refit(self, data: StudyData, method: str | None = None, test: str | None = None,
+               ci_level: float | None = None) -> MetaResult:
+        """The same kind of model on other study data (subsets, no moderators): lets the
+        subgroup analysis and the forest plot refit without importing this module."""
+        return _result(data, self.method if method is None else method,
+                       self.test if test is None else test,
+                       self.ci_level if ci_level is None else ci_level)
+
     def subgroups(self, tau2: str = "separate") -> SubgroupResult:
         """Per-subgroup estimates and the between-subgroups Q test of a model with one
         categorical moderator (``moderators="design"``).
@@ -691,7 +699,6 @@ def correlations(
     >>> round(float(res.to_frame(scale="r").loc[0, "estimate"]), 2)
     0.38
     """
-    from .smd import warn_small_k
 
     method = check_choice(method, "method", _core.METHODS)
     test = check_choice(test, "test", _core.TESTS)

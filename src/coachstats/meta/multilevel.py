@@ -18,7 +18,7 @@ from .._validate import MissingReport, check_choice, check_ci_level, prepare, re
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _cr2
 from . import _multilevel as _ml
-from ._data import MEASURE_INFO, _design
+from ._data import MEASURE_INFO, _design, _mods
 
 __all__ = ["MultilevelResult", "RobustResult", "multilevel"]
 
@@ -437,7 +437,6 @@ def multilevel(
     >>> res.n_clusters
     20
     """
-    from .smd import _mods
 
     method = check_choice(method, "method", ("REML", "ML"))
     measure = check_choice(measure, "measure", tuple(MEASURE_INFO))

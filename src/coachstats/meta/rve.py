@@ -23,7 +23,7 @@ from .._validate import check_choice, check_ci_level, check_probability, prepare
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _cr2
 from . import _multilevel as _ml
-from ._data import MEASURE_INFO, _design
+from ._data import MEASURE_INFO, _design, _mods
 
 __all__ = ["RVEResult", "rve"]
 
@@ -214,7 +214,6 @@ def rve(
     >>> res.n_clusters
     20
     """
-    from .smd import _mods
 
     if cluster is None:
         raise TypeError("cluster: name the study column, e.g. cluster='study'.")

@@ -16,7 +16,6 @@ influence tools), so the results are :class:`~coachstats.meta.MetaResult` object
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -27,18 +26,12 @@ from .._validate import check_choice, check_ci_level, check_positive, prepare, r
 from ..effects._noncentral import hedges_j
 from ..effects.ppc import ppc_d_from_stats
 from . import _core
-from ._data import build
+from ._data import _mods, build, warn_small_k
 from .correlations import MetaResult, _result
 
 __all__ = ["effects", "ppc", "smd"]
 
 SMD_MEASURES = ("SMD", "SMCR", "SMCC")
-
-
-def _mods(moderators: Sequence[str] | str | None) -> list[str]:
-    if isinstance(moderators, str):
-        return [moderators]
-    return list(moderators or [])
 
 
 def _check_options(method: str, test: str, ci_level: float, tau2: float | None):
@@ -48,16 +41,6 @@ def _check_options(method: str, test: str, ci_level: float, tau2: float | None):
     if tau2 is not None:
         check_positive(tau2, "tau2", allow_zero=True)
     return method, test, ci_level
-
-
-def warn_small_k(k: int, method: str) -> None:
-    if k < 3 and method != "FE":
-        warnings.warn(
-            f"only {k} studies: the between-study variance tau^2 is not identified with fewer "
-            "than 3 studies; its estimate, I^2 and the prediction interval are unreliable.",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def _fit(sd, method, test, ci_level, tau2) -> MetaResult:

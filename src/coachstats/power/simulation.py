@@ -392,9 +392,8 @@ def simulate(
         raise ValueError(f"fixed: {clash} are also grid columns; give each parameter once.")
     entropy = int(as_generator(rng).integers(0, 2**63 - 1))
     seeds = np.random.SeedSequence(entropy).spawn(int(n_reps))
-    chunk = int(chunk_size or min(int(n_reps), 25))
-    if chunk < 1:
-        raise ValueError(f"chunk_size: must be positive, got {chunk_size}.")
+    chunk = (min(int(n_reps), 25) if chunk_size is None
+             else check_int(chunk_size, "chunk_size", minimum=1))
     tasks = []
     for d, spec in enumerate(designs.to_dict("records")):
         params = {**fixed, **{k: _py(v) for k, v in spec.items()}}

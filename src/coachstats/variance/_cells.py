@@ -25,6 +25,7 @@ from .._validate import check_choice, check_ci_level, check_int
 from ..results import tidy_frame
 from . import _nested
 from ._data import RESIDUAL
+from ._result import VarianceResult
 
 __all__ = ["decompose_cells"]
 
@@ -54,8 +55,6 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
 
     REML or ML without covariates (``method="bayes"`` and ``covariates`` need the rows).
     """
-    from .decompose import VarianceResult, _bootstrap
-
     method = check_choice(options.get("method", "reml"), "method", ("reml", "ml", "bayes"))
     if method == "bayes" or options.get("covariates"):
         raise ValueError("method='bayes' and covariates need the individual rows; on a "
@@ -126,7 +125,8 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
     fit = _nested.fit(design, reml)
     g = as_generator(options.get("rng"))
     stand_in = types.SimpleNamespace(x=np.ones((1, 1)))  # intercept only: sums are drawn
-    draws = (_bootstrap(stand_in, design, fit, reml, int(n_boot), g, options.get("progress", False))
+    draws = (_nested.parametric_bootstrap(stand_in, design, fit, reml, int(n_boot), g,
+                                          options.get("progress", False))
              if n_boot else None)
     se = float(np.sqrt(fit.beta_cov[0][0, 0]))
     b = float(fit.beta[0][0])
