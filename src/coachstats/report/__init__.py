@@ -26,10 +26,12 @@ from .privacy import (
     DEFAULT_MIN_SIZE,
     GroupMeansResult,
     PrivacyError,
-    Suppression,
     safe_crosstab,
     safe_group_means,
     scan_for_identifiers,
+)
+from .privacy import (
+    Suppression as Suppression,  # the same class as coachstats.privacy.Suppression
 )
 from .render import build_report, write_report
 from .runner import StudyRun, available_estimators, run_study
@@ -42,7 +44,6 @@ __all__ = [
     "Study",
     "StudyRun",
     "StudySpecError",
-    "Suppression",
     "available_estimators",
     "build_report",
     "find_studies",
