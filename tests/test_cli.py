@@ -68,7 +68,8 @@ def test_report_command_data_override_and_errors(spec, tmp_path, capsys):
 
 
 def test_demo_renders_every_study_and_prints_paths(spec, tmp_path, capsys):
-    from coachstats.report import find_studies, run_demo
+    from coachstats.report import find_studies
+    from coachstats.report.cli import run_demo
 
     studies = find_studies(spec.parent.parent)
     bad = spec.parent.parent / "broken"

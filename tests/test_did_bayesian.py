@@ -340,7 +340,7 @@ def test_bad_input_errors(small):
         bayesian(df, **FIT, ci_level=95)
     with pytest.raises(ValueError, match="draws must be at least 1"):
         bayesian(df, **FIT, draws=0)
-    with pytest.raises(TypeError, match="chains: expected an integer"):
+    with pytest.raises(TypeError, match="chains must be an integer"):
         bayesian(df, **FIT, chains=2.0)
     with pytest.raises(TypeError, match="levels: expected a list"):
         bayesian(df, **COLS, levels=3)

@@ -219,7 +219,7 @@ def test_ppc_d_direction_and_errors():
     with pytest.raises(ValueError, match="r must lie in"):
         cs.effects.ppc_d_from_stats(m_pre_t=1, m_post_t=2, sd_pre_t=1, n_t=10, m_pre_c=1,
                                     m_post_c=1, sd_pre_c=1, n_c=10, r=1.0)
-    with pytest.raises(ValueError, match="n_t must be an integer"):
+    with pytest.raises(ValueError, match="n_t must be at least 2"):
         cs.effects.ppc_d_from_stats(m_pre_t=1, m_post_t=2, sd_pre_t=1, n_t=1, m_pre_c=1,
                                     m_post_c=1, sd_pre_c=1, n_c=10, r=0.5)
 

@@ -91,7 +91,7 @@ def test_interpret_names_its_rule():
     assert str(label(0.39)) == "large, following Funder & Ozer (2019)"
     assert label(-0.6, "cohen1988_d").label == "medium"
     assert label(0.2, "cohen1988_d", term="d_z").term == "d_z"
-    with pytest.raises(ValueError, match="unknown rule"):
+    with pytest.raises(ValueError, match=r"rule=.*not supported"):
         label(0.2, "cohen")
     assert label(0.25, "wwc_g").label == "substantively important"
     # WWC improvement index: Phi(0.25) = 0.598706 -> 9.87

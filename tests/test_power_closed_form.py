@@ -221,7 +221,7 @@ def test_bad_input_names_the_problem():
         power.mdes("cra2", J=10, n=5)
     with pytest.raises(TypeError, match="unknown parameter"):
         power.mdes("cra2", J=10, n=5, icc=.1, rho2=.1)
-    with pytest.raises(ValueError, match="icc: must be in"):
+    with pytest.raises(ValueError, match="icc must lie in"):
         power.mdes("cra2", J=10, n=5, icc=1.2)
     with pytest.raises(ValueError, match="degrees of freedom"):
         power.mdes("cra2", J=2, n=5, icc=.1)

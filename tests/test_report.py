@@ -197,7 +197,7 @@ def test_own_study_numbers_provenance_and_privacy(study, tmp_path):
     html, payload = build_report(run, command="coachstats report study.toml --out r.html")
     assert check_numbers(run, html, payload) > 50
     km = run.analyses[0]
-    assert km.args["min_at_risk"] == 5
+    assert km.args["min_group_size"] == 5
     assert (km.result.to_frame()["n_risk"].dropna() >= 5).all()
     prov = payload["provenance"]
     assert prov["data"][0]["file"] == "retention.csv"
@@ -496,7 +496,7 @@ args = { bins = [[0, 1, 0.14], [1, 10, 0.39], [10, 50, 0.28], [50, inf, 0.19]], 
     # the study's seed reaches the estimator: the same spec gives the same numbers
     again = build_report(run_study(load_study(spec)))[1]
     assert again["analyses"][0]["table"] == payload["analyses"][0]["table"]
-    other = build_report(run_study(load_study(spec), seed=190))[1]
+    other = build_report(run_study(load_study(spec), rng=190))[1]
     assert other["analyses"][0]["table"] != payload["analyses"][0]["table"]
     prior = _typed_args(cs.roi.bayesian, {"prior": {"tail_shape": [2.0, 4.0]}}, "w")["prior"]
     assert type(prior).__name__ == "RoiPrior" and prior.tail_shape == (2.0, 4.0)

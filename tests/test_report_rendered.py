@@ -172,7 +172,7 @@ def _parse(html: str) -> _Text:
 
 
 def test_cautions_sit_beside_their_headline_in_html_json_and_index(tmp_path):
-    from coachstats.report import _index_entry, _write_index
+    from coachstats.report.cli import _index_entry, _write_index
 
     res = [_Checked(0.3, ("pretrend_rejected", "few_clusters")), _Checked(0.02)]
     html_path, js = render(res, tmp_path / "r.html", titles=["Coached teams", "Control"])

@@ -162,7 +162,7 @@ def test_input_errors(sim):
         cs.roi.bayesian(few, **KW, **FAST)
     nan = d.copy()
     nan.loc[nan.index[3], "benefit"] = np.nan
-    with pytest.raises(ValueError, match="missing='zero'"):
+    with pytest.raises(ValueError, match="blank_benefit_as_zero=True"):
         cs.roi.bayesian(nan, **KW, **FAST)
     with pytest.raises(ValueError, match="ci_level"):
         cs.roi.bayesian(d, **KW, ci_level=95)
@@ -178,7 +178,7 @@ def test_input_not_modified(sim):
     before = d.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        r = cs.roi.bayesian(d, **KW, missing="zero", **FAST, rng=4)
+        r = cs.roi.bayesian(d, **KW, blank_benefit_as_zero=True, **FAST, rng=4)
     pd.testing.assert_frame_equal(d, before)
     assert r.n == len(d)
 

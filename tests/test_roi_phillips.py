@@ -68,14 +68,32 @@ def test_horizon_and_extra_costs(three):
 def test_missing_answers(three):
     df = three.copy()
     df.loc[0, "benefit"] = np.nan
-    with pytest.raises(ValueError, match=r"missing benefit.*missing='zero'.*principle 6"):
+    with pytest.raises(ValueError,
+                       match=r"missing benefit.*blank_benefit_as_zero=True.*principle 6"):
         _fit(df)
-    z = _fit(df, missing="zero")  # participant 1 counts as no benefit, cost kept
+    z = _fit(df, blank_benefit_as_zero=True)  # participant 1: no benefit, cost kept
     assert z.total_benefit_adjusted == pytest.approx(11_250.0, rel=1e-12)
     assert z.total_cost == pytest.approx(16_000.0, rel=1e-12) and z.n_zeroed == 1
-    d = _fit(df, missing="drop")
+    d = _fit(df, dropna=True)
     assert d.total_cost == pytest.approx(11_000.0, rel=1e-12) and d.n_dropped == 1
     assert "1 incomplete row(s) dropped" in d.summary()
+    with pytest.raises(ValueError, match="exclude each other"):
+        _fit(df, dropna=True, blank_benefit_as_zero=True)
+
+
+def test_missing_is_a_deprecated_alias_mapping_its_values(three):
+    df = three.copy()
+    df.loc[0, "benefit"] = np.nan
+    with pytest.warns(FutureWarning, match=r"missing= is replaced by dropna= \(blank_benefit"):
+        z = _fit(df, missing="zero")
+    assert z.n_zeroed == _fit(df, blank_benefit_as_zero=True).n_zeroed == 1
+    with pytest.warns(FutureWarning, match=r"dropna=True"):
+        d = _fit(df, missing="DROP")
+    assert d.n_dropped == 1
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="missing benefit"):
+        _fit(df, missing="raise")
+    with pytest.raises(TypeError, match="got both missing="):
+        _fit(df, missing="drop", dropna=True)
 
 
 def test_missing_share_needed_only_when_benefit_positive(three):
@@ -128,6 +146,8 @@ def test_bad_types_and_columns(three):
         _fit(three, horizon_years=0)
     with pytest.raises(ValueError, match="missing="):
         _fit(three, missing="impute")
+    with pytest.raises(ValueError, match="dropna="):
+        _fit(three, dropna="yes")
 
 
 def test_plot_returns_axes(three):
@@ -204,7 +224,7 @@ def test_blank_cost_component_is_an_error_naming_it(sheet):
 
 def test_blank_cost_component_dropped_with_missing_drop(sheet):
     res = cs.roi.phillips(sheet, benefit="benefit", cost=COSTS, attribution="attr",
-                          confidence="conf", missing="drop")
+                          confidence="conf", dropna=True)
     assert res.n_dropped == 1 and res.n == 2
     f = res.to_frame().set_index("term")
     # the dropped participant's fee and time are not in the component totals

@@ -1,5 +1,7 @@
 """Unit tests of coachstats.survival: hand-checked values, options, privacy and clear errors."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,8 +101,12 @@ def test_km_errors_are_clear(small):
         kaplan_meier(small, "t", "e", ci_level=95)
     with pytest.raises(ValueError, match="min_group_size must be at least 3"):
         kaplan_meier(small, "t", "e", min_group_size=2)
-    with pytest.warns(DeprecationWarning, match="min_group_size"):
-        kaplan_meier(small, "t", "e", min_at_risk=5)
+    with pytest.warns(FutureWarning, match="min_at_risk= is now called min_group_size="):
+        old = kaplan_meier(small, "t", "e", min_at_risk=5)
+    assert old.min_at_risk == 5
+    assert "min_at_risk" not in inspect.signature(kaplan_meier).parameters
+    with pytest.raises(TypeError, match="got both min_at_risk="):
+        kaplan_meier(small, "t", "e", min_at_risk=5, min_group_size=5)
     with pytest.raises(ValueError, match=r"'tt'.*not found"):
         kaplan_meier(small, "tt", "e")
     gap = small.assign(t=[2, np.nan, 4, 6, 6, 9])
@@ -281,7 +287,7 @@ def test_turnover_cost_from_cox_uses_baseline(exits):
 
 def test_turnover_cost_errors():
     hr = {"hazard_ratio": 0.7, "ci_low": 0.5, "ci_high": 0.98}
-    with pytest.raises(ValueError, match="salary must be a finite positive"):
+    with pytest.raises(ValueError, match="salary must be positive"):
         turnover_cost(hr, salary=-1, replacement_cost_share=0.5, n_employees=10,
                       baseline_risk=0.2)
     with pytest.raises(ValueError, match="replacement_cost_share"):

@@ -28,16 +28,7 @@ ROLES = ("outcome", "unit", "person", "time", "cohort", "treatment", "cluster", 
          "weights")  # fmt: skip
 
 #: Signatures not yet on the vocabulary; this list only shrinks.
-KNOWN: dict[str, str] = {
-    "roi.phillips": "missing= (three modes; dropna= to come)",
-    "roi.bayesian": "missing= (three modes; dropna= to come)",
-    "roi.tiers": "missing= (three modes, as roi.bayesian; dropna= to come)",
-    "report.render_study": "seed= (the study's recorded int seed)",
-    "report.run_study": "seed= (the study's recorded int seed)",
-    "validate.run_replicate": "seed= (a SeedSequence)",
-    "survival.kaplan_meier": "min_at_risk",
-    "survival.competing_risks": "min_at_risk",
-}
+KNOWN: dict[str, str] = {}
 
 
 #: Names that look retired but mean something else here (kept deliberately).
@@ -109,3 +100,21 @@ def test_the_rules_catch_what_they_should() -> None:
     assert "df= should be data=" in found
     assert "domain default 'engagement'" in found
     assert "ci_level= should come after '*'" in found
+
+
+def test_retired_names_are_hidden_and_still_accepted_by_study_specs() -> None:
+    import coachstats as cs
+    from coachstats.report.runner import _check_args, _privacy_args
+
+    for fn, old in [(cs.roi.phillips, "missing"), (cs.roi.bayesian, "missing"),
+                    (cs.roi.tiers, "missing"), (cs.survival.kaplan_meier, "min_at_risk"),
+                    (cs.survival.competing_risks, "min_at_risk"),
+                    (cs.report.run_study, "seed"), (cs.validate.run_replicate, "seed")]:
+        assert old not in inspect.signature(fn).parameters
+        assert old in fn.__deprecated_arguments__
+    _check_args(cs.roi.phillips, {"benefit": "b", "cost": "c", "missing": "drop"}, "spec")
+    _check_args(cs.roi.phillips, {"benefit": "b", "cost": "c", "dropna": True}, "spec")
+    # a spec's old min_at_risk becomes min_group_size, checked against the study threshold
+    assert _privacy_args(cs.survival.kaplan_meier, {"min_at_risk": 7}, 5, "spec") == {
+        "min_group_size": 7}
+    assert _privacy_args(cs.survival.kaplan_meier, {}, 5, "spec") == {"min_group_size": 5}

@@ -14,7 +14,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 REMOVED_IN = "0.3"
 
 
-
 def renamed_attribute(new: str, old: str) -> property:
     """A read-only ``old`` attribute that returns ``new`` with a FutureWarning naming it.
 
@@ -43,8 +42,17 @@ def renamed_attribute(new: str, old: str) -> property:
 
     return property(get, doc=f"Deprecated name of ``{new}``.")
 
-def renamed_arguments(**renames: str) -> Callable[[F], F]:
+
+Rename = str | tuple[str, Callable[[Any], dict[str, Any]]]
+
+
+def renamed_arguments(**renames: Rename) -> Callable[[F], F]:
     """Accept ``old=`` keyword arguments as ``new=``, warning once per call.
+
+    A rename is either the new name (the value passes unchanged) or a pair
+    ``(new, convert)`` where ``convert(old_value)`` returns the new keyword arguments, for
+    an old option whose values now spread over other arguments (e.g. ``missing="drop"`` ->
+    ``dropna=True``).
 
     Examples
     --------
@@ -65,24 +73,32 @@ def renamed_arguments(**renames: str) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old, new in renames.items():
+            for old, spec in renames.items():
                 if old not in kwargs:
                     continue
-                if new in kwargs or len(args) > position.get(new, len(args)):
+                new, convert = (spec, None) if isinstance(spec, str) else spec
+                value = kwargs.pop(old)
+                mapped = {new: value} if convert is None else convert(value)
+                clash = [k for k in mapped
+                         if k in kwargs or len(args) > position.get(k, len(args))]
+                if clash:
                     raise TypeError(
-                        f"{fn.__name__}() got both {old}= (the old name) and {new}=; "
-                        f"pass only {new}=."
+                        f"{fn.__name__}() got both {old}= (the old name) and {clash[0]}=; "
+                        f"pass only {clash[0]}=."
                     )
+                spelt = ", ".join(f"{k}={v!r}" for k, v in mapped.items())
+                how = f"now called {new}=" if convert is None else f"replaced by {new}= ({spelt})"
                 warnings.warn(
-                    f"{fn.__name__}(): the argument {old}= is now called {new}=; "
+                    f"{fn.__name__}(): the argument {old}= is {how}; "
                     f"{old}= stops working in coachstats {REMOVED_IN}.",
                     FutureWarning,
                     stacklevel=2,
                 )
-                kwargs[new] = kwargs.pop(old)
+                kwargs.update(mapped)
             return fn(*args, **kwargs)
 
-        wrapper.__deprecated_arguments__ = dict(renames)  # type: ignore[attr-defined]
+        wrapper.__deprecated_arguments__ = {  # type: ignore[attr-defined]
+            old: spec if isinstance(spec, str) else spec[0] for old, spec in renames.items()}
         return wrapper  # type: ignore[return-value]
 
     return decorate

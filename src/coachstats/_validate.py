@@ -274,11 +274,203 @@ def check_ci_level(ci_level: float) -> float:
     return float(ci_level)
 
 
-def check_choice(value: object, name: str, choices: Sequence[object]) -> None:
-    """Raise ValueError naming the valid options if ``value`` is not one of ``choices``."""
-    if value not in choices:
-        raise ValueError(
-            f"{name}={value!r} is not supported; choose one of "
-            + ", ".join(repr(c) for c in choices)
-            + "."
-        )
+def _fmt(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def check_int(value: object, name: str, *, minimum: int | None = None, hint: str = "") -> int:
+    """Return ``value`` as an int, or raise naming the argument.
+
+    Python and numpy integers pass; booleans, floats (even 3.0) and strings do not.
+
+    Parameters
+    ----------
+    value : object
+        The argument as the caller passed it.
+    name : str
+        The argument name, used in the message.
+    minimum : int, optional
+        Smallest allowed value.
+    hint : str
+        Extra advice appended to the message when the value is below ``minimum``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer.
+    ValueError
+        If ``value`` is below ``minimum``.
+
+    Examples
+    --------
+    >>> check_int(3, "n_boot", minimum=0)
+    3
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        hint = f" Did you mean {int(value)}?" if isinstance(value, float) and value.is_integer() \
+            else ""
+        raise TypeError(f"{name} must be an integer, got {_fmt(value)}.{hint}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}."
+                         + (f" {hint}" if hint else ""))
+    return int(value)
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    hint: str = "",
+) -> float:
+    """Return ``value`` as a finite float inside optional bounds, or raise naming the argument.
+
+    Parameters
+    ----------
+    value : object
+        The argument as the caller passed it (int, float or numpy number; not bool).
+    name : str
+        The argument name, used in the message.
+    low, high : float, optional
+        Bounds of the allowed interval.
+    low_open, high_open : bool
+        Whether each bound itself is excluded.
+    hint : str
+        Extra advice appended to the message when the value is out of range.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_number(0.3, "rho", low=-1, high=1, low_open=True, high_open=True)
+    0.3
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {_fmt(value)}.")
+    v = float(value)
+    bad = not np.isfinite(v)
+    if low is not None:
+        bad |= v <= low if low_open else v < low
+    if high is not None:
+        bad |= v >= high if high_open else v > high
+    if bad:
+        if low == 0 and high is None:
+            need = "positive" if low_open else "non-negative"
+            msg = f"{name} must be {need}, got {value!r} (a finite number is needed)."
+        else:
+            lo = "-inf" if low is None else f"{low:g}"
+            hi = "inf" if high is None else f"{high:g}"
+            interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (
+                ")" if high_open or high is None else "]")
+            msg = f"{name} must lie in {interval}, got {value!r}."
+        raise ValueError(msg + (f" {hint}" if hint else ""))
+    return v
+
+
+def check_positive(value: object, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a finite positive float (or non-negative with ``allow_zero``).
+
+    Parameters
+    ----------
+    value : object
+        The argument as the caller passed it.
+    name : str
+        The argument name, used in the message.
+    allow_zero : bool
+        Accept 0 as well.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_positive(2, "horizon_years")
+    2.0
+    """
+    return check_number(value, name, low=0.0, low_open=not allow_zero)
+
+
+def check_probability(value: object, name: str, *, open: bool | str = True) -> float:
+    """Return ``value`` as a float in the unit interval, or raise naming the argument.
+
+    Parameters
+    ----------
+    value : object
+        The argument as the caller passed it.
+    name : str
+        The argument name, used in the message.
+    open : bool or {"low", "high"}
+        True (default): both ends excluded, (0, 1); False: both included, [0, 1];
+        ``"low"``: (0, 1]; ``"high"``: [0, 1).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_probability(0.05, "alpha")
+    0.05
+    """
+    if open not in (True, False, "low", "high"):
+        raise ValueError(f"open={open!r}: choose True, False, 'low' or 'high'.")
+    hint = (f"If {value} is a percentage, give {value / 100:g}." if isinstance(value, int | float)
+            and not isinstance(value, bool) and 1 < value <= 100 else "")
+    return check_number(value, name, low=0.0, high=1.0, low_open=open in (True, "low"),
+                        high_open=open in (True, "high"), hint=hint)
+
+
+def check_choice(value: object, name: str, choices: Sequence[object]) -> object:
+    """Return the canonical spelling of ``value`` among ``choices``, or raise naming them.
+
+    Strings compare case-insensitively (``"reml"`` matches ``"REML"``) and the option as
+    spelt in ``choices`` is returned, so callers compare against one spelling only.
+
+    Parameters
+    ----------
+    value : object
+        The option as the caller passed it.
+    name : str
+        The argument name, used in the message.
+    choices : sequence
+        The valid options, spelt as the code uses them.
+
+    Returns
+    -------
+    object
+        The matching entry of ``choices``.
+
+    Examples
+    --------
+    >>> check_choice("reml", "method", ("REML", "DL"))
+    'REML'
+    """
+    if isinstance(value, str):
+        for c in choices:
+            if isinstance(c, str) and c.casefold() == value.casefold():
+                return c
+    else:
+        for c in choices:
+            if isinstance(c, str) or isinstance(c, bool) != isinstance(value, bool):
+                continue
+            try:
+                if c is value or bool(c == value):
+                    return c
+            except (TypeError, ValueError):  # e.g. an array compared elementwise
+                continue
+    raise ValueError(
+        f"{name}={value!r} is not supported; choose one of "
+        + ", ".join(repr(c) for c in choices)
+        + "."
+    )

@@ -82,13 +82,13 @@ def _cmd_power(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import cli_report
+    from .report.cli import cli_report
 
     return cli_report(args)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .report import run_demo
+    from .report.cli import run_demo
 
     return run_demo(Path(args.out), quick=args.quick, quiet=args.quiet, pdf=args.pdf)
 

@@ -44,8 +44,9 @@ import pandas as pd
 from scipy import stats
 
 from ._deprecate import renamed_arguments
-from ._validate import check_ci_level, prepare, require_numeric
-from .results import Result
+from ._suppression import Suppression
+from ._validate import check_ci_level, check_int, prepare, require_numeric
+from .results import Result, new_axes
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
@@ -90,37 +91,6 @@ class PrivacyError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- manifest
-@dataclass(frozen=True)
-class Suppression:
-    """One withheld item, and why it was withheld.
-
-    Parameters
-    ----------
-    analysis : str
-        The analysis the item belongs to.
-    item : str
-        What was withheld.
-    reason : str
-        Why, in plain words.
-    rule : str
-        The rule applied (e.g. minimum group size).
-
-    Examples
-    --------
-    >>> Suppression("a", "mean for team=T1", "fewer than 5 people", "minimum group size").rule
-    'minimum group size'
-    """
-
-    analysis: str
-    item: str
-    reason: str
-    rule: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"analysis": self.analysis, "item": self.item, "reason": self.reason,
-                "rule": self.rule}
-
-
 class Manifest:
     """An ordered list of :class:`Suppression` entries: everything a report withheld.
 
@@ -188,15 +158,9 @@ def check_min_group_size(value: Any, name: str = "min_group_size") -> int:
     >>> check_min_group_size(5)
     5
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
-    if value < MIN_GROUP_SIZE_FLOOR:
-        raise ValueError(
-            f"{name} must be at least {MIN_GROUP_SIZE_FLOOR} (groups smaller than that "
-            f"identify individuals), got {value}. The usual survey threshold is "
-            f"{DEFAULT_MIN_GROUP_SIZE}."
-        )
-    return int(value)
+    return check_int(value, name, minimum=MIN_GROUP_SIZE_FLOOR,
+                     hint="Groups smaller than that identify individuals; the usual survey "
+                          f"threshold is {DEFAULT_MIN_GROUP_SIZE}.")
 
 
 def count_people(
@@ -959,7 +923,6 @@ class GroupMeansResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        from .results import new_axes
 
         ax = new_axes(ax)
         last = "cell" if self.crossed else self.groups[-1]

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import _suppression
+
 __all__ = ["FRAME_COLUMNS", "Caution", "Result", "dropped_notes", "format_frame", "missing_reasons",
            "new_axes", "tidy_frame"]
 
 if TYPE_CHECKING:
     from .interpret import Interpretation
-    from .privacy import Suppression
 
 #: Leading columns of every ``to_frame()``; estimator-specific columns follow.
 FRAME_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "ci_low", "ci_high", "ci_level")
@@ -239,7 +240,7 @@ class Result:
         """What the estimate cannot tell, in plain words (empty if the result says nothing)."""
         return []
 
-    def suppressions(self, analysis: str = "") -> list[Suppression]:
+    def suppressions(self, analysis: str = "") -> list[_suppression.Suppression]:
         """One :class:`coachstats.privacy.Suppression` per row withheld for privacy.
 
         By default the rows of ``to_frame()`` whose ``suppressed`` column is true (the reason
@@ -248,12 +249,10 @@ class Result:
         frame = self.to_frame()
         if SUPPRESSED not in frame.columns:
             return []
-        from .privacy import Suppression
-
         out = []
         for _, r in frame.loc[frame[SUPPRESSED].fillna(False).astype(bool)].iterrows():
             why = r.get("reason")
-            out.append(Suppression(
+            out.append(_suppression.Suppression(
                 analysis, f"estimate for {r.get('term', 'a row')}",
                 str(why) if isinstance(why, str) and why else
                 "a group with fewer people than the minimum group size", "minimum group size"))

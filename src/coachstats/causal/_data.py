@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import _rows, prepare, require_columns
+from .._validate import _rows, check_int, prepare, require_columns
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,7 @@ def spline_spec(splines: Any, covariates: Sequence[str]) -> dict[str, int]:
     for c, k in spec.items():
         if c not in covariates:
             raise ValueError(f"splines=: {c!r} is not one of the covariates {list(covariates)}.")
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 3:
-            raise ValueError(f"splines=: degrees of freedom for {c!r} must be an integer >= 3, "
-                             f"got {k!r}.")
+        check_int(k, f"splines=: degrees of freedom for {c!r}", minimum=3)
     return spec
 
 

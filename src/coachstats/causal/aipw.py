@@ -81,7 +81,7 @@ def aipw(
     'ATE'
     """
     estimand = str(estimand).upper()
-    check_choice(estimand, "estimand", ["ATE", "ATT"])
+    estimand = check_choice(estimand, "estimand", ["ATE", "ATT"])
     ci_level = check_ci_level(ci_level)
     d = effect_design(data, treatment, outcome, covariates, cluster=cluster, reference=reference,
                       dropna=dropna, min_group_size=min_group_size, splines=splines)

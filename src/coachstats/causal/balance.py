@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_choice
 from ..interpret import Rule, label
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._data import check_weights, design, is_categorical
@@ -268,8 +269,7 @@ def balance(
     ['potential', 'tenure']
     """
     estimand = str(estimand).upper()
-    if estimand not in ESTIMANDS:
-        raise ValueError(f"estimand={estimand!r} is not supported; choose one of {ESTIMANDS}.")
+    estimand = check_choice(estimand, "estimand", ESTIMANDS)
     extra = {"weights": weights} if isinstance(weights, str) else None
     d = design(data, treatment, covariates, extra=extra, numeric=["weights"] if extra else (),
                reference=reference, dropna=dropna)

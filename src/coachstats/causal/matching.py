@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice, check_ci_level
+from .._validate import check_choice, check_ci_level, check_int, check_positive
 from ..results import Caution
 from ._common import check_overlap, effect_design, normal_ci
 from ._data import as_list
@@ -403,15 +403,11 @@ def matching(
     True
     """
     ci_level = check_ci_level(ci_level)
-    distance = str(distance).lower()
-    check_choice(distance, "distance", ["logit", "ps"])
-    target = str(target).lower()
-    check_choice(target, "target", ["population", "sample"])
-    if isinstance(ratio, bool) or not isinstance(ratio, int | np.integer) or ratio < 1:
-        raise ValueError(f"ratio must be a positive integer, got {ratio!r}.")
-    if caliper is not None and not (isinstance(caliper, int | float) and caliper > 0):
-        raise ValueError(
-            f"caliper must be a positive number (SDs of the distance), got {caliper!r}.")
+    distance = check_choice(distance, "distance", ["logit", "ps"])
+    target = check_choice(target, "target", ["population", "sample"])
+    ratio = check_int(ratio, "ratio", minimum=1)
+    if caliper is not None:
+        caliper = check_positive(caliper, "caliper (in SDs of the distance)")
     ex = as_list(exact, "exact") if exact is not None else []
     covs = as_list(covariates)
     d = effect_design(data, treatment, outcome, covs, cluster=cluster, reference=reference,

@@ -212,7 +212,7 @@ def propensity(
     >>> bool(ps.ps.between(0, 1).all())
     True
     """
-    check_choice(str(method).lower(), "method", ["logit"])
+    method = check_choice(method, "method", ["logit"])
     ci_level = check_ci_level(ci_level)
     d = design(data, treatment, covariates, reference=reference, dropna=dropna,
                splines=splines)

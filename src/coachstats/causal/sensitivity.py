@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_choice
+from .._validate import check_choice, check_number, check_positive, check_probability
 from ..results import Result, new_axes, tidy_frame
 
 KINDS = ("rr", "or", "hr", "smd")
@@ -182,24 +182,23 @@ def evalue(
     >>> round(r.evalue, 2), round(r.evalue_ci, 2)
     (7.26, 3.0)
     """
-    kind = str(kind).lower()
-    check_choice(kind, "kind", KINDS)
-    vals = [v for v in (estimate, ci_low, ci_high, std_error) if v is not None]
-    if not all(isinstance(v, int | float | np.floating | np.integer) and math.isfinite(v)
-               for v in vals):
-        raise ValueError(f"evalue: estimate and limits must be finite numbers, got {vals}.")
+    kind = check_choice(kind, "kind", KINDS)
+    for name, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high),
+                    ("std_error", std_error)):
+        if v is not None:
+            check_number(v, f"evalue: {name}")
     if kind != "smd":
         for name, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high)):
-            if v is not None and v <= 0:
-                raise ValueError(f"evalue: {name} = {v} is not a ratio (must be > 0).")
+            if v is not None:
+                check_positive(v, f"evalue: {name} (a ratio)")
         if std_error is not None:
             raise ValueError("evalue: std_error is used only with kind='smd'; give ci_low/ci_high.")
     else:
         if ci_low is not None or ci_high is not None:
             raise ValueError("evalue: for kind='smd' give std_error= (the limits are derived "
                              "as exp(0.91 d -/+ 1.78 SE)).")
-        if std_error is not None and std_error <= 0:
-            raise ValueError(f"evalue: std_error must be positive, got {std_error}.")
+        if std_error is not None:
+            check_positive(std_error, "evalue: std_error")
     if ci_low is not None and ci_high is not None and not ci_low <= estimate <= ci_high:
         raise ValueError(f"evalue: the estimate {estimate} is not inside [{ci_low}, {ci_high}].")
     rr = _to_rr(float(estimate), kind, rare)
@@ -366,15 +365,11 @@ def robustness_value(
     >>> round(r.rv, 3), round(r.rv_alpha, 3)
     (0.139, 0.076)
     """
-    for name, v in (("t_statistic", t_statistic), ("dof", dof), ("q", q)):
-        if not isinstance(v, int | float | np.floating | np.integer) or not math.isfinite(v):
-            raise ValueError(f"robustness_value: {name} must be a finite number, got {v!r}.")
-    if dof <= 1:
-        raise ValueError(f"robustness_value: dof must exceed 1, got {dof}.")
-    if q <= 0:
-        raise ValueError(f"robustness_value: q must be positive, got {q}.")
-    if alpha is not None and not 0 < alpha < 1:
-        raise ValueError(f"robustness_value: alpha must lie in (0, 1), got {alpha}.")
+    check_number(t_statistic, "robustness_value: t_statistic")
+    check_number(dof, "robustness_value: dof", low=1, low_open=True)
+    check_positive(q, "robustness_value: q")
+    if alpha is not None:
+        check_probability(alpha, "robustness_value: alpha")
     fq = q * abs(t_statistic) / math.sqrt(dof)
     rv_alpha = None
     if alpha is not None:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._progress import ProgressLike, progress_bar
 from .._rng import RNGLike, as_generator
-from .._validate import check_choice, check_ci_level
+from .._validate import check_choice, check_ci_level, check_number
 from ._common import ESTIMANDS, check_overlap, effect_design, normal_ci
 from ._data import Design
 from ._mest import cdot, expit, sandwich
@@ -231,16 +231,15 @@ def weighting(
     'att'
     """
     estimand = str(estimand).upper()
-    check_choice(estimand, "estimand", ESTIMANDS)
-    method = str(method).lower()
-    check_choice(method, "method", ["ps", "entropy"])
-    ci_method = str(ci_method).lower()
-    check_choice(ci_method, "ci_method", ["sandwich", "bootstrap"])
+    estimand = check_choice(estimand, "estimand", ESTIMANDS)
+    method = check_choice(method, "method", ["ps", "entropy"])
+    ci_method = check_choice(ci_method, "ci_method", ["sandwich", "bootstrap"])
     ci_level = check_ci_level(ci_level)
     if method == "entropy" and estimand == "ATO":
         raise ValueError("method='entropy' supports estimand 'ATT' or 'ATE', not 'ATO'.")
-    if trim is not None and not (isinstance(trim, float | int) and 0 < trim < 0.5):
-        raise ValueError(f"trim must be a number in (0, 0.5), e.g. 0.05; got {trim!r}.")
+    if trim is not None:
+        trim = check_number(trim, "trim", low=0, high=0.5, low_open=True, high_open=True,
+                            hint="e.g. 0.05 trims weights at the 5th and 95th percentiles.")
     if trim is not None and method != "ps":
         raise ValueError("trim= applies to propensity weights (method='ps').")
     d = effect_design(data, treatment, outcome, covariates, cluster=cluster,

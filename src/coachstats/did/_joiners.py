@@ -25,8 +25,7 @@ def split_joiners(data: Any, joined: str, joiners: str) -> tuple[pd.DataFrame, i
     ``joiners="exclude"`` drops the flagged rows; ``"keep"`` keeps them (as members of the
     treated unit). ``data`` is never modified.
     """
-    joiners = joiners.lower() if isinstance(joiners, str) else joiners
-    V.check_choice(joiners, "joiners", JOINER_CHOICES)
+    joiners = V.check_choice(joiners, "joiners", JOINER_CHOICES)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"joined=: needs the rows as a pandas DataFrame, got {type(data).__name__}; "

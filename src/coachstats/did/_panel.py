@@ -284,8 +284,9 @@ def build_panel(
         bad = sorted(set(coh[~valid].tolist()))[:5]
         raise ValueError(
             f"cohort: values {bad} in column {cohort!r} are not time periods of {time!r} "
-            f"(periods: {times.tolist()[:10]}{'...' if times.size > 10 else ''}); a cohort is "
-            f"the first treated period, {never_treated!r} (or missing) for never treated."
+            f"(periods: {times.tolist()[:10]}{'...' if times.size > 10 else ''}); a cohort "
+            f"must hold the first treated period, {never_treated!r} (or missing) for never "
+            "treated. Recode the cohort to a period value, or set never_treated= to your code."
         )
     first = np.full(n_u, -2)
     first[u_codes[::-1]] = cpos_row[::-1]
@@ -294,8 +295,9 @@ def build_panel(
         i = int(np.flatnonzero(varies)[0])
         raise ValueError(
             f"cohort: column {cohort!r} changes within {unit}={_py(u_uniq[u_codes[i]])!r}. The "
-            "cohort (first treated period) must be constant within a unit; treatment that "
-            "switches off again is not supported (see did.cohort_from_treatment)."
+            "cohort (first treated period) must be constant within a unit: treatment starts "
+            "once and never reverses (see did.cohort_from_treatment). Fix the cohort coding "
+            "or split the unit."
         )
     if cluster is not None:
         cl_codes, cl_uniq = pd.factorize(df[cluster], sort=True)

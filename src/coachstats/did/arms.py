@@ -22,7 +22,7 @@ from scipy import stats
 
 from .._progress import Progress, ProgressLike, progress_bar
 from .._rng import RNGLike, spawn
-from .._validate import check_ci_level, prepare
+from .._validate import check_choice, check_ci_level, prepare
 from ..results import Result, new_axes, tidy_frame
 from .staggered import staggered
 
@@ -166,9 +166,7 @@ def staggered_arms(
     from statsmodels.stats.multitest import multipletests
 
     ci_level = check_ci_level(ci_level)
-    if not isinstance(adjust, str) or adjust.lower() not in _ADJUST:
-        raise ValueError(f"adjust={adjust!r} is not supported; choose 'holm', 'bh', "
-                         "'bonferroni' or 'none'.")
+    adjust = check_choice(adjust, "adjust", tuple(_ADJUST))
     frame, miss = prepare(data, {"outcome": outcome, "unit": unit, "time": time,
                                  "cohort": cohort, "treatment": treatment, "cluster": cluster},
                           dropna=dropna)

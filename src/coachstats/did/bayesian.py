@@ -53,6 +53,7 @@ from .._progress import ProgressLike
 from .._rng import RNGLike
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Result, new_axes, tidy_frame
+from ._panel import build_panel
 from ._privacy import check_cohort_sizes
 
 __all__ = ["BayesianDiDResult", "bayesian"]
@@ -145,40 +146,20 @@ def _prepare(
             "column>' as well."
         )
     y = data[outcome].astype(float)
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"Column {outcome!r} (argument outcome=) has infinite values.")
-
-    # time and cohort: integer-like periods
+    # time: integer-like periods (the sampler indexes periods by position)
     tvals = data[time].to_numpy(dtype=float)
-    if not np.all(np.isfinite(tvals)) or np.any(tvals != np.round(tvals)):
+    if np.any(np.isfinite(tvals) & (tvals != np.round(tvals))):
         raise ValueError(
             f"Column {time!r} (argument time=) must hold whole-number periods (e.g. 1..8 or "
             "20231 for 2023Q1); recode dates to consecutive period numbers first."
         )
+    # the checks every DiD estimator shares: finite outcome and periods, at least two
+    # periods, each cohort a period of the panel and constant within its unit
+    build_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                never_treated=never_treated, aggregate=True)
     times = np.sort(np.unique(tvals))
-    if times.size < 2:
-        raise ValueError(f"Column {time!r} (argument time=) has a single period; DiD needs "
-                         "at least two.")
     gvals = data[cohort].to_numpy(dtype=float)
     never = gvals == float(never_treated)
-    bad = ~never & ~np.isin(gvals, times)
-    if bad.any():
-        vals = sorted({float(x) for x in gvals[bad]})[:5]
-        raise ValueError(
-            f"Column {cohort!r} (argument cohort=) must hold the first treated period, which "
-            f"must be one of the periods in {time!r}, or never_treated={never_treated!r} for "
-            f"units never treated; found {vals} (rows {v._rows(data.index[bad])}). Recode the "
-            "cohort to a period value, or set never_treated= to your code for never treated."
-        )
-    # treatment must be absorbing: one cohort per unit
-    per_unit = data.groupby(unit, observed=True)[cohort].nunique()
-    rev = per_unit[per_unit > 1]
-    if len(rev):
-        raise ValueError(
-            f"{len(rev)} unit(s) in {unit!r} have more than one value of {cohort!r} (e.g. "
-            f"{unit}={rev.index[0]!r}): treatment must start once and never reverse, so the "
-            "cohort is constant within a unit. Fix the cohort coding or split the unit."
-        )
     first_t = times[0]
     pos = {float(t): i for i, t in enumerate(times)}
     early = np.unique([g for g in gvals[~never] if pos[float(g)] - anticipation <= 0])
@@ -634,7 +615,7 @@ class BayesianDiDResult(Result):
             ``"effects"``: ``att`` and ``event_time[e]`` rows; ``"all"`` adds the cohort x
             period effects (``att_gt[g, t]``) and the hyper-parameters.
         """
-        v.check_choice(include, "include", ["effects", "all"])
+        include = v.check_choice(include, "include", ["effects", "all"])
         parts = [self.att_row, self.event_time]
         if include == "all":
             gt = self.group_time.copy()
@@ -800,15 +781,11 @@ def bayesian(
     from .. import bayes
 
     ci_level = v.check_ci_level(ci_level)
-    v.check_choice(event_pooling, "event_pooling", ["none", "exchangeable"])
+    event_pooling = v.check_choice(event_pooling, "event_pooling", ["none", "exchangeable"])
     for name, val, lo in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1),
                           ("anticipation", anticipation, 0)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer):
-            raise TypeError(f"{name}: expected an integer, got {type(val).__name__}.")
-        if val < lo:
-            raise ValueError(f"{name} must be at least {lo}, got {val}.")
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must lie in (0, 1), got {target_accept}.")
+        v.check_int(val, name, minimum=lo)
+    v.check_probability(target_accept, "target_accept")
     for name, val in (("outcome", outcome), ("unit", unit), ("time", time), ("cohort", cohort)):
         if not isinstance(val, str):
             raise TypeError(f"{name}: expected a column name, got {type(val).__name__}.")

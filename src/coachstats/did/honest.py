@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from .._rng import RNGLike, as_generator
+from .._validate import check_choice, check_ci_level
 from ..results import Caution, Result, new_axes, tidy_frame
 
 __all__ = ["SensitivityResult", "flci_smoothness", "flci_weights", "rm_confidence_set",
@@ -560,9 +561,7 @@ def sensitivity(betahat: Sequence[float], sigma: np.ndarray, n_pre: int, n_post:
     >>> s.to_frame()["term"].tolist()
     ['original', 'robust[M=0]', 'robust[M=0.01]']
     """
-    if not isinstance(kind, str) or kind.lower() not in _KINDS:
-        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
-    kind = kind.lower()
+    kind = check_choice(kind, "kind", _KINDS)
     b = np.asarray(betahat, dtype=float).ravel()
     S = np.asarray(sigma, dtype=float)
     if b.size != n_pre + n_post or S.shape != (b.size, b.size):
@@ -572,8 +571,7 @@ def sensitivity(betahat: Sequence[float], sigma: np.ndarray, n_pre: int, n_post:
         raise ValueError("betahat and sigma must be finite.")
     if n_post < 1:
         raise ValueError("sensitivity needs at least one post-treatment coefficient.")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level must be in (0, 1), got {ci_level!r}.")
+    ci_level = check_ci_level(ci_level)
     lv = np.full(n_post, 1.0 / n_post) if l_vec is None else np.asarray(l_vec, float)
     if lv.shape != (n_post,) or not np.any(lv):
         raise ValueError(f"l_vec must have {n_post} entries, not all zero.")

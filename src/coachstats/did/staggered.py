@@ -35,7 +35,7 @@ from .._rng import RNGLike, as_generator
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._cautions import few_clusters_caution, pretrend_caution
-from ._cells import staggered_cells
+from ._cells import cell_panel, with_row_counts
 from ._drdid import ESTIMATORS
 from ._joiners import joiner_note, split_joiners
 from ._panel import Panel, build_panel
@@ -417,7 +417,7 @@ class StaggeredResult(Result):
                   ) -> tuple[list[tuple[str, np.ndarray, Any]], tuple[str, np.ndarray],
                              np.ndarray]:
         """Coefficient vectors (on cells and cohort shares) of an aggregation's rows."""
-        v.check_choice(kind, "kind", _KINDS)
+        kind = v.check_choice(kind, "kind", _KINDS)
         g, t = self._cell_g, self._cell_t
         gpos = np.searchsorted(self._times, g)
         tpos = np.searchsorted(self._times, t)
@@ -464,10 +464,7 @@ class StaggeredResult(Result):
             overall = ("att_group", a)
         elif kind == "dynamic":
             if balance_e is not None:
-                if isinstance(balance_e, bool) or not isinstance(balance_e, int | np.integer) \
-                        or balance_e < 0:
-                    raise ValueError(f"balance_e must be a non-negative integer, got "
-                                     f"{balance_e!r}.")
+                v.check_int(balance_e, "balance_e", minimum=0)
                 keep_g = (len(self._times) - 1 - gpos) >= balance_e
                 if not keep_g.any():
                     raise ValueError(f"balance_e={balance_e}: no cohort is observed that long "
@@ -900,22 +897,22 @@ def staggered(
         res = staggered(**{**args, "data": rows, "joined": None})
         return replace(res, n_joiners=n_j, joiners=policy, joined=joined)
     if is_out_of_core(data):  # Parquet path / Dask DataFrame: reduce to cells, then fit
-        return staggered_cells(**{**locals(), "person": None})
-    v.check_choice(control, "control", ("never", "not_yet"))
-    v.check_choice(method, "method", tuple(ESTIMATORS))
-    v.check_choice(base_period, "base_period", ("varying", "universal"))
+        args = {**locals(), "person": None}
+        frame, table = cell_panel(**args)
+        res = staggered(**{**args, "data": frame, "aggregate": False, "dropna": False})
+        return with_row_counts(res, table)
+    control = v.check_choice(control, "control", ("never", "not_yet"))
+    method = v.check_choice(method, "method", tuple(ESTIMATORS))
+    base_period = v.check_choice(base_period, "base_period", ("varying", "universal"))
     ci_level = v.check_ci_level(ci_level)
-    if isinstance(anticipation, bool) or not isinstance(anticipation, int | np.integer) or \
-            anticipation < 0:
-        raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}.")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+    anticipation = v.check_int(anticipation, "anticipation", minimum=0)
+    n_boot = v.check_int(n_boot, "n_boot", minimum=0)
     if 0 < n_boot < 99:
         raise ValueError(f"n_boot={n_boot} is too few for a uniform band; use >= 99 (or 0).")
     if small_sample is not None:
         if isinstance(small_sample, str):
             small_sample = small_sample.lower()
-        v.check_choice(small_sample, "small_sample", ("webb",))
+        small_sample = v.check_choice(small_sample, "small_sample", ("webb",))
     if not panel and covariates:
         raise ValueError("covariates: not supported with panel=False (repeated "
                          "cross-sections); use panel data or drop the covariates.")

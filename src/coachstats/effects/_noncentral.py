@@ -23,6 +23,8 @@ import math
 import numpy as np
 from scipy import integrate, optimize, special, stats
 
+from .._validate import check_number, check_positive
+
 _MAX_EXPAND = 200
 _WIDE = 1e4  # interval width above which the closed form is exact to < 1e-8
 
@@ -49,9 +51,8 @@ def hedges_j(df: float) -> float:
     >>> round(hedges_j(9), 6)
     0.913875
     """
-    m = float(df)
-    if not np.isfinite(m) or m <= 1:
-        raise ValueError(f"Hedges' J needs more than 1 degree of freedom, got {df}.")
+    m = check_number(df, "df (Hedges' J needs more than 1 degree of freedom)", low=1,
+                     low_open=True)
     return float(math.exp(special.gammaln(m / 2) - 0.5 * math.log(m / 2)
                           - special.gammaln((m - 1) / 2)))
 
@@ -189,8 +190,7 @@ def ncp_interval(t: float, df: float, *, ci_level: float = 0.95) -> tuple[float,
     """
     if not np.isfinite(t):
         raise ValueError(f"t statistic must be finite, got {t}.")
-    if not np.isfinite(df) or df <= 0:
-        raise ValueError(f"degrees of freedom must be positive and finite, got {df}.")
+    check_positive(df, "degrees of freedom (df)")
     a = 1 - ci_level
     t, df = float(t), float(df)
     q_lo, q_hi = (float(stats.chi2.ppf(p, df)) for p in (a / 2, 1 - a / 2))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import _rows, check_ci_level, prepare
+from .._validate import _rows, check_choice, check_ci_level, prepare
 from ..privacy import check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 from ._result import EffectSizeResult
@@ -120,9 +120,7 @@ def arm_contrasts(
 
     ci_level = check_ci_level(ci_level)
     min_size = check_min_group_size(min_group_size)
-    if not isinstance(adjust, str) or adjust.lower() not in _ADJUST:
-        raise ValueError(f"adjust={adjust!r} is not supported; choose 'holm', 'bh', "
-                         "'bonferroni' or 'none'.")
+    adjust = check_choice(adjust, "adjust", tuple(_ADJUST))
     method = _ADJUST[adjust.lower()]
     frame, miss = prepare(data, {"outcome": outcome, "treatment": treatment, "person": person},
                           numeric=["outcome"], dropna=dropna)

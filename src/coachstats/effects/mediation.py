@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from .._rng import RNGLike, as_generator
-from .._validate import _rows, check_ci_level, prepare, require_varies
+from .._validate import _rows, check_choice, check_ci_level, check_int, prepare, require_varies
 from ..privacy import check_min_group_size
 from ..results import Caution, Result, new_axes, tidy_frame
 
@@ -396,15 +396,9 @@ def mediation(
     ['a', 'b', 'direct', 'indirect', 'total', 'proportion_mediated']
     """
     ci_level = check_ci_level(ci_level)
-    if not isinstance(method, str) or method.lower() not in _METHODS:
-        raise ValueError(f"method={method!r} is not supported; choose 'monte_carlo' or "
-                         "'bootstrap'.")
-    method = method.lower()
-    if not isinstance(se, str) or se.lower() not in ("ols", "ml"):
-        raise ValueError(f"se={se!r} is not supported; choose 'ols' or 'ml'.")
-    se = se.lower()
-    if isinstance(n_sims, bool) or not isinstance(n_sims, int | np.integer) or n_sims < 100:
-        raise ValueError(f"n_sims must be an integer >= 100, got {n_sims!r}.")
+    method = check_choice(method, "method", tuple(_METHODS))
+    se = check_choice(se, "se", ("ols", "ml"))
+    n_sims = check_int(n_sims, "n_sims", minimum=100)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)

@@ -49,7 +49,14 @@ import pandas as pd
 
 from .. import bayes
 from .._rng import RNGLike
-from .._validate import _rows, check_ci_level, prepare, require_varies
+from .._validate import (
+    _rows,
+    check_choice,
+    check_ci_level,
+    check_int,
+    prepare,
+    require_varies,
+)
 from ..results import Caution, Result, new_axes, tidy_frame
 
 __all__ = ["MultilevelMediationResult", "MultilevelSensitivity", "multilevel_mediation"]
@@ -594,13 +601,9 @@ def multilevel_mediation(
     ['a', 'b', 'b_within', 'direct', 'indirect', 'total', 'proportion_mediated']
     """
     ci_level = check_ci_level(ci_level)
-    if not isinstance(design, str) or design.lower() not in _DESIGNS:
-        raise ValueError(f"design={design!r} is not supported; choose 'auto', '2-2-1' or "
-                         "'2-1-1'.")
-    design = design.lower()
+    design = check_choice(design, "design", _DESIGNS)
     for name, v in (("draws", draws), ("tune", tune), ("chains", chains)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+        check_int(v, name, minimum=1)
     if not isinstance(cluster, str):
         raise TypeError(f"cluster must be a column name, got {type(cluster).__name__}.")
     if isinstance(covariates, str):

@@ -26,7 +26,14 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_arguments
-from .._validate import check_ci_level, prepare, require_min_count
+from .._validate import (
+    check_ci_level,
+    check_int,
+    check_number,
+    check_positive,
+    prepare,
+    require_min_count,
+)
 from ..results import tidy_frame
 from ._noncentral import hedges_j
 from ._result import EffectSizeResult
@@ -232,13 +239,10 @@ def ppc_d_from_stats(
     """
     ci_level = check_ci_level(ci_level)
     for name, v in (("n_t", n_t), ("n_c", n_c)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 2:
-            raise ValueError(f"{name} must be an integer >= 2, got {v!r}.")
+        check_int(v, name, minimum=2)
     for name, v in (("sd_pre_t", sd_pre_t), ("sd_pre_c", sd_pre_c)):
-        if not np.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be a non-negative number, got {v!r}.")
-    if not -1 < r < 1:
-        raise ValueError(f"r must lie in (-1, 1), got {r!r}.")
+        check_positive(v, name, allow_zero=True)
+    check_number(r, "r", low=-1, high=1, low_open=True, high_open=True)
     row = _ppc_row(m_pre_t, m_post_t, sd_pre_t, int(n_t), m_pre_c, m_post_c, sd_pre_c,
                    int(n_c), r, hedges, ci_level)
     return _result(row, hedges, 0, "treatment minus change in control")

@@ -30,7 +30,13 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_arguments
-from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    check_probability,
+    prepare,
+    require_unique_keys,
+)
 from ..interpret import Interpretation, label
 from ..privacy import DEFAULT_MIN_GROUP_SIZE, Suppression, check_min_group_size
 from ..results import Result, new_axes, tidy_frame
@@ -346,7 +352,7 @@ def rater_agreement(
     ['self', 'manager', 'peer', 'direct_report', 'overall']
     """
     ci_level = check_ci_level(ci_level)
-    check_choice(kind, "kind", KINDS)
+    kind = check_choice(kind, "kind", KINDS)
     if min_raters is not None:
         import warnings
 
@@ -375,8 +381,7 @@ def rater_agreement(
         if g not in groups and g != "overall":
             raise ValueError(f"reliability names {g!r}, which is not a rater group; groups "
                              f"are {groups} (and 'overall').")
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
-            raise ValueError(f"reliability[{g!r}] must lie in (0, 1], got {v!r}.")
+        check_probability(v, f"reliability[{g!r}]", open="low")
 
     # privacy: distinct raters per group and occasion
     if rater is not None:

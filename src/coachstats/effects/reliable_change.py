@@ -24,7 +24,14 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_arguments
-from .._validate import check_choice, check_ci_level, prepare, require_min_count
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    check_number,
+    check_positive,
+    prepare,
+    require_min_count,
+)
 from ..privacy import DEFAULT_MIN_GROUP_SIZE, Suppression, check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 
@@ -94,16 +101,14 @@ def jacobson_truax_cutoff(
     >>> round(jacobson_truax_cutoff(30, 8, 50, 10, criterion="c"), 4)
     38.8889
     """
-    check_choice(criterion, "criterion", ("a", "b", "c"))
+    criterion = check_choice(criterion, "criterion", ("a", "b", "c"))
     sign = 1.0 if higher_is_better else -1.0
-    if not (np.isfinite(sd_dysfunctional) and sd_dysfunctional > 0):
-        raise ValueError(f"sd_dysfunctional must be positive, got {sd_dysfunctional!r}.")
+    check_positive(sd_dysfunctional, "sd_dysfunctional")
     if criterion == "a":
         return float(mean_dysfunctional + sign * 2 * sd_dysfunctional)
     if mean_functional is None or sd_functional is None:
         raise ValueError(f"criterion={criterion!r} needs mean_functional and sd_functional.")
-    if not (np.isfinite(sd_functional) and sd_functional > 0):
-        raise ValueError(f"sd_functional must be positive, got {sd_functional!r}.")
+    check_positive(sd_functional, "sd_functional")
     if criterion == "b":
         return float(mean_functional - sign * 2 * sd_functional)
     return float((sd_functional * mean_dysfunctional + sd_dysfunctional * mean_functional)
@@ -331,12 +336,8 @@ def reliable_change(
     """
     ci_level = check_ci_level(ci_level)
     min_group_size = check_min_group_size(min_group_size)
-    if isinstance(reliability, bool) or not isinstance(reliability, int | float | np.floating):
-        raise TypeError(f"reliability must be a number in (0, 1], got "
-                        f"{type(reliability).__name__}.")
-    if not (np.isfinite(reliability) and 0 < reliability <= 1):
-        raise ValueError(f"reliability must lie in (0, 1], got {reliability!r}. Use a "
-                         "test-retest or internal-consistency coefficient such as 0.85.")
+    check_number(reliability, "reliability", low=0, high=1, low_open=True,
+                 hint="Use a test-retest or internal-consistency coefficient such as 0.85.")
     frame, miss = prepare(data, {"pre": pre, "post": post}, numeric=["pre", "post"],
                           dropna=dropna)
     a = frame[pre].to_numpy(float)

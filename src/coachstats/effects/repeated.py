@@ -64,11 +64,12 @@ _NAMES = {"z": "z", "av": "av", "rm": "rm"}
 
 
 def _as_kinds(kind: str | Sequence[str]) -> list[str]:
-    kinds = list(KINDS) if kind == "all" else [kind] if isinstance(kind, str) else list(kind)
+    if isinstance(kind, str):
+        kind = check_choice(kind, "kind", (*KINDS, "all"))
+        return list(KINDS) if kind == "all" else [kind]
+    kinds = [check_choice(k, "kind", KINDS) for k in kind]
     if not kinds:
         raise ValueError("kind: give at least one of 'z', 'av', 'rm' (or 'all').")
-    for k in kinds:
-        check_choice(k, "kind", (*KINDS, "all"))
     return kinds
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from .._validate import check_choice
+
 __all__ = ["RULES", "Interpretation", "Rule", "improvement_index", "label"]
 
 
@@ -171,8 +173,8 @@ def label(
     >>> str(label(0.39, "funder_ozer2019_r"))
     'large, following Funder & Ozer (2019)'
     """
-    if isinstance(rule, str) and rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; choose one of {sorted(RULES)}.")
+    if isinstance(rule, str):
+        rule = check_choice(rule, "rule", sorted(RULES))
     r = RULES[rule] if isinstance(rule, str) else rule
     a = abs(float(value))
     i = sum(a >= c for c in r.cutoffs)

@@ -109,7 +109,7 @@ def study_data(
     min_k: int = 2,
 ) -> StudyData:
     """Validate and convert the study table."""
-    check_choice(measure, "measure", MEASURES)
+    measure = check_choice(measure, "measure", MEASURES)
     if isinstance(moderators, str):
         moderators = [moderators]
     moderators = list(moderators or [])
@@ -184,3 +184,20 @@ def build(
         moderators=tuple(moderators),
         row_notes=None if row_notes is None else tuple(row_notes),
     )  # fmt: skip
+
+
+def _mods(moderators: Sequence[str] | str | None) -> list[str]:
+    if isinstance(moderators, str):
+        return [moderators]
+    return list(moderators or [])
+
+
+def warn_small_k(k: int, method: str) -> None:
+    """Warn that tau^2 is not identified with fewer than 3 studies (unless fixed effect)."""
+    if k < 3 and method != "FE":
+        warnings.warn(
+            f"only {k} studies: the between-study variance tau^2 is not identified with fewer "
+            "than 3 studies; its estimate, I^2 and the prediction interval are unreliable.",
+            UserWarning,
+            stacklevel=3,
+        )

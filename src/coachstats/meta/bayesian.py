@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._progress import ProgressLike
 from .._rng import RNGLike, as_generator
-from .._validate import MissingReport, check_choice, check_ci_level
+from .._validate import MissingReport, check_choice, check_ci_level, check_int, check_positive
 from ..bayes import Diagnostics, diagnose, posterior_table
 from ..results import Result, dropped_notes, missing_reasons, new_axes, tidy_frame
 from ._data import study_data
@@ -137,7 +137,7 @@ class BayesMetaResult(Result):
     def prob_above(self, threshold: float, term: str = "r") -> float:
         """Posterior probability that the mean correlation (``term="r"``) or a new study's
         correlation (``term="r_new"``) exceeds ``threshold``."""
-        check_choice(term, "term", ("r", "r_new"))
+        term = check_choice(term, "term", ("r", "r_new"))
         x = self.r_new_draws if term == "r_new" else np.tanh(self._mu_draws())
         return float(np.mean(x > threshold))
 
@@ -234,14 +234,12 @@ def bayesian(
     """
     from ..bayes.compiled import cached_model
 
-    check_choice(prior_tau, "prior_tau", ("half_normal", "half_cauchy"))
+    prior_tau = check_choice(prior_tau, "prior_tau", ("half_normal", "half_cauchy"))
     for nm, val in (("tau_scale", tau_scale), ("mu_sd", mu_sd)):
-        if not isinstance(val, int | float) or not np.isfinite(val) or val <= 0:
-            raise ValueError(f"{nm} must be a positive number, got {val!r}.")
+        check_positive(val, nm)
     ci_level = check_ci_level(ci_level)
-    if n_new is not None and (isinstance(n_new, bool) or not isinstance(n_new, int | np.integer)
-                              or n_new < 4):
-        raise ValueError(f"n_new must be an integer >= 4, got {n_new!r}.")
+    if n_new is not None:
+        check_int(n_new, "n_new", minimum=4)
     sd = study_data(data, r, n, measure="z", dropna=dropna)
     g = as_generator(rng)
     d = {

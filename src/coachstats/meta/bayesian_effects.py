@@ -21,7 +21,14 @@ import pandas as pd
 
 from .._progress import ProgressLike
 from .._rng import RNGLike, as_generator
-from .._validate import MissingReport, check_ci_level, prepare, require_range
+from .._validate import (
+    MissingReport,
+    check_choice,
+    check_ci_level,
+    check_positive,
+    prepare,
+    require_range,
+)
 from ..bayes import Diagnostics, diagnose, posterior_table
 from ..results import Result, dropped_notes, missing_reasons, new_axes, tidy_frame
 from ._data import MEASURE_INFO
@@ -156,9 +163,8 @@ class BayesEffectsResult(Result):
     def prob_above(self, threshold: float = 0.0, term: str = "mu") -> float:
         """Posterior probability that the mean (``"mu"``) or a new study's true effect
         (``"theta_new"``) exceeds ``threshold``."""
-        from .smd import choice
 
-        term = choice(term, "term", ("mu", "theta_new"))
+        term = check_choice(term, "term", ("mu", "theta_new"))
         x = (self.theta_new_draws if term == "theta_new"
              else np.asarray(self.idata["posterior"]["mu"].values).ravel())  # fmt: skip
         return float(np.mean(x > threshold))
@@ -252,13 +258,11 @@ def bayesian_effects(
     ['mu', 'tau_study', 'tau_within', 'theta_new']
     """
     from ..bayes.compiled import cached_model
-    from .smd import choice
 
-    prior_tau = choice(prior_tau, "prior_tau", ("half_normal", "half_cauchy"))
-    measure = choice(measure, "measure", tuple(MEASURE_INFO))
+    prior_tau = check_choice(prior_tau, "prior_tau", ("half_normal", "half_cauchy"))
+    measure = check_choice(measure, "measure", tuple(MEASURE_INFO))
     for nm, val in (("tau_scale", tau_scale), ("mu_sd", mu_sd)):
-        if not isinstance(val, int | float) or not np.isfinite(val) or val <= 0:
-            raise ValueError(f"{nm} must be a positive number, got {val!r}.")
+        check_positive(val, nm)
     ci_level = check_ci_level(ci_level)
     three = levels is not None
     cols: dict[str, str | None] = {"yi": yi, "vi": vi}

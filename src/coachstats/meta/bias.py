@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_attribute
-from .._validate import check_choice
+from .._validate import check_choice, check_probability
 from ..results import Result, tidy_frame
 from . import _core
 from .correlations import MetaResult, _result
@@ -170,8 +170,8 @@ def egger_test(res: MetaResult, *, predictor: str = "sei", model: str = "rma") -
     True
     """
     _require_intercept_only(res, "egger_test")
-    check_choice(predictor, "predictor", ("sei", "vi", "ninv"))
-    check_choice(model, "model", ("rma", "lm"))
+    predictor = check_choice(predictor, "predictor", ("sei", "vi", "ninv"))
+    model = check_choice(model, "model", ("rma", "lm"))
     if res.k < 3:
         raise ValueError(f"egger_test needs at least 3 studies, got {res.k}.")
     sd = res.data
@@ -312,9 +312,9 @@ def trim_and_fill(
     True
     """
     _require_intercept_only(res, "trim_and_fill")
-    check_choice(estimator, "estimator", ("L0", "R0"))
+    estimator = check_choice(estimator, "estimator", ("L0", "R0"))
     if side is not None:
-        check_choice(side, "side", ("left", "right"))
+        side = check_choice(side, "side", ("left", "right"))
     sd = res.data
     yi0, vi0 = sd.yi, sd.vi
     if side is None:
@@ -426,7 +426,7 @@ class PetPeeseResult(Result):
         ]
 
     def to_frame(self, scale: str = "analysis") -> pd.DataFrame:
-        check_choice(scale, "scale", ("analysis", "r"))
+        scale = check_choice(scale, "scale", ("analysis", "r"))
         out = pd.concat([self.pet.iloc[[0]], self.peese.iloc[[0]]], ignore_index=True)
         out["term"] = ["pet", "peese"]
         out["chosen"] = [self.chosen == "PET", self.chosen == "PEESE"]
@@ -461,8 +461,7 @@ def pet_peese(res: MetaResult, *, alpha: float = 0.05) -> PetPeeseResult:
     True
     """
     _require_intercept_only(res, "pet_peese")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}.")
+    check_probability(alpha, "alpha")
     if res.k < 3:
         raise ValueError(f"pet_peese needs at least 3 studies, got {res.k}.")
     sd = res.data

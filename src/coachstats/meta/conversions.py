@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validate import prepare
+from .._validate import check_choice, prepare
 
 __all__ = ["convert"]
 
@@ -88,9 +88,8 @@ def convert(
     >>> float(round(out.loc[0, "yi"], 4))
     0.629
     """
-    from .smd import choice
 
-    to = choice(to, "to", ("d", "r", "logor"))
+    to = check_choice(to, "to", ("d", "r", "logor"))
     cols = {"effect": effect, "variance": variance, "metric": metric, "n1": n1, "n2": n2}
     numeric = ["effect", "variance", *(["n1"] if n1 else []), *(["n2"] if n2 else [])]
     df, _ = prepare(data, cols, numeric=numeric)

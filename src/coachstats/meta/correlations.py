@@ -12,10 +12,10 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_attribute
-from .._validate import check_choice, check_ci_level
+from .._validate import check_choice, check_ci_level, check_positive
 from ..results import Caution, Result, format_frame, missing_reasons, tidy_frame
 from . import _core
-from ._data import MEASURE_INFO, StudyData, study_data
+from ._data import MEASURE_INFO, StudyData, study_data, warn_small_k
 
 if TYPE_CHECKING:
     from .subgroups import SubgroupResult
@@ -287,8 +287,7 @@ class MetaResult(Result):
     def _scale(self, scale: str | None) -> str:
         if scale is None:
             return self.display_scale
-        scale = str(scale).lower()
-        check_choice(scale, "scale", ("analysis", "r", "z"))
+        scale = check_choice(scale, "scale", ("analysis", "r", "z"))
         if scale == "z":
             if self.measure != "z":
                 raise ValueError(f"scale='z' applies to Fisher-z correlations; this model "
@@ -420,7 +419,7 @@ class MetaResult(Result):
             ``{"rater=self": 1, "year": 2010}``); omitted columns are 0.
         scale : {"analysis", "r"}
         """
-        check_choice(scale, "scale", ("analysis", "r"))
+        scale = check_choice(scale, "scale", ("analysis", "r"))
         terms = list(self.data.terms)
         x = np.zeros(len(terms))
         x[0] = 1.0
@@ -465,6 +464,14 @@ class MetaResult(Result):
         out.append(label(self.i2, "higgins2003_i2", term="i2"))
         return out
 
+    def _refit(self, data: StudyData, method: str | None = None, test: str | None = None,
+               ci_level: float | None = None) -> MetaResult:
+        """The same kind of model on other study data (subsets, no moderators): lets the
+        subgroup analysis and the forest plot refit without importing this module."""
+        return _result(data, self.method if method is None else method,
+                       self.test if test is None else test,
+                       self.ci_level if ci_level is None else ci_level)
+
     def subgroups(self, tau2: str = "separate") -> SubgroupResult:
         """Per-subgroup estimates and the between-subgroups Q test of a model with one
         categorical moderator (``moderators="design"``).
@@ -506,7 +513,7 @@ class MetaResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        check_choice(kind, "kind", ("forest", "funnel"))
+        kind = check_choice(kind, "kind", ("forest", "funnel"))
         if kind == "forest":
             from ..plotting.forest import forest_plot
 
@@ -692,15 +699,14 @@ def correlations(
     >>> round(float(res.to_frame(scale="r").loc[0, "estimate"]), 2)
     0.38
     """
-    from .smd import choice, warn_small_k
 
-    method = choice(method, "method", _core.METHODS)
-    test = choice(test, "test", _core.TESTS)
+    method = check_choice(method, "method", _core.METHODS)
+    test = check_choice(test, "test", _core.TESTS)
     ci_level = check_ci_level(ci_level)
     sd = study_data(
         data, r, n, measure=measure, moderators=moderators, study=study, dropna=dropna
     )
-    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
-        raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}.")
+    if tau2 is not None:
+        check_positive(tau2, "tau2", allow_zero=True)
     warn_small_k(len(sd.yi), method)
     return _result(sd, method, test, ci_level, tau2=tau2)

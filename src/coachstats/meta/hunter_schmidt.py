@@ -23,7 +23,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_choice, check_ci_level, prepare, require_min_count, require_range
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    check_number,
+    check_probability,
+    prepare,
+    require_min_count,
+    require_range,
+)
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["HunterSchmidtResult", "hunter_schmidt"]
@@ -230,9 +238,7 @@ def _artifact(df: pd.DataFrame, spec: Any, name: str, k: int) -> np.ndarray | No
         vals = df[spec].to_numpy(float)
         col = spec
     else:
-        if not isinstance(spec, int | float) or isinstance(spec, bool):
-            raise TypeError(f"{name}: expected a column name or a number, got "
-                            f"{type(spec).__name__}.")  # fmt: skip
+        check_number(spec, f"{name} (a column name or a number)")
         vals = np.full(k, float(spec))
         col = None
     finite = vals[np.isfinite(vals)]
@@ -301,12 +307,11 @@ def hunter_schmidt(
     >>> abs(hs.rho - sim.truth.rho) < 0.05
     True
     """
-    check_choice(correction, "correction", ("individual", "artifact_distribution"))
-    check_choice(error_variance, "error_variance", ("average", "mean_n"))
-    check_choice(se, "se", ("weighted", "textbook"))
+    correction = check_choice(correction, "correction", ("individual", "artifact_distribution"))
+    error_variance = check_choice(error_variance, "error_variance", ("average", "mean_n"))
+    se = check_choice(se, "se", ("weighted", "textbook"))
     ci_level = check_ci_level(ci_level)
-    if not 0 < credibility < 1:
-        raise ValueError(f"credibility must lie in (0, 1), got {credibility!r}.")
+    check_probability(credibility, "credibility")
     cols: dict[str, str | None] = {"r": r, "n": n}
     for nm, spec in (("rxx", rxx), ("ryy", ryy), ("u", u)):
         if isinstance(spec, str):

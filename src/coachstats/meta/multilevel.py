@@ -14,11 +14,11 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_attribute
-from .._validate import MissingReport, check_ci_level, prepare, require_range
+from .._validate import MissingReport, check_choice, check_ci_level, prepare, require_range
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _cr2
 from . import _multilevel as _ml
-from ._data import MEASURE_INFO, _design
+from ._data import MEASURE_INFO, _design, _mods
 
 __all__ = ["MultilevelResult", "RobustResult", "multilevel"]
 
@@ -317,9 +317,8 @@ class MultilevelResult(Result):
         -------
         RobustResult
         """
-        from .smd import choice
 
-        small_sample = choice(small_sample, "small_sample", ("CR2", "CR0"))
+        small_sample = check_choice(small_sample, "small_sample", ("CR2", "CR0"))
         frame: pd.DataFrame = self.inputs["frame"]
         cname = self.levels[0] if cluster is None else cluster
         if cname not in frame.columns:
@@ -438,10 +437,9 @@ def multilevel(
     >>> res.n_clusters
     20
     """
-    from .smd import _mods, choice
 
-    method = choice(method, "method", ("REML", "ML"))
-    measure = choice(measure, "measure", tuple(MEASURE_INFO))
+    method = check_choice(method, "method", ("REML", "ML"))
+    measure = check_choice(measure, "measure", tuple(MEASURE_INFO))
     ci_level = check_ci_level(ci_level)
     if levels is None:
         raise TypeError("levels: name the cluster and effect columns, e.g. "

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_ci_level, prepare, require_range
+from .._validate import check_choice, check_ci_level, check_probability, prepare, require_range
 from ..results import Caution, Result, new_axes, tidy_frame
 from . import _cr2
 from . import _multilevel as _ml
-from ._data import MEASURE_INFO, _design
+from ._data import MEASURE_INFO, _design, _mods
 
 __all__ = ["RVEResult", "rve"]
 
@@ -214,14 +214,12 @@ def rve(
     >>> res.n_clusters
     20
     """
-    from .smd import _mods, choice
 
     if cluster is None:
         raise TypeError("cluster: name the study column, e.g. cluster='study'.")
-    if not 0 <= rho <= 1:
-        raise ValueError(f"rho must lie in [0, 1], got {rho!r}.")
+    check_probability(rho, "rho", open=False)
     ci_level = check_ci_level(ci_level)
-    measure = choice(measure, "measure", tuple(MEASURE_INFO))
+    measure = check_choice(measure, "measure", tuple(MEASURE_INFO))
     moderators = _mods(moderators)
     cols: dict[str, str | None] = {"yi": yi, "vi": vi, "cluster": cluster}
     for i, m in enumerate(moderators):

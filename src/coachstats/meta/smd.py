@@ -16,18 +16,17 @@ influence tools), so the results are :class:`~coachstats.meta.MetaResult` object
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from .._validate import check_ci_level, prepare, require_range
+from .._validate import check_choice, check_ci_level, check_positive, prepare, require_range
 from ..effects._noncentral import hedges_j
 from ..effects.ppc import ppc_d_from_stats
 from . import _core
-from ._data import build
+from ._data import _mods, build, warn_small_k
 from .correlations import MetaResult, _result
 
 __all__ = ["effects", "ppc", "smd"]
@@ -35,41 +34,13 @@ __all__ = ["effects", "ppc", "smd"]
 SMD_MEASURES = ("SMD", "SMCR", "SMCC")
 
 
-def choice(value: object, name: str, choices: Sequence[str]) -> str:
-    """Case-insensitive option check returning the canonical spelling."""
-    if isinstance(value, str):
-        for c in choices:
-            if value.lower() == c.lower():
-                return c
-    raise ValueError(
-        f"{name}={value!r} is not supported; choose one of "
-        + ", ".join(repr(c) for c in choices) + "."
-    )  # fmt: skip
-
-
-def _mods(moderators: Sequence[str] | str | None) -> list[str]:
-    if isinstance(moderators, str):
-        return [moderators]
-    return list(moderators or [])
-
-
 def _check_options(method: str, test: str, ci_level: float, tau2: float | None):
-    method = choice(method, "method", _core.METHODS)
-    test = choice(test, "test", _core.TESTS)
+    method = check_choice(method, "method", _core.METHODS)
+    test = check_choice(test, "test", _core.TESTS)
     ci_level = check_ci_level(ci_level)
-    if tau2 is not None and (not np.isfinite(tau2) or tau2 < 0):
-        raise ValueError(f"tau2 must be a non-negative number, got {tau2!r}.")
+    if tau2 is not None:
+        check_positive(tau2, "tau2", allow_zero=True)
     return method, test, ci_level
-
-
-def warn_small_k(k: int, method: str) -> None:
-    if k < 3 and method != "FE":
-        warnings.warn(
-            f"only {k} studies: the between-study variance tau^2 is not identified with fewer "
-            "than 3 studies; its estimate, I^2 and the prediction interval are unreliable.",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def _fit(sd, method, test, ci_level, tau2) -> MetaResult:
@@ -170,7 +141,7 @@ def smd(
     >>> round(res.estimate, 3)
     0.279
     """
-    measure = choice(measure, "measure", SMD_MEASURES)
+    measure = check_choice(measure, "measure", SMD_MEASURES)
     method, test, ci_level = _check_options(method, test, ci_level, tau2)
     moderators = _mods(moderators)
     need = {"SMD": ("m1", "sd1", "n1", "m2", "sd2", "n2"), "SMCR": ("m1", "n1", "m2", "sd2"),
@@ -371,7 +342,7 @@ def effects(
     from ._data import MEASURE_INFO
 
     method, test, ci_level = _check_options(method, test, ci_level, tau2)
-    measure = choice(measure, "measure", tuple(MEASURE_INFO))
+    measure = check_choice(measure, "measure", tuple(MEASURE_INFO))
     moderators = _mods(moderators)
     if (vi is None) == (sei is None):
         raise TypeError("give exactly one of vi= (sampling variances) and sei= (standard "

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validate import check_choice
 from ..results import Result, tidy_frame
 from . import _core
 from ._data import MEASURE_INFO
-from .correlations import MetaResult, _result
+
+if TYPE_CHECKING:
+    from .correlations import MetaResult
 
 __all__ = ["SubgroupResult", "subgroups"]
 
@@ -166,9 +169,8 @@ def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
     >>> sorted(sg.table["term"])
     ['controlled', 'pre-post']
     """
-    from .smd import choice
 
-    tau2 = choice(tau2, "tau2", ("separate", "common"))
+    tau2 = check_choice(tau2, "tau2", ("separate", "common"))
     mod, values, levels = _levels(res)
     sd = res.data
     rows = []
@@ -186,9 +188,9 @@ def subgroups(res: MetaResult, tau2: str = "separate") -> SubgroupResult:
                 else tuple(np.asarray(sd.row_notes, dtype=object)[keep]),
             )  # fmt: skip
             if keep.sum() == 1:
-                f = _result(sub, "FE", "z", lvl)
+                f = res._refit(sub, "FE", "z", lvl)
             else:
-                f = _result(sub, res.method, res.test, lvl)
+                f = res._refit(sub, res.method, res.test, lvl)
             fits[g] = f
             rows.append({"term": g, "estimate": f.estimate, "std_error": f.std_error,
                          "ci_low": f.ci_low, "ci_high": f.ci_high, "ci_level": lvl,

@@ -5,11 +5,13 @@ with its confidence interval (diamond) and prediction interval (whisker, in the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from .._validate import check_choice
 from ..results import new_axes
 
 COLUMNS = ("estimate", "weight", "n")
@@ -62,12 +64,10 @@ def forest_plot(
     >>> ax.get_xlabel()
     'correlation'
     """
-    from ..meta.multilevel import MultilevelResult
-
     bad = [c for c in columns if c not in COLUMNS]
     if bad:
         raise ValueError(f"columns {bad} are not available; choose from {list(COLUMNS)}.")
-    multi = isinstance(res, MultilevelResult)
+    multi = hasattr(res, "sigma2")  # a three-level model (meta.multilevel)
     if multi:
         y_all, v_all = res.inputs["y"], res.inputs["v"]
         fr = res.inputs["frame"]
@@ -106,8 +106,7 @@ def forest_plot(
             groups = (sg, vals)
             title = (f"{title}; between {subgroup}s Q({sg.df:g}) = {sg.q_between:.2f}, "
                      f"p = {sg.p_value:.3g}")  # fmt: skip
-    if scale is not None and scale not in ("r", "analysis"):
-        raise ValueError(f"scale={scale!r} is not supported; choose None, 'r' or 'analysis'.")
+    scale = check_choice(scale, "scale", (None, "r", "analysis"))
     if scale == "r" and measure not in ("z", "r"):
         raise ValueError(f"scale='r' applies to correlations; this model pools "
                          f"{measure} effects: use scale='analysis'.")  # fmt: skip
@@ -182,11 +181,9 @@ def forest_plot(
                 est, lo, hi, pil, pih = pooled if pooled is not None else (
                     res.estimate, res.ci_low, res.ci_high, np.nan, np.nan)  # fmt: skip
                 if groups is not None:
-                    from ..meta.smd import effects as _eff  # overall model without moderator
-
-                    over = _eff(res.data.frame.assign(_y=y_all, _v=v_all), "_y", "_v",
-                                method=res.method, test=res.test,
-                                ci_level=res.ci_level, measure=measure)  # fmt: skip
+                    over = res._refit(replace(  # the overall model without the moderator
+                        res.data, X=np.ones((len(y_all), 1)), terms=("intercept",),
+                        moderators=()))
                     est, lo, hi, pil, pih = (over.estimate, over.ci_low, over.ci_high,
                                              over.pi_low, over.pi_high)  # fmt: skip
                 lab, color, wsum = pooled_label, "C0", 100.0

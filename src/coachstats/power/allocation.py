@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._validate import check_positive, check_probability
 from ..results import Result, new_axes, tidy_frame
 from .closed_form import mdes as _mdes
 
@@ -161,10 +162,8 @@ def optimal_allocation(
     """
     for nm, val in (("budget", budget), ("cost_cluster", cost_cluster),
                     ("cost_person", cost_person)):
-        if not isinstance(val, int | float) or not val > 0 or not math.isfinite(val):
-            raise ValueError(f"{nm}: must be a positive number, got {val!r}.")
-    if not 0 < icc < 1:
-        raise ValueError(f"icc: the optimum needs 0 < icc < 1, got {icc}.")
+        check_positive(val, nm)
+    check_probability(icc, "icc (the optimum needs 0 < icc < 1)")
     n_star = math.sqrt(cost_cluster / cost_person * (1 - icc) * (1 - r2) / (icc * (1 - r2_2)))
     n_max = int(n_max or max(50, math.ceil(4 * n_star)))
     rows = []

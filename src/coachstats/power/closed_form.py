@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .._validate import check_choice, check_int, check_number, check_positive, check_probability
 from ..results import Result, new_axes, tidy_frame
 from ._designs import DESIGNS, Design
 
@@ -122,25 +123,22 @@ def _check(design: str, params: dict[str, Any], skip: tuple[str, ...] = ()) -> t
             continue
         if (p == "df" and val is None) or p in skip:
             continue
-        if isinstance(val, bool) or not isinstance(val, int | float | np.integer | np.floating):
-            raise TypeError(f"{p}: expected a number, got {val!r}.")
-        val = float(val)
-        if not math.isfinite(val):
-            raise ValueError(f"{p}: must be finite, got {val}.")
-        if p in _UNIT_PARAMS and not 0 <= val < 1:
-            raise ValueError(f"{p}: must be in [0, 1), got {val}.")
-        if p == "P" and not 0 < val < 1:
-            raise ValueError(f"P: the treated share must be in (0, 1), got {val}.")
-        if p == "rho" and not -1 < val < 1:
-            raise ValueError(f"rho: a correlation must be in (-1, 1), got {val}.")
-        if p == "omega" and val < 0:
-            raise ValueError(f"omega: must be non-negative, got {val}.")
-        if p in ("n", "J", "K") and val <= 0:
-            raise ValueError(f"{p}: must be positive, got {val}.")
-        if p in _INT_PARAMS and (val < 0 or val != int(val)):
-            raise ValueError(f"{p}: must be a non-negative integer, got {val}.")
-        if p in ("pre", "post") and val < 1:
-            raise ValueError(f"{p}: at least one wave is needed, got {val}.")
+        val = check_number(val, p)
+        if p in _UNIT_PARAMS:
+            check_probability(val, p, open="high")
+        if p == "P":
+            check_probability(val, "P (the treated share)")
+        if p == "rho":
+            check_number(val, "rho (a correlation)", low=-1, high=1, low_open=True,
+                         high_open=True)
+        if p == "omega":
+            check_positive(val, p, allow_zero=True)
+        if p in ("n", "J", "K"):
+            check_positive(val, p)
+        if p in _INT_PARAMS and val != int(val):
+            raise ValueError(f"{p}: must be a whole number, got {val}.")
+        if p in _INT_PARAMS:
+            check_int(int(val), p, minimum=1 if p in ("pre", "post") else 0)
         kw[p] = int(val) if p in _INT_PARAMS else val
     if d.name == "cra3" and "icc" in kw and "icc3" in kw and kw["icc"] + kw["icc3"] >= 1:
         raise ValueError(f"icc + icc3 must be below 1, got {kw['icc'] + kw['icc3']}.")
@@ -165,12 +163,10 @@ def _fmt_params(kw: dict[str, Any]) -> str:
 
 
 def _check_levels(alpha: float, power: float | None, two_tailed: bool) -> None:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: must be in (0, 1), got {alpha}.")
-    if power is not None and not 0 < power < 1:
-        raise ValueError(f"power: must be in (0, 1), got {power}.")
-    if not isinstance(two_tailed, bool):
-        raise TypeError(f"two_tailed: expected True or False, got {two_tailed!r}.")
+    check_probability(alpha, "alpha")
+    if power is not None:
+        check_probability(power, "power")
+    check_choice(two_tailed, "two_tailed", (True, False))
 
 
 # ---------------------------------------------------------------------------------------
@@ -410,8 +406,7 @@ def power_at(design: str, es: float, *, alpha: float = 0.05, two_tailed: bool = 
     0.387
     """
     _check_levels(alpha, target_power, two_tailed)
-    if not isinstance(es, int | float | np.integer | np.floating) or not math.isfinite(es):
-        raise TypeError(f"es: expected a finite number, got {es!r}.")
+    check_number(es, "es")
     d, kw = _check(design, params)
     return _result(d, kw, alpha=alpha, power=target_power, two_tailed=two_tailed,
                    es=float(es))
@@ -454,8 +449,7 @@ def sample_size(design: str, es: float, *, solve_for: str | None = None,
     203
     """
     _check_levels(alpha, power, two_tailed)
-    if not isinstance(es, int | float | np.integer | np.floating) or not es > 0:
-        raise ValueError(f"es: the effect to detect must be a positive number, got {es!r}.")
+    check_positive(es, "es (the effect to detect)")
     key = str(design).lower()
     d0 = DESIGNS.get(key)
     if d0 is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._validate import check_probability
 from ..results import Result, tidy_frame
 from .closed_form import multiplier
 
@@ -128,8 +129,7 @@ def design_mdes(result: Any, *, power: float = 0.80, alpha: float | None = None,
     >>> round(d.mde / res.std_error, 3)
     2.802
     """
-    if not 0 < power < 1:
-        raise ValueError(f"power: must be in (0, 1), got {power}.")
+    check_probability(power, "power")
     se = getattr(result, "std_error", None) if term is None else None
     level = getattr(result, "ci_level", None)
     name = term or "estimate"
@@ -157,8 +157,7 @@ def design_mdes(result: Any, *, power: float = 0.80, alpha: float | None = None,
         df = math.inf
     if alpha is None:
         alpha = 1 - float(level) if level is not None and not pd.isna(level) else 0.05
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: must be in (0, 1), got {alpha}.")
+    check_probability(alpha, "alpha")
     se = float(se)
     if not se > 0 or not math.isfinite(se):
         raise ValueError(f"result: the standard error is {se}; no MDES can be computed.")

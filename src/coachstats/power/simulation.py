@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from .._rng import RNGLike, as_generator
+from .._validate import check_int, check_probability
 from ..results import Caution, Result, new_axes, tidy_frame
 from ..validate.executor import child_seeds, run_tasks
 
@@ -382,10 +383,8 @@ def simulate(
     >>> res.to_frame()["power"].round(2).tolist()
     [0.02, 0.74]
     """
-    if isinstance(n_reps, bool) or not isinstance(n_reps, int | np.integer) or n_reps < 2:
-        raise ValueError(f"n_reps: need an integer >= 2, got {n_reps!r}.")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha: must be in (0, 1), got {alpha}.")
+    check_int(n_reps, "n_reps", minimum=2)
+    check_probability(alpha, "alpha")
     designs = _grid_frame(grid)
     fixed = dict(fixed or {})
     clash = sorted(set(fixed) & set(designs.columns))
@@ -393,9 +392,8 @@ def simulate(
         raise ValueError(f"fixed: {clash} are also grid columns; give each parameter once.")
     entropy = int(as_generator(rng).integers(0, 2**63 - 1))
     seeds = np.random.SeedSequence(entropy).spawn(int(n_reps))
-    chunk = int(chunk_size or min(int(n_reps), 25))
-    if chunk < 1:
-        raise ValueError(f"chunk_size: must be positive, got {chunk_size}.")
+    chunk = (min(int(n_reps), 25) if chunk_size is None
+             else check_int(chunk_size, "chunk_size", minimum=1))
     tasks = []
     for d, spec in enumerate(designs.to_dict("records")):
         params = {**fixed, **{k: _py(v) for k, v in spec.items()}}

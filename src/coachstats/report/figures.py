@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..results import Result
 from .glossary import column_words, plural
-from .spec import StudySpecError
+from .spec import StudySpecError, _check_kwargs
 
 __all__ = ["FigureLog", "caterpillar", "draw"]
 
@@ -132,7 +132,6 @@ def draw(obj: Any, plot: Mapping[str, Any] | bool, where: str,
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-    from .render import _check_kwargs
 
     kwargs = dict(plot) if isinstance(plot, Mapping) else {}
     size = kwargs.pop("figsize", None)

@@ -33,7 +33,7 @@ from .figures import FigureLog, draw
 from .format import fmt, fmt_interval, fmt_p, is_number
 from .glossary import column_name, column_words, kind_of, term_name
 from .privacy import PrivacyError, Suppression, _scannable, guard_table, scan_for_identifiers
-from .spec import StudySpecError
+from .spec import StudySpecError, _check_kwargs
 from .verdict import LIKELIHOOD, LIKELIHOOD_CITATION, verdict
 
 if TYPE_CHECKING:  # runner imports this module to show a run in a notebook
@@ -123,21 +123,6 @@ def _strings(v: Any) -> list[str]:
     if isinstance(v, str):
         return [v]
     return [str(x) for x in v]
-
-
-def _check_kwargs(fn: Any, kwargs: Mapping[str, Any], where: str) -> None:
-    try:
-        ps = inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):
-        return
-    unknown = sorted(set(kwargs) - set(ps))
-    if unknown:
-        raise StudySpecError(
-            f"{where}: unknown option(s) {', '.join(map(repr, unknown))}; valid: "
-            f"{', '.join(p for p in ps if p != 'self') or '(none)'}."
-        )
 
 
 def _is_bayesian(result: Any) -> bool:

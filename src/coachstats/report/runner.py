@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._deprecate import renamed_arguments
+from .._validate import check_int
 from ..privacy import (
     Identifiers,
     Manifest,
@@ -50,6 +52,9 @@ ESTIMATOR_PACKAGES = ("meta", "did", "variance", "roi", "effects", "survival", "
 PRIVACY_PARAMS = (
     "min_at_risk", "min_group_size", "min_size", "min_raters", "min_cell_size", "min_n",
 )
+
+#: estimators whose privacy threshold hides curve steps with too few people at risk
+_RISK_SET_CURVES = ("survival.kaplan_meier", "survival.competing_risks")
 
 #: names a spec may use for helpers defined in this package
 _ALIASES = {"report.group_means": "report.privacy.safe_group_means",
@@ -481,7 +486,7 @@ def _privacy_args(fn: Any, args: dict[str, Any], threshold: int, where: str) -> 
     for p in PRIVACY_PARAMS:
         if p not in params and renamed.get(p) != "min_group_size":
             continue
-        if p in ("min_size", "min_raters", "min_n") and "min_group_size" in params:
+        if p in ("min_at_risk", "min_size", "min_raters", "min_n") and "min_group_size" in params:
             if out.get(p) is not None:  # an older name given in the spec: same floor
                 out["min_group_size"], v = out.pop(p), None
                 if isinstance(out["min_group_size"], int) and out["min_group_size"] < threshold:
@@ -588,8 +593,9 @@ def _followups(a: AnalysisSpec, result: Any, seed: int, threshold: int
     return tuple(out)
 
 
+@renamed_arguments(seed="rng")
 def run_study(
-    study: Study, *, seed: int | None = None, quick: bool = False,
+    study: Study, *, rng: int | None = None, quick: bool = False,
     on_analysis: Callable[[str], None] | None = None,
     progress: Any = False,
 ) -> StudyRun:
@@ -599,8 +605,9 @@ def run_study(
     ----------
     study : Study
         From :func:`coachstats.report.spec.load_study`.
-    seed : int, optional
-        Overrides the study's seed (passed as ``rng`` to generators and estimators).
+    rng : int, optional
+        Overrides the study's seed (passed as ``rng`` to generators and estimators). An
+        int, because the report records it so the numbers can be reproduced.
     quick : bool
         Merge each analysis's ``quick_args`` over its ``args`` (e.g. fewer posterior draws)
         for fast checks; reports say that they were made in quick mode.
@@ -624,7 +631,8 @@ def run_study(
     >>> [a.spec.id for a in run.analyses][:2]                              # doctest: +SKIP
     ['random_effects', 'dersimonian_laird']
     """
-    seed = study.seed if seed is None else int(seed)
+    seed = study.seed if rng is None else check_int(
+        rng, "rng (the study's recorded seed: an int, not a Generator)", minimum=0)
     data = {name: _load(entry, study, seed) for name, entry in study.data.items()}
     identifiers, people = _identify(study, data)
     id_columns = {name: ids.columns for name, ids in identifiers.items()}
@@ -676,12 +684,13 @@ def run_study(
         for name, kw in calls:
             for p in PRIVACY_PARAMS:
                 if p in kw:
+                    at_risk = p == "min_at_risk" or name in _RISK_SET_CURVES
                     what = (f"curve steps and numbers at risk where fewer than {kw[p]} remain "
-                            "at risk" if p == "min_at_risk" else
+                            "at risk" if at_risk else
                             f"estimates for groups of fewer than {kw[p]} people")
                     manifest.append(Suppression(
                         a.id, what, f"{p}={kw[p]} passed to {name}",
-                        "minimum risk-set size" if p == "min_at_risk" else "minimum group size",
+                        "minimum risk-set size" if at_risk else "minimum group size",
                     ))
     for r in runs.values():  # columns of people named in an analysis are scanned for too
         if r.spec.data is None:

@@ -6,8 +6,10 @@ The schema is described in ``studies/README.md``. Every problem is reported as a
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -457,3 +459,19 @@ def _own_data(
                   "claim with `coachstats init`.",
     }
     return new_entries, kept, new_text
+
+
+def _check_kwargs(fn: Any, kwargs: Mapping[str, Any], where: str) -> None:
+    """Raise StudySpecError naming options in ``kwargs`` that ``fn`` does not take."""
+    try:
+        ps = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values()):
+        return
+    unknown = sorted(set(kwargs) - set(ps))
+    if unknown:
+        raise StudySpecError(
+            f"{where}: unknown option(s) {', '.join(map(repr, unknown))}; valid: "
+            f"{', '.join(p for p in ps if p != 'self') or '(none)'}."
+        )

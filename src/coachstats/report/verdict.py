@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._validate import check_probability
 from .format import fmt, fmt_interval, fmt_p, is_number
 
 __all__ = ["LIKELIHOOD", "LIKELIHOOD_CITATION", "Likelihood", "likelihood", "null_of", "verdict"]
@@ -61,8 +62,7 @@ def likelihood(p: float) -> Likelihood:
     >>> str(likelihood(0.995)), str(likelihood(0.2))
     ('virtually certain', 'unlikely')
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"a probability must be in [0, 1], got {p}.")
+    check_probability(p, "p (a probability)", open=False)
     return next(b for b in LIKELIHOOD if p > b.low or b.low == 0.0)
 
 

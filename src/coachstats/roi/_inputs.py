@@ -12,6 +12,23 @@ from .. import _validate as V
 MISSING_CHOICES = ("raise", "zero", "drop")
 
 
+def missing_mode(dropna: bool, blank_benefit_as_zero: bool) -> str:
+    """The internal missing-answer policy from the public options."""
+    V.check_choice(dropna, "dropna", (True, False))
+    V.check_choice(blank_benefit_as_zero, "blank_benefit_as_zero", (True, False))
+    if dropna and blank_benefit_as_zero:
+        raise ValueError("dropna=True and blank_benefit_as_zero=True exclude each other: a "
+                         "blank answer is either dropped or counted as no benefit; pass one.")
+    return "drop" if dropna else "zero" if blank_benefit_as_zero else "raise"
+
+
+def from_missing(value: object) -> dict[str, bool]:
+    """Map the retired ``missing=`` option onto ``dropna=`` / ``blank_benefit_as_zero=``."""
+    mode = V.check_choice(value, "missing", MISSING_CHOICES)
+    return {"raise": {"dropna": False}, "drop": {"dropna": True},
+            "zero": {"blank_benefit_as_zero": True}}[mode]
+
+
 @dataclass(frozen=True)
 class RoiInputs:
     """Validated per-participant arrays (benefit, cost, shares) and what was done to them."""
@@ -57,7 +74,7 @@ def prepare_roi(
     benefit (Phillips guiding principle 6: no data, no improvement), keeping their cost;
     ``"drop"`` removes incomplete rows (costs included) and reports how many.
     """
-    V.check_choice(missing, "missing", MISSING_CHOICES)
+    missing = V.check_choice(missing, "missing", MISSING_CHOICES)
     df = V.check_dataframe(data)
     cols = {"benefit": benefit, "cost": cost, "attribution": attribution, "confidence": confidence}
     used = {a: c for a, c in cols.items() if c is not None}
@@ -73,7 +90,7 @@ def prepare_roi(
             raise ValueError(
                 f"Column {cost!r} (argument cost=) has {len(rows)} missing value(s) (rows "
                 f"{V._rows(rows)}). Costs cannot be assumed: fill them in (fully loaded), or "
-                "pass missing='drop' to leave those participants out (reported)."
+                "pass dropna=True to leave those participants out (reported)."
             )
     V.require_range(
         frame.loc[frame[cost].notna()], cost, 0, None, arg="cost",
@@ -107,9 +124,10 @@ def prepare_roi(
             which = "benefit" if np.isnan(b).any() else "attribution/confidence"
             raise ValueError(
                 f"{int(incomplete.sum())} participant(s) have a missing {which} value (rows "
-                f"{V._rows(first)}). Decide what a missing answer means: missing='zero' counts "
-                "them as no monetary benefit while keeping their cost (Phillips guiding "
-                "principle 6, the conservative choice); missing='drop' leaves them out."
+                f"{V._rows(first)}). Decide what a missing answer means: "
+                "blank_benefit_as_zero=True counts them as no monetary benefit while keeping "
+                "their cost (Phillips guiding principle 6, the conservative choice); "
+                "dropna=True leaves them out (reported)."
             )
         n_zeroed = int(incomplete.sum())
         b = np.where(incomplete, 0.0, b)

@@ -36,8 +36,8 @@ How the Phillips guiding principles (ROI Institute) map onto the model
   Phillips; the credible interval and ``prob_positive`` show how far below the point value
   the truth may be.
 * *No data, no improvement*: participants reporting no monetary benefit are the hurdle's
-  point mass at zero; with ``missing="zero"`` nonrespondents count as zero as well (their
-  costs are kept). The ``nonresponse`` sensitivity adds participants who never answered.
+  point mass at zero; with ``blank_benefit_as_zero=True`` nonrespondents count as zero as
+  well (their costs are kept). The ``nonresponse`` sensitivity adds participants who never answered.
 * *Avoid extreme data items and unsupported claims*: instead of deleting them, the
   heavy-tailed log-logistic likelihood accommodates them with bounded influence.
 * *Only first-year benefits for short programs*: ``horizon_years=1`` by default; longer
@@ -58,11 +58,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecate import renamed_arguments
 from .._progress import ProgressLike
 from .._rng import RNGLike
 from .._validate import check_ci_level
 from ..results import Caution, Result, new_axes, tidy_frame
-from ._inputs import prepare_roi
+from ._inputs import from_missing, missing_mode, prepare_roi
 from .phillips import PhillipsResult, phillips
 
 __all__ = ["BayesianRoiResult", "RoiPrior", "SensitivityResult", "bayesian"]
@@ -445,7 +446,7 @@ class BayesianRoiResult(Result):
     def assumptions(self) -> list[str]:
         return [
             "Participants are a random sample of the program's population (or nonresponse is "
-            "handled through missing= and the nonresponse sensitivity).",
+            "handled through dropna= / blank_benefit_as_zero= and the nonresponse sensitivity).",
             "Benefit size, attribution and confidence are independent across participants.",
             "Costs are fully loaded and known; benefits are annual and monetary.",
         ]
@@ -597,6 +598,7 @@ def fit_arrays(
     )
 
 
+@renamed_arguments(missing=("dropna", from_missing))
 def bayesian(
     data: pd.DataFrame,
     *,
@@ -609,7 +611,8 @@ def bayesian(
     target_roi: float = 0.0,
     prior: RoiPrior | None = None,
     ci_level: float = 0.95,
-    missing: str = "raise",
+    dropna: bool = False,
+    blank_benefit_as_zero: bool = False,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -643,9 +646,13 @@ def bayesian(
     prior : RoiPrior, optional
     ci_level : float
         Probability of the equal-tailed credible intervals (named in every table and plot).
-    missing : {"raise", "zero", "drop"}
-        Missing answers raise (default), count as no benefit with costs kept (Phillips
-        principle 6), or drop the row (reported).
+    dropna : bool
+        Leave out participants with a missing answer or cost (the result reports how
+        many). Default False: a missing value raises an error naming the rows.
+    blank_benefit_as_zero : bool
+        Count a participant whose benefit, attribution or confidence is blank as having no
+        monetary benefit, keeping their cost (Phillips guiding principle 6: no data, no
+        improvement; the conservative choice). The result reports how many.
     draws, tune, chains, target_accept : sampler settings (nutpie NUTS)
     rng : int, Generator or None
     progress : bool or Progress
@@ -676,9 +683,11 @@ def bayesian(
         raise TypeError(f"prior: expected a RoiPrior, got {type(prior).__name__}.")
     if not np.isfinite(target_roi):
         raise ValueError(f"target_roi must be a finite ROI in percent, got {target_roi!r}.")
+    missing = missing_mode(dropna, blank_benefit_as_zero)
     ph = phillips(
         data, benefit=benefit, cost=cost, attribution=attribution, confidence=confidence,
-        horizon_years=horizon_years, extra_costs=extra_costs, missing=missing,
+        horizon_years=horizon_years, extra_costs=extra_costs, dropna=dropna,
+        blank_benefit_as_zero=blank_benefit_as_zero,
     )
     x = prepare_roi(
         data, benefit=benefit, cost=cost, attribution=attribution, confidence=confidence,

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as V
+from .._deprecate import renamed_arguments
 from ..results import Result, new_axes, tidy_frame
-from ._inputs import prepare_roi
+from ._inputs import from_missing, missing_mode, prepare_roi
 
 __all__ = ["PhillipsResult", "phillips"]
 
@@ -169,6 +170,7 @@ class PhillipsResult(Result):
         return ax
 
 
+@renamed_arguments(missing=("dropna", from_missing))
 def phillips(
     data: pd.DataFrame,
     *,
@@ -178,7 +180,8 @@ def phillips(
     confidence: str | None = None,
     horizon_years: float = 1.0,
     extra_costs: float = 0.0,
-    missing: str = "raise",
+    dropna: bool = False,
+    blank_benefit_as_zero: bool = False,
     blank_cost_as_zero: bool = False,
 ) -> PhillipsResult:
     """Phillips ROI: conservative point values of the benefit-cost ratio and ROI%.
@@ -201,11 +204,16 @@ def phillips(
         Years of annual benefit counted (1: the Phillips rule for short programs).
     extra_costs : float
         Program-level costs not in the per-participant column (design, evaluation).
-    missing : {"raise", "zero", "drop"}
-        What to do with missing answers (see :func:`coachstats.roi.bayesian`).
+    dropna : bool
+        Leave out participants with a missing answer or cost (the result reports how
+        many). Default False: a missing value raises an error naming the rows.
+    blank_benefit_as_zero : bool
+        Count a participant whose benefit, attribution or confidence is blank as having no
+        monetary benefit, keeping their cost (Phillips guiding principle 6: no data, no
+        improvement; the conservative choice). The result reports how many.
     blank_cost_as_zero : bool
         With several cost columns: whether a blank cell means no such cost (e.g. no
-        travel). By default a blank cost is an error (or, with ``missing="drop"``, drops
+        travel). By default a blank cost is an error (or, with ``dropna=True``, drops
         the participant); the result notes how many blanks were counted as 0.
 
     Returns
@@ -227,10 +235,9 @@ def phillips(
     >>> res.to_frame().set_index("term").loc[["total_cost", "cost[fee]"], "estimate"].tolist()
     [10000.0, 8000.0]
     """
-    if not np.isfinite(horizon_years) or horizon_years <= 0:
-        raise ValueError(f"horizon_years must be positive, got {horizon_years!r}.")
-    if not np.isfinite(extra_costs) or extra_costs < 0:
-        raise ValueError(f"extra_costs must be a non-negative amount, got {extra_costs!r}.")
+    V.check_positive(horizon_years, "horizon_years")
+    V.check_positive(extra_costs, "extra_costs (an amount)", allow_zero=True)
+    missing = missing_mode(dropna, blank_benefit_as_zero)
     data, cost, components, n_blank = _sum_costs(data, cost, blank_cost_as_zero, missing)
     x = prepare_roi(
         data, benefit=benefit, cost=cost, attribution=attribution, confidence=confidence,
@@ -304,7 +311,7 @@ def _sum_costs(
                 f"Cost column {c!r} (argument cost=) is blank in {int(blank[c].sum())} row(s) "
                 f"({V._rows(df.index[blank[c]])}). If a blank means no such cost (e.g. no "
                 "travel), pass blank_cost_as_zero=True; otherwise fill it in, or pass "
-                "missing='drop' to leave those participants out (reported)."
+                "dropna=True to leave those participants out (reported)."
             )
     total = vals.fillna(0.0).sum(axis=1) if blank_as_zero else vals.sum(axis=1, skipna=False)
     name = " + ".join(cols)

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from .._rng import RNGLike, as_generator
+from .._validate import check_int
 from ..results import Result, new_axes, tidy_frame
 from ..validate.executor import child_seeds, run_tasks
 from .bayesian import MODEL_PARAMS, RoiPrior, fit_arrays
@@ -240,8 +241,8 @@ def sbc(
             f"chains * draws ({chains * draws}) must be at least n_draws_ranked "
             f"({n_draws_ranked})."
         )
-    if n_datasets < 2 or n_bins < 2:
-        raise ValueError("n_datasets and n_bins must be at least 2.")
+    check_int(n_datasets, "n_datasets", minimum=2)
+    check_int(n_bins, "n_bins", minimum=2)
     entropy = int(as_generator(rng).integers(0, 2**63 - 1))
     seeds = np.random.SeedSequence(entropy).spawn(int(n_datasets))
     tasks = [(prior, n_participants, draws, tune, chains, n_draws_ranked, s) for s in seeds]

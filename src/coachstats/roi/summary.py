@@ -40,7 +40,7 @@ from scipy import special, stats
 
 from .._deprecate import renamed_arguments
 from .._rng import RNGLike, seed_from
-from .._validate import check_ci_level
+from .._validate import check_ci_level, check_number, check_positive, check_probability
 from ..results import Result, new_axes, tidy_frame
 
 __all__ = ["SummaryRoiResult", "SummarySensitivity", "from_summary"]
@@ -420,15 +420,12 @@ def from_summary(
     0.85
     """
     ci_level = check_ci_level(ci_level)
-    if not (isinstance(n, int | float) and np.isfinite(n) and n >= 2):
-        raise ValueError(f"n must be the number of respondents (>= 2), got {n!r}.")
-    if not (np.isfinite(nonresponse_odds) and nonresponse_odds > 0):
-        raise ValueError(f"nonresponse_odds must be positive, got {nonresponse_odds!r}.")
-    if share_recouped is not None and not 0 < share_recouped < 1:
-        hint = " Did you give a percentage? Divide by 100." if 1 < share_recouped <= 100 else ""
-        raise ValueError(f"share_recouped must lie in (0, 1), got {share_recouped!r}.{hint}")
-    if median_multiple is not None and not median_multiple > 0:
-        raise ValueError(f"median_multiple must be positive, got {median_multiple!r}.")
+    check_number(n, "n (the number of respondents)", low=2)
+    check_positive(nonresponse_odds, "nonresponse_odds")
+    if share_recouped is not None:
+        check_probability(share_recouped, "share_recouped")
+    if median_multiple is not None:
+        check_positive(median_multiple, "median_multiple")
     if data is None and share_recouped is None and median_multiple is None:
         raise ValueError("Give at least one of bins, share_recouped or median_multiple.")
     inputs = {

@@ -39,10 +39,11 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as V
+from .._deprecate import renamed_arguments
 from .._rng import RNGLike, as_generator
 from .._validate import check_ci_level
 from ..results import Caution, Result, new_axes, tidy_frame
-from ._inputs import prepare_roi
+from ._inputs import from_missing, missing_mode, prepare_roi
 from .bayesian import BayesianRoiResult, RoiPrior, _mean_factor, _squeeze, _unsqueeze, bayesian
 from .phillips import phillips
 
@@ -364,6 +365,7 @@ def _tier_counts(df: pd.DataFrame, tier: str, person: str | None) -> pd.Series:
     return g[person].nunique() if person is not None else g.size()
 
 
+@renamed_arguments(missing=("dropna", from_missing))
 def tiers(
     data: pd.DataFrame,
     tier: str,
@@ -378,7 +380,8 @@ def tiers(
     pooled: bool = True,
     ci_level: float = 0.95,
     min_group_size: int = 5,
-    missing: str = "raise",
+    dropna: bool = False,
+    blank_benefit_as_zero: bool = False,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
@@ -413,8 +416,8 @@ def tiers(
         Probability of the equal-tailed credible intervals.
     min_group_size : int
         Tiers with fewer distinct people are refused (privacy; default 5, at least 3).
-    missing : {"raise", "zero", "drop"}
-        As in :func:`bayesian`.
+    dropna, blank_benefit_as_zero : bool
+        Missing answers, as in :func:`bayesian`.
     draws, tune, chains, target_accept : sampler settings (nutpie NUTS)
     rng : int, Generator or None
 
@@ -440,8 +443,8 @@ def tiers(
     prior = TierPrior() if prior is None else prior
     if not isinstance(prior, TierPrior):
         raise TypeError(f"prior: expected a TierPrior, got {type(prior).__name__}.")
-    if not (np.isfinite(horizon_years) and horizon_years > 0):
-        raise ValueError(f"horizon_years must be positive, got {horizon_years!r}.")
+    V.check_positive(horizon_years, "horizon_years")
+    missing = missing_mode(dropna, blank_benefit_as_zero)
     df = V.check_dataframe(data)
     V.require_columns(df, {"tier": tier, **({"person": person} if person else {})})
     if df[tier].isna().any():
@@ -548,7 +551,8 @@ def tiers(
             warnings.simplefilter("ignore")
             pooled_res = bayesian(
                 work, **kw, horizon_years=horizon_years, prior=prior.base, ci_level=ci_level,
-                missing=missing, draws=draws, tune=tune, chains=chains, rng=pooled_seed,
+                dropna=dropna, blank_benefit_as_zero=blank_benefit_as_zero, draws=draws,
+                tune=tune, chains=chains, rng=pooled_seed,
             )
         pr = pooled_res.to_frame().set_index("term").loc["roi_pct"]
     rows = []
@@ -557,7 +561,7 @@ def tiers(
     for j, t in enumerate(labels):
         r = ptab.iloc[j]
         ph = phillips(work.loc[work[tier] == t], **kw, horizon_years=horizon_years,
-                      missing=missing)
+                      dropna=dropna, blank_benefit_as_zero=blank_benefit_as_zero)
         rows.append({
             "term": f"roi_pct[{t}]",
             "tier": str(t),

@@ -79,31 +79,3 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.random.Generator):
         return None
     return obj
-
-
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    """Raise ValueError naming the generator parameter if ``value`` is not positive."""
-    bad = value < 0 if allow_zero else value <= 0
-    if not np.isfinite(value) or bad:
-        need = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be {need}, got {value!r}.")
-
-
-def check_probability(
-    name: str, value: float, *, open_low: bool = False, open_high: bool = False
-) -> None:
-    """Raise ValueError naming the parameter if ``value`` is not a probability."""
-    lo_bad = value <= 0 if open_low else value < 0
-    hi_bad = value >= 1 if open_high else value > 1
-    if not np.isfinite(value) or lo_bad or hi_bad:
-        lo = "(0" if open_low else "[0"
-        hi = "1)" if open_high else "1]"
-        raise ValueError(f"{name} must lie in {lo}, {hi}, got {value!r}.")
-
-
-def check_int(name: str, value: int, minimum: int) -> None:
-    """Raise ValueError/TypeError naming the parameter if ``value`` is not an int >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int
+from .._validate import check_int
+from ._base import SimulatedData
 
 ARMS = ("none", "coaching", "mentoring", "both")
 OUTCOMES = ("change_360", "engagement", "readiness")
@@ -73,7 +74,7 @@ def program_arms(
     >>> sim.truth.d["readiness"]["both"]
     0.65
     """
-    check_int("n_per_arm", n_per_arm, 2)
+    check_int(n_per_arm, "n_per_arm", minimum=2)
     eff = dict(_DEFAULT)
     if effects is not None:
         unknown = sorted(set(effects) - set(OUTCOMES))

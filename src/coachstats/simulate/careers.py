@@ -11,8 +11,9 @@ import pandas as pd
 from scipy import integrate
 
 from .._rng import RNGLike, as_generator
+from .._validate import check_choice, check_int, check_positive, check_probability
 from ..survival._guard import AFTER_ORIGIN
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 EVENTS = ("exit", "promotion")
 CENSORED = "censored"
@@ -213,27 +214,26 @@ def retention(
     >>> round(sim.truth.log_hr_exit, 3)
     -0.357
     """
-    check_int("n_managers", n_managers, 1)
-    check_int("n_employees", n_employees, 2)
+    check_int(n_managers, "n_managers", minimum=1)
+    check_int(n_employees, "n_employees", minimum=2)
     if n_employees < n_managers:
         raise ValueError(
             f"n_employees must be at least n_managers ({n_managers}), got {n_employees}."
         )
-    check_probability("coached_share", coached_share, open_low=True, open_high=True)
+    check_probability(coached_share, "coached_share")
     for name, v in [("hr_exit", hr_exit), ("hr_promotion", hr_promotion),
                     ("exit_shape", exit_shape), ("exit_scale", exit_scale),
                     ("promotion_shape", promotion_shape), ("promotion_scale", promotion_scale),
                     ("follow_up", follow_up)]:
-        check_positive(name, v)
-    check_positive("frailty_var", frailty_var, allow_zero=True)
-    check_positive("accrual", accrual, allow_zero=True)
+        check_positive(v, name)
+    check_positive(frailty_var, "frailty_var", allow_zero=True)
+    check_positive(accrual, "accrual", allow_zero=True)
     if accrual >= follow_up:
         raise ValueError(f"accrual must be shorter than follow_up ({follow_up}), got {accrual}.")
     horizons = [float(h) for h in horizons]
     for h in horizons:
-        check_positive("horizons", h)
-    if layout not in ("person", "episodes"):
-        raise ValueError(f"layout must be 'person' or 'episodes', got {layout!r}.")
+        check_positive(h, "horizons")
+    layout = check_choice(layout, "layout", ("person", "episodes"))
     if coaching_start is not None:
         lo, hi = (float(v) for v in coaching_start)
         if not (0 <= lo < hi):

@@ -56,7 +56,8 @@ import pandas as pd
 from scipy.special import ndtr
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from .._validate import check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 __all__ = ["EngagementTruth", "engagement_panel", "likert_expectation"]
 
@@ -225,23 +226,23 @@ def engagement_panel(
     0.69
     """
     params: dict[str, Any] = {k: v for k, v in locals().items() if k != "rng"}
-    check_int("n_managers", n_managers, 2)
+    check_int(n_managers, "n_managers", minimum=2)
     if isinstance(teams_per_manager, tuple | list):
         if len(teams_per_manager) != 2:
             raise ValueError("teams_per_manager must be an int or a (low, high) pair, got "
                              f"{teams_per_manager!r}.")
         t_lo, t_hi = teams_per_manager
-        check_int("teams_per_manager", t_lo, 1)
-        check_int("teams_per_manager", t_hi, int(t_lo))
+        check_int(t_lo, "teams_per_manager", minimum=1)
+        check_int(t_hi, "teams_per_manager", minimum=int(t_lo))
     else:
-        check_int("teams_per_manager", teams_per_manager, 1)
+        check_int(teams_per_manager, "teams_per_manager", minimum=1)
         t_lo = t_hi = teams_per_manager
-    check_int("team_size", team_size, 1)
-    check_int("periods", periods, 2)
+    check_int(team_size, "team_size", minimum=1)
+    check_int(periods, "periods", minimum=2)
     cs_ = _check_cohorts(cohorts, periods)
-    check_probability("never_share", never_share, open_high=True)
-    check_probability("turnover", turnover, open_high=True)
-    check_int("n_items", n_items, 0)
+    check_probability(never_share, "never_share", open="high")
+    check_probability(turnover, "turnover", open="high")
+    check_int(n_items, "n_items", minimum=0)
     for name, val in (("effect", effect), ("effect_growth", effect_growth), ("mean", mean),
                       ("period_trend", period_trend)):
         if not np.isfinite(val):
@@ -250,7 +251,7 @@ def engagement_panel(
                       ("var_employee", var_employee), ("var_occasion", var_occasion),
                       ("item_sd", item_sd), ("item_spread", item_spread),
                       ("period_sd", period_sd)):
-        check_positive(name, val, allow_zero=True)
+        check_positive(val, name, allow_zero=True)
     if var_manager + var_team + var_employee + var_occasion <= 0:
         raise ValueError("var_manager + var_team + var_employee + var_occasion must be > 0.")
     n_treat = n_managers - round(never_share * n_managers)

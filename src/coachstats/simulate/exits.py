@@ -27,7 +27,8 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_probability
+from .._validate import check_int, check_probability
+from ._base import SimulatedData
 
 BANDS = ("<1y", "1-3y", "3y+")
 LEVELS = ("individual", "manager")
@@ -96,8 +97,8 @@ def exit_survey(
     >>> sorted(sim.truth.margins)
     ['level', 'tenure_band']
     """
-    check_int("n_leavers", n_leavers, 20)
-    check_probability("base", base, open_low=True, open_high=True)
+    check_int(n_leavers, "n_leavers", minimum=20)
+    check_probability(base, "base")
     bs = dict(band_share or {"<1y": 0.35, "1-3y": 0.40, "3y+": 0.25})
     ls = dict(level_share or {"individual": 0.85, "manager": 0.15})
     be = dict(band_effect or {"<1y": 0.5, "1-3y": 0.0, "3y+": -0.6})
@@ -114,8 +115,8 @@ def exit_survey(
             raise ValueError(f"{name} must be positive shares summing to 1, got {d}.")
     for b in BANDS:
         for lv in LEVELS:
-            check_probability(f"response_band[{b!r}] * response_level[{lv!r}]",
-                              rb[b] * rl[lv], open_low=True)
+            check_probability(rb[b] * rl[lv],
+                              f"response_band[{b!r}] * response_level[{lv!r}]", open="low")
     g = as_generator(rng)
     band = g.permutation(np.repeat(np.arange(len(BANDS)),
                                    _counts(n_leavers, [bs[b] for b in BANDS])))

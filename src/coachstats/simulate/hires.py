@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from .._validate import check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -98,19 +99,19 @@ def hire_performance(
     >>> sim.truth.gap_d["year=1"]
     -0.3
     """
-    check_int("n_internal", n_internal, 2)
-    check_int("n_external", n_external, 2)
-    check_int("years", years, 1)
+    check_int(n_internal, "n_internal", minimum=2)
+    check_int(n_external, "n_external", minimum=2)
+    check_int(years, "years", minimum=1)
     gap = [float(g) for g in gap]
     if len(gap) != years:
         raise ValueError(f"gap must have one value per tenure year ({years}), got {len(gap)}.")
     if not all(math.isfinite(g) for g in gap):
         raise ValueError("gap values must be finite.")
-    check_positive("rating_sd", rating_sd)
-    check_probability("stability", stability, open_high=True)
-    check_probability("exit_internal", exit_internal, open_high=True)
-    check_probability("exit_external", exit_external, open_high=True)
-    check_positive("salary_internal", salary_internal)
+    check_positive(rating_sd, "rating_sd")
+    check_probability(stability, "stability", open="high")
+    check_probability(exit_internal, "exit_internal", open="high")
+    check_probability(exit_external, "exit_external", open="high")
+    check_positive(salary_internal, "salary_internal")
     if not math.isfinite(rating_mean) or not math.isfinite(salary_premium):
         raise ValueError("rating_mean and salary_premium must be finite.")
     gen = as_generator(rng)

@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_choice, check_int, check_number, check_positive
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,15 @@ def leader_mediation(
     >>> sim.data.groupby("manager")["coaching_behaviour"].nunique().min() > 1
     np.True_
     """
-    check_int("n_managers", n_managers, 10)
-    check_int("team_size", team_size, 1)
-    check_positive("sd_team", sd_team)
-    check_positive("sd_employee", sd_employee)
-    if not -1 < rho < 1:
-        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho!r}.")
-    if not isinstance(design, str) or design not in ("2-2-1", "2-1-1"):
-        raise ValueError(f"design must be '2-2-1' or '2-1-1', got {design!r}.")
+    check_int(n_managers, "n_managers", minimum=10)
+    check_int(team_size, "team_size", minimum=1)
+    check_positive(sd_team, "sd_team")
+    check_positive(sd_employee, "sd_employee")
+    check_number(rho, "rho", low=-1, high=1, low_open=True, high_open=True)
+    design = check_choice(design, "design", ("2-2-1", "2-1-1"))
     if design == "2-1-1":
-        check_int("team_size", team_size, 2)
-        check_positive("sd_mediator_team", sd_mediator_team)
+        check_int(team_size, "team_size", minimum=2)
+        check_positive(sd_mediator_team, "sd_mediator_team")
     g = as_generator(rng)
     t = g.permutation(np.arange(n_managers) < n_managers // 2).astype(int)
     exp = g.normal(size=n_managers)

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from .._validate import check_int, check_number, check_positive, check_probability
+from ._base import SimulatedData
 
 __all__ = ["MetaCorrelationsTruth", "MetaEffectsTruth", "meta_correlations", "meta_effects"]
 
@@ -180,17 +181,16 @@ def meta_correlations(
     >>> sim.data.shape[0], sim.truth.rho
     (20, 0.3)
     """
-    check_int("k", k, 2)
-    check_int("n_min", n_min, 4)
-    if not np.isfinite(rho) or not -_CLIP < rho < _CLIP:
-        raise ValueError(f"rho must lie in (-0.95, 0.95), got {rho!r}.")
-    check_positive("tau", tau, allow_zero=True)
-    check_probability("rxx", rxx, open_low=True)
-    check_probability("ryy", ryy, open_low=True)
-    check_probability("u", u, open_low=True)
-    check_probability("selection", selection, open_high=True)
-    check_probability("p_self", p_self)
-    check_positive("reliability_spread", reliability_spread, allow_zero=True)
+    check_int(k, "k", minimum=2)
+    check_int(n_min, "n_min", minimum=4)
+    check_number(rho, "rho", low=-_CLIP, high=_CLIP, low_open=True, high_open=True)
+    check_positive(tau, "tau", allow_zero=True)
+    check_probability(rxx, "rxx", open="low")
+    check_probability(ryy, "ryy", open="low")
+    check_probability(u, "u", open="low")
+    check_probability(selection, "selection", open="high")
+    check_probability(p_self, "p_self", open=False)
+    check_positive(reliability_spread, "reliability_spread", allow_zero=True)
     if reliability_spread > 0 and (
         rxx - reliability_spread <= 0
         or ryy - reliability_spread <= 0
@@ -203,8 +203,8 @@ def meta_correlations(
         )
     if not np.isfinite(moderator_effect):
         raise ValueError(f"moderator_effect must be finite, got {moderator_effect!r}.")
-    check_positive("n_median", n_median)
-    check_positive("n_sdlog", n_sdlog, allow_zero=True)
+    check_positive(n_median, "n_median")
+    check_positive(n_sdlog, "n_sdlog", allow_zero=True)
 
     params = {
         "k": k, "rho": rho, "tau": tau, "rxx": rxx, "ryy": ryy,
@@ -367,24 +367,23 @@ def meta_effects(
     params = dict(k_studies=k_studies, effects_per_study=effects_per_study, delta=delta,
                   tau_study=tau_study, tau_within=tau_within, design_mix=design_mix,
                   within_r=within_r, prepost_r=prepost_r, n_median=n_median)  # fmt: skip
-    check_int("k_studies", k_studies, 1)
+    check_int(k_studies, "k_studies", minimum=1)
     if isinstance(effects_per_study, tuple | list):
         if len(effects_per_study) != 2:
             raise ValueError("effects_per_study must be an int or a (low, high) pair, got "
                              f"{effects_per_study!r}.")  # fmt: skip
         lo_m, hi_m = effects_per_study
-        check_int("effects_per_study[0]", lo_m, 1)
-        check_int("effects_per_study[1]", hi_m, lo_m)
+        check_int(lo_m, "effects_per_study[0]", minimum=1)
+        check_int(hi_m, "effects_per_study[1]", minimum=lo_m)
     else:
-        check_int("effects_per_study", effects_per_study, 1)
+        check_int(effects_per_study, "effects_per_study", minimum=1)
         lo_m = hi_m = effects_per_study
-    check_positive("tau_study", tau_study, allow_zero=True)
-    check_positive("tau_within", tau_within, allow_zero=True)
-    check_positive("n_median", n_median)
-    check_probability("design_mix", design_mix)
+    check_positive(tau_study, "tau_study", allow_zero=True)
+    check_positive(tau_within, "tau_within", allow_zero=True)
+    check_positive(n_median, "n_median")
+    check_probability(design_mix, "design_mix", open=False)
     for name, val in (("within_r", within_r), ("prepost_r", prepost_r)):
-        if not 0 <= val < 1:
-            raise ValueError(f"{name} must lie in [0, 1), got {val!r}.")
+        check_probability(val, name, open="high")
     from ..meta.smd import smd_values
 
     g = as_generator(rng)

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_int, check_positive
+from ._base import SimulatedData
 
 #: group -> (mean, perspective_sd, error_sd, change, min_raters, max_raters)
 DEFAULT_GROUPS: dict[str, tuple[float, float, float, float, int, int]] = {
@@ -134,10 +135,10 @@ def _check_groups(groups: dict[str, Any]) -> dict[str, tuple]:
             raise ValueError(f"groups[{g!r}] must have 6 entries (mean, perspective_sd, "
                              f"error_sd, change, min_raters, max_raters), got {len(spec)}.")
         mean, p, e, delta, lo, hi = spec
-        check_positive(f"groups[{g!r}] perspective_sd", p, allow_zero=True)
-        check_positive(f"groups[{g!r}] error_sd", e)
-        check_int(f"groups[{g!r}] min_raters", lo, 1)
-        check_int(f"groups[{g!r}] max_raters", hi, int(lo))
+        check_positive(p, f"groups[{g!r}] perspective_sd", allow_zero=True)
+        check_positive(e, f"groups[{g!r}] error_sd")
+        check_int(lo, f"groups[{g!r}] min_raters", minimum=1)
+        check_int(hi, f"groups[{g!r}] max_raters", minimum=int(lo))
         if not (np.isfinite(mean) and np.isfinite(delta)):
             raise ValueError(f"groups[{g!r}]: mean and change must be finite.")
         out[str(g)] = (float(mean), float(p), float(e), float(delta), int(lo), int(hi))
@@ -184,9 +185,9 @@ def pre_post_360(
     >>> round(sim.truth.d_av["direct_report"], 3)
     0.347
     """
-    check_int("n_leaders", n_leaders, 3)
-    check_positive("leader_sd", leader_sd)
-    check_positive("change_sd", change_sd, allow_zero=True)
+    check_int(n_leaders, "n_leaders", minimum=3)
+    check_positive(leader_sd, "leader_sd")
+    check_positive(change_sd, "change_sd", allow_zero=True)
     spec = _check_groups(DEFAULT_GROUPS if groups is None else groups)
     unknown = [g for g in overall_exclude if g not in spec]
     if unknown:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, _jsonable, check_int
+from .._validate import check_int
+from ._base import SimulatedData, _jsonable
 
 __all__ = [
     "SURVEY_CALENDAR",
@@ -80,8 +81,8 @@ def survey_export(
     >>> round(sim.truth.att, 2) > 0
     True
     """
-    check_int("n_managers", n_managers, 4)
-    check_int("team_size", team_size, 3)
+    check_int(n_managers, "n_managers", minimum=4)
+    check_int(team_size, "team_size", minimum=3)
     g = as_generator(rng)
     cal = pd.to_datetime(list(SURVEY_CALENDAR))
     n_waves = len(cal)
@@ -188,7 +189,7 @@ def hr_tenure_export(
     >>> hr_tenure_export(n_employees=50, rng=2).data.shape[1]
     8
     """
-    check_int("n_employees", n_employees, 10)
+    check_int(n_employees, "n_employees", minimum=10)
     g = as_generator(rng)
     extraction = pd.Timestamp("2025-06-30")
     base = {"voluntary_exit": 0.014, "involuntary_exit": 0.004, "promotion": 0.012}
@@ -253,7 +254,7 @@ def export_360(
     >>> export_360(n_leaders=8, rng=1).data["Wave"].unique().tolist()
     ['Pre', 'Post']
     """
-    check_int("n_leaders", n_leaders, 4)
+    check_int(n_leaders, "n_leaders", minimum=4)
     g = as_generator(rng)
     groups = {"Self": (1, 0.45), "Manager": (1, 0.30), "Peer": (4, 0.20),
               "Direct report": (6, 0.25)}
@@ -313,7 +314,7 @@ def roi_sheet(n: int = 60, *, rng: RNGLike = None) -> SimulatedData:
     >>> round(roi_sheet(n=20, rng=1).truth.roi_pct, 1)
     35.3
     """
-    check_int("n", n, 5)
+    check_int(n, "n", minimum=5)
     g = as_generator(rng)
     p_benefit, mu, sigma = 0.7, np.log(25000.0), 1.0
     benefit = np.where(g.random(n) < p_benefit, np.rint(g.lognormal(mu, sigma, n)), 0.0)
@@ -377,7 +378,7 @@ def scale_items(
     >>> round(scale_items(rng=1).truth.alpha, 4)
     0.8277
     """
-    check_int("n", n, 5)
+    check_int(n, "n", minimum=5)
     g = as_generator(rng)
     lam = np.asarray(loadings, dtype=float)
     psi = (1 - lam**2) if uniquenesses is None else np.asarray(uniquenesses, dtype=float)

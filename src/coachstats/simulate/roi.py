@@ -62,7 +62,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from .._validate import check_choice, check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 __all__ = ["RoiTruth", "roi_program"]
 
@@ -231,8 +232,7 @@ def roi_program(
     >>> round(sim.truth.bcr, 3)
     1.214
     """
-    if level not in _DEFAULTS:
-        raise ValueError(f"level={level!r} is not supported; choose 'participant' or 'company'.")
+    level = check_choice(level, "level", tuple(_DEFAULTS))
     d = _DEFAULTS[level]
     n = int(d["n"]) if n is None else n
     cost_mean = d["cost_mean"] if cost_mean is None else cost_mean
@@ -242,21 +242,21 @@ def roi_program(
     benefit_shape = d["benefit_shape"] if benefit_shape is None else benefit_shape
     response_rate = d["response_rate"] if response_rate is None else response_rate
 
-    check_int("n", n, 2)
-    check_positive("cost_mean", cost_mean)
-    check_positive("cost_cv", cost_cv, allow_zero=True)
-    check_probability("p_benefit", p_benefit, open_low=True)
-    check_positive("benefit_median", benefit_median)
-    check_probability("benefit_shape", benefit_shape, open_low=True, open_high=True)
+    check_int(n, "n", minimum=2)
+    check_positive(cost_mean, "cost_mean")
+    check_positive(cost_cv, "cost_cv", allow_zero=True)
+    check_probability(p_benefit, "p_benefit", open="low")
+    check_positive(benefit_median, "benefit_median")
+    check_probability(benefit_shape, "benefit_shape")
     for name, v in (
         ("attribution_mean", attribution_mean),
         ("confidence_mean", confidence_mean),
     ):
-        check_probability(name, v, open_low=True, open_high=True)
-    check_positive("attribution_concentration", attribution_concentration)
-    check_positive("confidence_concentration", confidence_concentration)
-    check_probability("response_rate", response_rate, open_low=True)
-    check_positive("response_ratio", response_ratio)
+        check_probability(v, name)
+    check_positive(attribution_concentration, "attribution_concentration")
+    check_positive(confidence_concentration, "confidence_concentration")
+    check_probability(response_rate, "response_rate", open="low")
+    check_positive(response_ratio, "response_ratio")
     if response_ratio * response_rate > 1 + 1e-12:
         raise ValueError(
             f"response_ratio * response_rate must not exceed 1 (it is a probability), got "

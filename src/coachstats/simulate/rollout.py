@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -67,17 +68,16 @@ def arms_rollout(
     >>> sim.truth.att["coaching"]
     0.15
     """
-    check_int("n_units", n_units, 12)
-    check_int("periods", periods, 3)
-    check_positive("noise_sd", noise_sd)
+    check_int(n_units, "n_units", minimum=12)
+    check_int(periods, "periods", minimum=3)
+    check_positive(noise_sd, "noise_sd")
     eff = dict(effects or {"coaching": 0.15, "mentoring": 0.05})
     if "none" in eff or not eff:
         raise ValueError("effects must name at least one program arm other than 'none'.")
     cohorts = [int(c) for c in cohorts]
     if min(cohorts) < 2 or max(cohorts) > periods:
         raise ValueError(f"cohorts must lie in 2..{periods}, got {cohorts}.")
-    if not 0 < never_share < 1:
-        raise ValueError(f"never_share must lie in (0, 1), got {never_share!r}.")
+    check_probability(never_share, "never_share")
     g = as_generator(rng)
     n_never = round(n_units * never_share)
     arms = list(eff)

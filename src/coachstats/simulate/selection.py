@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_int, check_positive, check_probability
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,10 @@ def selection_into_coaching(
     >>> round(sim.truth.att - sim.truth.ate, 2) > 0
     True
     """
-    check_int("n_leaders", n_leaders, 20)
-    check_int("n_units", n_units, 1)
-    check_positive("noise_sd", noise_sd)
-    if not 0 < baseline_share < 1:
-        raise ValueError(f"baseline_share must lie in (0, 1), got {baseline_share!r}.")
+    check_int(n_leaders, "n_leaders", minimum=20)
+    check_int(n_units, "n_units", minimum=1)
+    check_positive(noise_sd, "noise_sd")
+    check_probability(baseline_share, "baseline_share")
     params = dict(n_leaders=n_leaders, n_units=n_units, effect=effect,
                   effect_heterogeneity=effect_heterogeneity, selection=selection,
                   hidden_selection=hidden_selection, hidden_outcome=hidden_outcome,

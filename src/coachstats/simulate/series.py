@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive
+from .._validate import check_int, check_number, check_positive
+from ._base import SimulatedData
 
 
 @dataclass(frozen=True)
@@ -98,23 +99,21 @@ def engagement_series(
     >>> sim.truth.effect[13]
     0.15
     """
-    check_int("waves", waves, 6)
-    check_int("intervention", intervention, 2)
+    check_int(waves, "waves", minimum=6)
+    check_int(intervention, "intervention", minimum=2)
     if not 3 < intervention <= waves - 2:
         raise ValueError(f"intervention must leave at least 3 waves before and 3 from it on; "
                          f"got intervention={intervention} with waves={waves}.")
-    check_int("n_donors", n_donors, 0)
+    check_int(n_donors, "n_donors", minimum=0)
     if 0 < n_donors < 4:
         raise ValueError(f"n_donors must be 0 or at least 4, got {n_donors}.")
-    check_positive("factor_sd", factor_sd, allow_zero=True)
-    check_positive("noise_sd", noise_sd)
-    if not -1 < ar < 1:
-        raise ValueError(f"ar must lie in (-1, 1), got {ar!r}.")
-    check_positive("outside_hull", outside_hull, allow_zero=True)
-    if outside_hull > 0 and n_donors == 0:
+    check_positive(factor_sd, "factor_sd", allow_zero=True)
+    check_positive(noise_sd, "noise_sd")
+    check_number(ar, "ar", low=-1, high=1, low_open=True, high_open=True)
+    if check_positive(outside_hull, "outside_hull", allow_zero=True) > 0 and n_donors == 0:
         raise ValueError("outside_hull needs donors (n_donors >= 4).")
     if respondents is not None:
-        check_int("respondents", respondents, 1)
+        check_int(respondents, "respondents", minimum=1)
     g = as_generator(rng)
     nd = n_donors
     mu_d = g.normal(3.6, 0.15, nd)

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike, as_generator
-from ._base import SimulatedData, check_int, check_positive, check_probability
+from .._validate import check_int, check_positive, check_probability
+from ._base import SimulatedData
 from .roi import _beta, _draw_benefits, _draw_costs, _loglogistic_mean_factor
 
 __all__ = ["TieredRoiTruth", "tiered_roi"]
@@ -118,22 +119,22 @@ def tiered_roi(
         raise ValueError(f"tiers: give at least two distinct labels, got {list(tiers)}.")
     ns = [int(v) for v in _per_tier("n", n, k)]
     for t, v in zip(tiers, ns, strict=True):
-        check_int(f"n[{t}]", v, 2)
+        check_int(v, f"n[{t}]", minimum=2)
     cm = _per_tier("cost_mean", cost_mean, k)
     pb = _per_tier("p_benefit", p_benefit, k)
     med = _per_tier("benefit_median", benefit_median, k)
     am = _per_tier("attribution_mean", attribution_mean, k)
     km = _per_tier("confidence_mean", confidence_mean, k)
     for j, t in enumerate(tiers):
-        check_positive(f"cost_mean[{t}]", cm[j])
-        check_probability(f"p_benefit[{t}]", pb[j], open_low=True)
-        check_positive(f"benefit_median[{t}]", med[j])
-        check_probability(f"attribution_mean[{t}]", am[j], open_low=True, open_high=True)
-        check_probability(f"confidence_mean[{t}]", km[j], open_low=True, open_high=True)
-    check_positive("cost_cv", cost_cv, allow_zero=True)
-    check_probability("benefit_shape", benefit_shape, open_low=True, open_high=True)
-    check_positive("attribution_concentration", attribution_concentration)
-    check_positive("confidence_concentration", confidence_concentration)
+        check_positive(cm[j], f"cost_mean[{t}]")
+        check_probability(pb[j], f"p_benefit[{t}]", open="low")
+        check_positive(med[j], f"benefit_median[{t}]")
+        check_probability(am[j], f"attribution_mean[{t}]")
+        check_probability(km[j], f"confidence_mean[{t}]")
+    check_positive(cost_cv, "cost_cv", allow_zero=True)
+    check_probability(benefit_shape, "benefit_shape")
+    check_positive(attribution_concentration, "attribution_concentration")
+    check_positive(confidence_concentration, "confidence_concentration")
 
     g = as_generator(rng)
     frames = []

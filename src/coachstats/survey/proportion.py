@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import _rows, check_ci_level, prepare, require_range, require_unique_keys
+from .._validate import (
+    _rows,
+    check_choice,
+    check_ci_level,
+    check_positive,
+    prepare,
+    require_range,
+    require_unique_keys,
+)
 from ..privacy import check_min_group_size
 from ..results import Caution, Result, new_axes, tidy_frame
 from .raking import rake_weights
@@ -106,10 +114,7 @@ def _interval(method: str, x: float, n: float, ci_level: float) -> tuple[float, 
 
 
 def _method(method: str) -> str:
-    if not isinstance(method, str) or method.lower() not in _METHODS:
-        raise ValueError(f"method={method!r} is not supported; choose 'wilson' or "
-                         "'clopper-pearson'.")
-    return _METHODS[method.lower()]
+    return _METHODS[check_choice(method, "method", tuple(_METHODS))]
 
 
 @dataclass(frozen=True)
@@ -443,10 +448,7 @@ def published_proportion(
         require_range(frame, deff_col, 0, None, low_inclusive=False, arg="design_effect")
         deff = frame[deff_col].to_numpy(float)
     else:
-        if isinstance(design_effect, bool) or not isinstance(design_effect, int | float) \
-                or not design_effect > 0:
-            raise ValueError(f"design_effect must be a positive number or a column name, got "
-                             f"{design_effect!r}.")
+        check_positive(design_effect, "design_effect (a number or a column name)")
         deff = np.full(len(frame), float(design_effect))
     rows = []
     for i, (idx, r) in enumerate(frame.iterrows()):

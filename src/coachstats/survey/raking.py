@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import _rows, prepare, require_range
+from .._validate import _rows, check_positive, prepare, require_range
 from ..results import Caution, Result, new_axes, tidy_frame
 
 __all__ = ["RakeResult", "rake", "rake_weights"]
@@ -134,9 +134,7 @@ def _check_margins(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float
         t: dict[Any, float] = {}
         for k, v in targets.items():
             key = k if k in levels else by_text.get(str(k), k)
-            val = float(v)
-            if not np.isfinite(val) or val <= 0:
-                raise ValueError(f"margins[{col!r}][{k!r}] must be a positive total, got {v!r}.")
+            val = check_positive(v, f"margins[{col!r}][{k!r}] (a total)")
             t[key] = val
         missing = [v for v in levels if v not in t]
         if missing:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -121,40 +120,18 @@ def coded_events(
 
 def check_ci(ci: str, ci_level: float) -> float:
     """Validate the interval transform and level; return the normal quantile."""
-    check_choice(ci, "ci", CI_TRANSFORMS)
+    ci = check_choice(ci, "ci", CI_TRANSFORMS)
     lvl = check_ci_level(ci_level)
     return float(stats.norm.ppf(0.5 + lvl / 2))
 
 
-def resolve_min_group_size(min_group_size: int | None, min_at_risk: int | None) -> int:
-    """The privacy threshold of a survival curve: ``min_group_size`` (default 5, floor 3).
+def resolve_min_group_size(min_group_size: int | None) -> int:
+    """The privacy threshold of a survival curve: ``min_group_size`` (default 5, floor 3)."""
+    from ..privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 
-    ``min_at_risk`` is the former name: it still works, with a DeprecationWarning naming
-    ``min_group_size`` (no warning when both are given the same value).
-    """
-    from ..privacy import DEFAULT_MIN_GROUP_SIZE as DEFAULT_MIN_SIZE
-    from ..privacy import check_min_group_size as check_min_size
-
-    if min_at_risk is not None:
-        if min_group_size is not None and min_group_size != min_at_risk:
-            raise ValueError(
-                f"min_at_risk={min_at_risk} and min_group_size={min_group_size} disagree; "
-                "min_at_risk is the former name of min_group_size: pass only min_group_size."
-            )
-        if min_group_size is None:
-            warnings.warn(
-                "min_at_risk is deprecated; pass min_group_size (the same threshold, counted "
-                "in distinct people when person= is given).",
-                DeprecationWarning,
-                stacklevel=3,
-            )
-        min_group_size = min_at_risk
     if min_group_size is None:
-        return DEFAULT_MIN_SIZE
-    try:
-        return check_min_size(min_group_size)
-    except (TypeError, ValueError) as e:
-        raise type(e)(str(e).replace("min_size", "min_group_size")) from None
+        return DEFAULT_MIN_GROUP_SIZE
+    return check_min_group_size(min_group_size)
 
 
 def prob_interval(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecate import renamed_arguments
 from .._validate import MissingReport, prepare
 from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
@@ -234,6 +235,7 @@ class CompetingRisksResult(Result):
         return plot_cif(self, ax=ax, **kwargs)
 
 
+@renamed_arguments(min_at_risk="min_group_size")
 def competing_risks(
     data: pd.DataFrame,
     duration: str,
@@ -247,7 +249,6 @@ def competing_risks(
     times: Sequence[float] | None = None,
     ci: str = "log",
     ci_level: float = 0.95,
-    min_at_risk: int | None = None,
     start: str | None = None,
     person: str | None = None,
     min_group_size: int | None = None,
@@ -281,8 +282,6 @@ def competing_risks(
     ci : {"log", "log-log", "plain"}
         Interval scale for the cumulative incidence; "log" is R survfit's default.
     ci_level : float
-    min_at_risk : int, optional
-        Deprecated name of ``min_group_size`` (warns).
     start : str, optional
         Column with the entry time (delayed entry): a row is at risk over (start, duration].
     person : str, optional
@@ -314,7 +313,7 @@ def competing_risks(
     0.389
     """
     z = check_ci(ci, ci_level)
-    min_at_risk = resolve_min_group_size(min_group_size, min_at_risk)
+    min_at_risk = resolve_min_group_size(min_group_size)
     design_cautions = immortal_time_check(data, [group], policy=immortal_time,
                                           where="survival.competing_risks")
     frame, missing = prepare(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_positive, check_probability
 from ..results import Result, new_axes, tidy_frame
 
 if TYPE_CHECKING:  # _cox imports this module for CoxResult.turnover_cost
@@ -16,13 +17,7 @@ if TYPE_CHECKING:  # _cox imports this module for CoxResult.turnover_cost
 
 
 def _positive(name: str, value: float, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}.")
-    v = float(value)
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        need = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a finite {need} number, got {value!r}.")
-    return v
+    return check_positive(value, name, allow_zero=allow_zero)
 
 
 @dataclass(frozen=True)
@@ -265,9 +260,7 @@ def turnover_cost(
         p0 = hazard_ratio_result.baseline_risk(horizon)
         source = f"Cox baseline at covariates = 0, horizon {horizon:g}"
     else:
-        p0 = float(baseline_risk)
-        if not 0 < p0 < 1:
-            raise ValueError(f"baseline_risk must lie in (0, 1), got {baseline_risk!r}.")
+        p0 = check_probability(baseline_risk, "baseline_risk")
         source = "given"
     return TurnoverCostResult(
         term=str(term), hazard_ratio=hr, hr_ci_low=lo, hr_ci_high=hi, ci_level=lvl,

@@ -324,7 +324,7 @@ class CoxResult(Result):
         the log ratio). Both add ``hazard_ratio, hr_ci_low, hr_ci_high, z, p_value,
         naive_std_error``.
         """
-        check_choice(scale, "scale", ("log", "hr"))
+        scale = check_choice(scale, "scale", ("log", "hr"))
         z = stats.norm.ppf(0.5 + self.ci_level / 2)
         se = self.std_error
         naive = np.sqrt(np.diag(self.cov))
@@ -354,7 +354,7 @@ class CoxResult(Result):
 
     def check_ph(self, transform: str = "km", alpha: float = 0.05) -> PHCheckResult:
         """Proportional-hazards check (R ``cox.zph(fit, transform=)``), advice as data."""
-        check_choice(transform, "transform", PH_TRANSFORMS)
+        transform = check_choice(transform, "transform", PH_TRANSFORMS)
         if transform not in self.ph_tests:  # computed on first use, then kept
             self.ph_tests[transform] = _ph_result(*self.ph_inputs, transform)
         res = self.ph_tests[transform]
@@ -566,7 +566,7 @@ def cox(
     >>> fit.to_frame()[["term", "hazard_ratio"]].shape
     (1, 2)
     """
-    check_choice(ties, "ties", ("efron", "breslow"))
+    ties = check_choice(ties, "ties", ("efron", "breslow"))
     lvl = check_ci_level(ci_level)
     if isinstance(covariates, str):
         covariates = [covariates]

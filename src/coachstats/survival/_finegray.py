@@ -125,7 +125,7 @@ class FineGrayResult(Result):
 
     def to_frame(self, scale: str = "log") -> pd.DataFrame:
         """One row per term; ``scale="hr"`` puts the ratio itself in ``estimate``/``ci_*``."""
-        check_choice(scale, "scale", ("log", "hr"))
+        scale = check_choice(scale, "scale", ("log", "hr"))
         z = stats.norm.ppf(0.5 + self.ci_level / 2)
         rows = []
         for j, term in enumerate(self.terms):

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from .._validate import check_choice
 from ..results import Caution
 
 #: ``DataFrame.attrs`` key: {column derived from a date after the origin: column with that
@@ -65,9 +66,7 @@ def immortal_time_check(
     data: pd.DataFrame, used: Iterable[str | None], *, policy: str, where: str
 ) -> tuple[Caution, ...]:
     """Refuse (``policy="refuse"``) or caution about baseline use of after-origin columns."""
-    policy = str(policy).lower()
-    if policy not in IMMORTAL_CHOICES:
-        raise ValueError(f"immortal_time must be one of {IMMORTAL_CHOICES}, got {policy!r}.")
+    policy = check_choice(policy, "immortal_time", IMMORTAL_CHOICES)
     mark = after_origin(data)
     hit = [c for c in used if c is not None and c in mark]
     if not hit:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecate import renamed_arguments
 from .._validate import MissingReport, prepare
 from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
@@ -322,6 +323,7 @@ def _at_times(steps: pd.DataFrame, times: Sequence[float], min_at_risk: int | No
     return rows
 
 
+@renamed_arguments(min_at_risk="min_group_size")
 def kaplan_meier(
     data: pd.DataFrame,
     duration: str,
@@ -331,7 +333,6 @@ def kaplan_meier(
     ci: str = "log",
     ci_level: float = 0.95,
     times: Sequence[float] = (),
-    min_at_risk: int | None = None,
     event_of_interest: Hashable | None = None,
     start: str | None = None,
     weights: str | None = None,
@@ -360,9 +361,6 @@ def kaplan_meier(
         Interval level (default 0.95).
     times : sequence of float
         Times at which to report S(t) in ``to_frame()`` (as R ``summary(fit, times=)``).
-    min_at_risk : int, optional
-        Privacy threshold: curve steps with fewer subjects at risk are dropped from the
-        result (reports pass 5). None keeps every step.
     event_of_interest : optional
         Code in ``event`` counted as the event; every other code is censored (R
         ``Surv(time, event == "exit")``). With competing events, 1 - S(t) then overstates the
@@ -408,7 +406,7 @@ def kaplan_meier(
     12.0
     """
     z = check_ci(ci, ci_level)
-    min_at_risk = resolve_min_group_size(min_group_size, min_at_risk)
+    min_at_risk = resolve_min_group_size(min_group_size)
     design_cautions = immortal_time_check(data, [group], policy=immortal_time,
                                           where="survival.kaplan_meier")
     frame, missing = prepare(

@@ -6,10 +6,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .._validate import check_dataframe, require_columns
+from .._validate import check_dataframe, check_positive, require_columns
 from ._cox import CoxResult, cox
 from ._guard import AFTER_ORIGIN, after_origin
 
@@ -84,8 +83,7 @@ def landmark(
         at = float(at)
     except (TypeError, ValueError):
         raise TypeError(f"at must be a number (a time since the origin), got {at!r}.") from None
-    if not np.isfinite(at) or at < 0:
-        raise ValueError(f"at must be a finite, non-negative time, got {at}.")
+    check_positive(at, "at (a time)", allow_zero=True)
     dur = pd.to_numeric(df[duration], errors="coerce")
     keep = dur > at
     n_excluded = int((dur <= at).sum())

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from .._deprecate import renamed_attribute
-from .._validate import check_ci_level, prepare, require_unique_keys
+from .._validate import check_choice, check_ci_level, prepare, require_unique_keys
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._respondents import wave_means
@@ -310,10 +310,7 @@ def interrupted(
     ['level_change', 'slope_change']
     """
     ci_level = check_ci_level(ci_level)
-    if not isinstance(errors, str) or errors.lower() not in _ERRORS:
-        raise ValueError(f"errors={errors!r} is not supported; choose 'ar1', 'hac', 'arma' or "
-                         "'ols'.")
-    errors = errors.lower()
+    errors = check_choice(errors, "errors", _ERRORS)
     frame, miss = prepare(data, {"outcome": outcome, "time": time, "person": person,
                                  "respondents": respondents},
                           numeric=["outcome", "time", "respondents"], dropna=dropna)

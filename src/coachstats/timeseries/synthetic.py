@@ -49,7 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_ci_level, prepare, require_unique_keys
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    check_positive,
+    prepare,
+    require_unique_keys,
+)
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._ascm import ascm_fit, conformal_interval, conformal_period_test, conformal_test
@@ -334,9 +340,7 @@ _INFERENCE = ("placebo", "conformal", "none")
 
 
 def _option(value: Any, name: str, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise ValueError(f"{name}={value!r} is not supported; choose one of {list(allowed)}.")
-    return value.lower()
+    return str(check_choice(value, name, allowed))
 
 
 def synthetic_control(
@@ -433,9 +437,7 @@ def synthetic_control(
     if penalty is not None:
         if method != "augmented":
             raise ValueError("penalty= applies to method='augmented' only.")
-        if isinstance(penalty, bool) or not isinstance(penalty, int | float) or \
-                not (math.isfinite(penalty) and penalty > 0):
-            raise ValueError(f"penalty must be a positive number, got {penalty!r}.")
+        penalty = check_positive(penalty, "penalty")
     if predictors is not None:
         if method != "classic" or person is not None or inference == "conformal":
             raise ValueError("predictors= works with method='classic', aggregated data (no "

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int
+
 __all__ = ["child_seeds", "cluster_client", "is_dask_client", "run_tasks"]
 
 
@@ -160,8 +162,8 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None,
         with Client(scheduler) as client:
             yield client
         return
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers: need at least 1, got {workers}.")
+    if workers is not None:
+        check_int(workers, "workers", minimum=1)
     with LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
                       processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecate import renamed_arguments
 from .._rng import RNGLike, as_generator
+from .._validate import check_int
 from ..results import Result, new_axes, tidy_frame
 from ..simulate import SimulatedData
 from .executor import child_seeds, run_tasks
@@ -49,15 +51,18 @@ def _takes_rng(fn: Callable[..., Any]) -> bool:
 
 
 def _replicate_task(args: tuple[Any, ...]) -> list[dict[str, Any]]:
-    return run_replicate(*args)
+    estimate_fn, generate_fn, truth, seed, rep = args
+    return run_replicate(estimate_fn, generate_fn, truth, rep=rep, rng=seed)
 
 
+@renamed_arguments(seed="rng")
 def run_replicate(
     estimate_fn: EstimateFn,
     generate_fn: GenerateFn,
     truth: TruthSpec,
-    seed: np.random.SeedSequence,
-    rep: int,
+    rep: int = 0,
+    *,
+    rng: np.random.SeedSequence | int,
 ) -> list[dict[str, Any]]:
     """Run one replicate: generate with one child seed, estimate with another.
 
@@ -73,10 +78,12 @@ def run_replicate(
         ``generate_fn(rng)`` returning a :class:`~coachstats.simulate.SimulatedData`.
     truth : dict or callable
         Term -> true value, or a function of the simulated data giving that mapping.
-    seed : numpy.random.SeedSequence
-        Seed of this replicate (split into a data seed and an estimation seed).
     rep : int
         Replicate number, stored in the rows.
+    rng : numpy.random.SeedSequence or int
+        Seed of this replicate (split into a data seed and an estimation seed; an int is
+        read as ``SeedSequence(rng)``). A Generator is refused: a replicate must be
+        reproducible from its seed alone.
 
     Returns
     -------
@@ -93,11 +100,14 @@ def run_replicate(
     ...     m = df["y"].mean()
     ...     return pd.DataFrame({"term": ["mean"], "estimate": [m], "ci_low": [m - 0.4],
     ...                          "ci_high": [m + 0.4], "ci_level": [0.95]})
-    >>> rows = run_replicate(est, gen, {"mean": 1.0}, np.random.SeedSequence(1), rep=0)
+    >>> rows = run_replicate(est, gen, {"mean": 1.0}, rep=0, rng=np.random.SeedSequence(1))
     >>> rows[0]["term"], rows[0]["rep"]
     ('mean', 0)
     """
-    gen_seed, est_seed = child_seeds(seed, 2)
+    if not isinstance(rng, np.random.SeedSequence):
+        rng = np.random.SeedSequence(check_int(rng, "rng (a SeedSequence or an int seed)",
+                                               minimum=0))
+    gen_seed, est_seed = child_seeds(rng, 2)
     sim = generate_fn(np.random.default_rng(gen_seed))
     targets = dict(truth(sim) if callable(truth) else truth)
     try:
@@ -300,8 +310,7 @@ def recovery(
     >>> res.to_frame()["n_reps"].item()
     50
     """
-    if n_reps < 2:
-        raise ValueError(f"n_reps must be at least 2, got {n_reps}.")
+    n_reps = check_int(n_reps, "n_reps", minimum=2)
     entropy = int(as_generator(rng).integers(0, 2**63 - 1))
     seeds = np.random.SeedSequence(entropy).spawn(n_reps)
     tasks = [(estimate_fn, generate_fn, truth, s, i) for i, s in enumerate(seeds)]

@@ -21,10 +21,11 @@ from scipy import stats
 
 from .._cells import reduce_cells
 from .._rng import as_generator
-from .._validate import check_choice, check_ci_level
+from .._validate import check_choice, check_ci_level, check_int
 from ..results import tidy_frame
 from . import _nested
 from ._data import RESIDUAL
+from ._result import VarianceResult
 
 __all__ = ["decompose_cells"]
 
@@ -54,22 +55,19 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
 
     REML or ML without covariates (``method="bayes"`` and ``covariates`` need the rows).
     """
-    from .decompose import VarianceResult, _bootstrap
-
-    method = str(options.get("method", "reml")).lower()
+    method = check_choice(options.get("method", "reml"), "method", ("reml", "ml", "bayes"))
     if method == "bayes" or options.get("covariates"):
         raise ValueError("method='bayes' and covariates need the individual rows; on a "
                          "Parquet dataset use method='reml' or 'ml' without covariates.")
-    check_choice(method, "method", ("reml", "ml"))
+    method = check_choice(method, "method", ("reml", "ml"))
     ci_level = check_ci_level(options.get("ci_level", 0.95))
     n_boot = options.get("n_boot", 1000)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 0:
-        raise ValueError(f"n_boot must be a non-negative integer, got {n_boot!r}.")
+    n_boot = check_int(n_boot, "n_boot", minimum=0)
     if 0 < n_boot < 100:
         raise ValueError(f"n_boot={n_boot} is too few for percentile intervals; use >= 100 "
                          "(or 0 for no intervals).")
     ids = options.get("ids", "unique")
-    check_choice(ids, "ids", ("unique", "within"))
+    ids = check_choice(ids, "ids", ("unique", "within"))
     lv = (levels,) if isinstance(levels, str) else tuple(levels)
     if not lv or outcome in lv or RESIDUAL in lv or len(set(lv)) != len(lv):
         raise ValueError(f"levels: expected distinct grouping columns other than the outcome "
@@ -127,7 +125,8 @@ def decompose_cells(data: Any, outcome: str, levels: Any, **options: Any) -> Any
     fit = _nested.fit(design, reml)
     g = as_generator(options.get("rng"))
     stand_in = types.SimpleNamespace(x=np.ones((1, 1)))  # intercept only: sums are drawn
-    draws = (_bootstrap(stand_in, design, fit, reml, int(n_boot), g, options.get("progress", False))
+    draws = (_nested.parametric_bootstrap(stand_in, design, fit, reml, int(n_boot), g,
+                                          options.get("progress", False))
              if n_boot else None)
     se = float(np.sqrt(fit.beta_cov[0][0, 0]))
     b = float(fit.beta[0][0])

@@ -129,7 +129,7 @@ def nested_data(
     dropna: bool,
 ) -> NestedData:
     """Check the input and return the pieces every estimator in this package needs."""
-    check_choice(ids, "ids", ("unique", "within"))
+    ids = check_choice(ids, "ids", ("unique", "within"))
     if not isinstance(outcome, str):
         raise TypeError(f"outcome: expected a column name, got {type(outcome).__name__}.")
     lv = _check_levels(levels, outcome)

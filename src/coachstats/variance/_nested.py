@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
+
+from .._progress import ProgressLike, progress_bar
 
 LOG2PI = math.log(2 * math.pi)
 
@@ -357,3 +360,32 @@ def simulate_sums(
         [np.bincount(inner, weights=x[:, j] * y, minlength=g1) for j in range(x.shape[1])]
     )
     return sy, syy, sxy
+
+
+def parametric_bootstrap(
+    nd: Any, design: Design, fitted: Fit, reml: bool, n_boot: int,
+    rng: np.random.Generator, progress: ProgressLike = False,
+) -> np.ndarray:  # fmt: skip
+    """Variances refitted to ``n_boot`` datasets drawn from ``fitted`` (rows: replicates)."""
+    intercept_only = nd.x.shape[1] == 1
+    person = None if intercept_only else (nd.codes[-1], nd.x)
+    chunk = max(1, min(n_boot, int(4e6 // max(1, design.n_groups[0] * design.p**2))))
+    out = []
+    done = 0
+    with progress_bar(progress, "parametric bootstrap", n_boot) as advance:
+        while done < n_boot:
+            b = min(chunk, n_boot - done)
+            sims = [
+                simulate_sums(design, fitted.variances[0], fitted.beta[0], rng, person)
+                for _ in range(b)
+            ]
+            resp = (
+                np.stack([s[0] for s in sims], axis=1),
+                np.stack([s[1] for s in sims], axis=1),
+                np.stack([s[2] for s in sims], axis=1),
+            )
+            fb = fit(design, reml, start=fitted.ratios[0], resp=resp)
+            out.append(fb.variances)
+            done += b
+            advance(b)
+    return np.vstack(out)

@@ -245,7 +245,7 @@ def agreement(
     >>> res.to_frame()["term"].tolist()[:3]
     ['mean', 'median', 'share_strong']
     """
-    check_choice(kind, "kind", ("rwg_j", "awg"))
+    kind = check_choice(kind, "kind", ("rwg_j", "awg"))
     if isinstance(items, str):
         items = [items]
     items = tuple(items)

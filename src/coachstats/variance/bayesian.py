@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .._rng import RNGLike
+from .._validate import check_positive
 from ..bayes import Diagnostics, diagnose, sample
 from ..results import tidy_frame
 
@@ -55,9 +56,7 @@ def fit_bayes(
     y, x, codes = nd.y, nd.x, nd.codes
     nlev = len(codes)
     sd_y = float(np.std(y, ddof=1))
-    scale = sd_y if prior_scale is None else float(prior_scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"prior_scale must be a positive number, got {prior_scale!r}.")
+    scale = sd_y if prior_scale is None else check_positive(prior_scale, "prior_scale")
     inner = codes[-1]
     g1 = int(inner.max()) + 1
     rep = np.zeros(g1, dtype=np.int64)
