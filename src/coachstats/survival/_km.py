@@ -14,6 +14,7 @@ from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
     binary_events,
     check_ci,
+    check_clusters,
     check_durations,
     check_episodes,
     check_weights,
@@ -61,6 +62,97 @@ def km_steps(t: np.ndarray, d: np.ndarray, entry: np.ndarray | None = None,
             "se_log": se_log,
         }
     )
+
+
+def km_robust_se(t: np.ndarray, d: np.ndarray, w: np.ndarray, cluster: np.ndarray,
+                 times: np.ndarray, n_risk: np.ndarray,
+                 entry: np.ndarray | None = None) -> np.ndarray:
+    """Infinitesimal-jackknife (robust) standard error of the Kaplan-Meier S(t) at
+    ``times`` (the steps of :func:`km_steps`, whose weighted ``n_risk`` is passed in).
+
+    The influence of cluster ``k`` on S follows the product-limit recursion: at an event
+    time with hazard ``h = D / Y`` it becomes ``U_k (1 - h) + S(t-) (Y_k h - D_k) / Y``
+    (``Y_k``, ``D_k``: the cluster's weighted numbers at risk and of events), and the
+    variance is ``sum_k U_k^2``, as R ``survfit(robust = TRUE)`` (survival 3.x, the
+    "survfitkm: robust variance" method). Each cluster is one row, or one ``id``/cluster.
+    """
+    w = np.asarray(w, dtype=float)
+    cl = np.asarray(cluster, dtype=np.int64)
+    nc = int(cl.max()) + 1 if cl.size else 0
+    n_t = len(times)
+    ev = d > 0
+    stop_ord = np.argsort(t, kind="stable")
+    t_sorted = t[stop_ord]
+    gwt = np.zeros(nc)
+    cnt = np.zeros(nc, dtype=np.int64)
+    if entry is None:
+        np.add.at(gwt, cl, w)
+        np.add.at(cnt, cl, 1)
+    else:
+        ent_ord = np.argsort(entry, kind="stable")
+        e_sorted = entry[ent_ord]
+    # weighted events per (time, cluster): rows with an event, grouped by their exit time
+    ev_rows = np.flatnonzero(ev)
+    ev_pos = np.searchsorted(times, t[ev_rows])
+    ev_ord = np.argsort(ev_pos, kind="stable")
+    ev_rows, ev_pos = ev_rows[ev_ord], ev_pos[ev_ord]
+    ev_start = np.searchsorted(ev_pos, np.arange(n_t), side="left")
+    ev_stop = np.searchsorted(ev_pos, np.arange(n_t), side="right")
+    inf = np.zeros(nc)
+    out = np.zeros(n_t)
+    km, v, p_out, p_in = 1.0, 0.0, 0, 0
+    for i in range(n_t):
+        s = times[i]
+        j = np.searchsorted(t_sorted, s, side="left")  # rows that left before s
+        if j > p_out:
+            gone = stop_ord[p_out:j]
+            np.subtract.at(gwt, cl[gone], w[gone])
+            np.subtract.at(cnt, cl[gone], 1)
+            gwt[cnt == 0] = 0.0  # no rounding residue for clusters no longer at risk
+            p_out = j
+        if entry is not None:
+            j = np.searchsorted(e_sorted, s, side="left")  # rows that entered before s
+            if j > p_in:
+                new = ent_ord[p_in:j]
+                np.add.at(gwt, cl[new], w[new])
+                np.add.at(cnt, cl[new], 1)
+                p_in = j
+        rows = ev_rows[ev_start[i]:ev_stop[i]]
+        dw = float(w[rows].sum())
+        if rows.size and dw > 0:
+            y = float(n_risk[i])
+            h = dw / y
+            inf = inf * (1.0 - h) + gwt * (km * h / y)
+            np.subtract.at(inf, cl[rows], km * w[rows] / y)
+            km *= 1.0 - h
+            v = float(np.sqrt(np.dot(inf, inf)))
+        out[i] = v
+    return out
+
+
+def _robust_design(frame: pd.DataFrame, d: np.ndarray, w: np.ndarray | None,
+                   cluster: str | None, person: str | None, robust: bool | None
+                   ) -> tuple[bool, np.ndarray, int]:
+    """Whether the SE is robust (R ``survfitKM``'s default when ``robust`` is None) and the
+    cluster code of every row: ``cluster``, else ``person`` (R's ``id``), else the row."""
+    if robust is not None and not isinstance(robust, bool | np.bool_):
+        raise TypeError(f"robust must be True, False or None, got {robust!r}.")
+    if cluster is not None:
+        if robust is False:
+            raise ValueError(f"cluster={cluster!r} needs the robust variance; drop cluster "
+                             "or leave robust unset.")
+        check_clusters(frame, cluster)
+    if robust is None:
+        fractional = w is not None and bool(np.any(w != np.floor(w)))
+        repeated = person is not None and bool(
+            frame.loc[d > 0, person].duplicated().any())
+        robust = cluster is not None or fractional or repeated
+    by = cluster if cluster is not None else person
+    if by is not None:
+        codes = pd.factorize(frame[by], sort=True)[0].astype(np.int64)
+    else:
+        codes = np.arange(len(frame), dtype=np.int64)
+    return bool(robust), codes, int(codes.max()) + 1 if codes.size else 0
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _TOL) -> float:
@@ -146,6 +238,13 @@ class KaplanMeierResult(Result):
         Entry-time column (delayed entry).
     design_cautions : tuple of Caution
         Cautions about the design.
+    variance : str
+        ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
+    cluster : str or None
+        Column whose groups the robust variance treats as independent (None: rows, or
+        ``person`` when given).
+    n_clusters : int or None
+        Independent clusters of the robust variance (None with Greenwood's).
 
     Examples
     --------
@@ -169,6 +268,9 @@ class KaplanMeierResult(Result):
     missing: MissingReport = field(repr=False, compare=False)
     start: str | None = None
     design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+    variance: str = "greenwood"
+    cluster: str | None = None
+    n_clusters: int | None = None
 
     @property
     def cautions(self) -> tuple[Caution, ...]:
@@ -192,7 +294,7 @@ class KaplanMeierResult(Result):
     @property
     def notes(self) -> list[str]:
         out = [
-            f"{self.n:,} subjects, {self.n_events:,} events; Greenwood variance; "
+            f"{self.n:,} subjects, {self.n_events:,} events; {self._variance_words}; "
             f"{self.ci_level:.0%} pointwise intervals on the {self.ci!r} scale "
             "(R survfit's default is 'log'; lifelines' is 'log-log').",
             "Median CI: times where the interval band crosses 0.5 (Brookmeyer-Crowley "
@@ -209,6 +311,14 @@ class KaplanMeierResult(Result):
         if self.missing.n_dropped:
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
+
+    @property
+    def _variance_words(self) -> str:
+        if self.variance == "greenwood":
+            return "Greenwood variance"
+        by = (f"clusters of {self.cluster!r}" if self.cluster else "rows")
+        return (f"robust (infinitesimal-jackknife) variance over {self.n_clusters:,} {by}, "
+                "as R survfit(robust = TRUE)")
 
     def assumptions(self) -> list[str]:
         return [
@@ -335,8 +445,10 @@ def kaplan_meier(
     event_of_interest: Hashable | None = None,
     start: str | None = None,
     weights: str | None = None,
+    cluster: str | None = None,
     person: str | None = None,
     min_group_size: int | None = None,
+    robust: bool | None = None,
     immortal_time: str = "refuse",
     dropna: bool = False,
 ) -> KaplanMeierResult:
@@ -373,15 +485,27 @@ def kaplan_meier(
         risk set late (hired before the data window, or counted from coaching start).
     weights : str, optional
         Column of non-negative case weights (e.g. inverse-probability weights): weighted
-        numbers at risk and events, as R ``survfit(weights=)``. The standard error is
-        Greenwood's with weighted counts (R's ``robust = FALSE``); R's default with weights,
-        the infinitesimal-jackknife (robust) SE, is not implemented. The privacy threshold
-        still counts people (rows), not weights.
+        numbers at risk and events, as R ``survfit(weights=)``. With non-integer weights
+        the standard error is by default the robust (infinitesimal-jackknife) one, as R's
+        default (see ``robust``). The privacy threshold still counts people (rows), not
+        weights.
+    cluster : str, optional
+        Column of independent clusters (e.g. manager) for a cluster-robust SE (R
+        ``survfit(cluster=)``): influences are summed within clusters. Implies
+        ``robust=True``.
     person : str, optional
         Person identifier; with ``min_group_size`` the privacy count is of distinct people.
+        It is also R's ``id``: the robust SE treats each person's rows as one subject, and
+        a person with more than one event makes the robust SE the default.
     min_group_size : int, optional
         Privacy threshold (floor 3): curve steps with fewer people at risk are dropped, and a
         group with fewer distinct people is refused. Reports pass the study's threshold.
+    robust : bool, optional
+        Standard error of S(t): ``True`` the infinitesimal-jackknife (robust) SE, ``False``
+        Greenwood's. The default follows R ``survfit`` (survival 3.x): robust when
+        ``cluster`` is given, when any weight is not a whole number, or when a ``person``
+        has more than one event; Greenwood's otherwise. Bands and median intervals use the
+        chosen SE.
     immortal_time : {"refuse", "allow"}
         A ``group`` marked as starting after the time origin (see
         :func:`mark_after_origin`) is refused unless "allow" (then the result cautions).
@@ -414,7 +538,7 @@ def kaplan_meier(
     frame, missing = prepare(
         data,
         {"duration": duration, "event": event, "group": group, "start": start,
-         "person": person, "weights": weights},
+         "person": person, "weights": weights, "cluster": cluster},
         numeric=["duration", "start", "weights"],
         dropna=dropna,
     )
@@ -422,6 +546,7 @@ def kaplan_meier(
     entry = check_episodes(frame, start, duration) if start else None
     w = check_weights(frame, weights) if weights else None
     d = binary_events(frame, event, event_of_interest=event_of_interest)
+    robust, codes, n_clusters = _robust_design(frame, d, w, cluster, person, robust)
     keys = frame[group] if group else pd.Series("all", index=frame.index)
     levels = list(pd.unique(keys)) if group else ["all"]
     try:
@@ -444,7 +569,16 @@ def kaplan_meier(
         if w is not None:  # the privacy threshold counts people, not weights
             rows = km_steps(t[m], d[m], entry=None if entry is None else entry[m])
             st["n_rows_at_risk"] = rows["n_risk"].to_numpy()
-        st["std_error"] = st["survival"] * st["se_log"]
+        if robust:
+            se_s = km_robust_se(t[m], d[m], np.ones(int(m.sum())) if w is None else w[m],
+                                codes[m], st["time"].to_numpy(float),
+                                st["n_risk"].to_numpy(float),
+                                entry=None if entry is None else entry[m])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                st["se_log"] = se_s / st["survival"].to_numpy(float)
+            st["std_error"] = se_s
+        else:
+            st["std_error"] = st["survival"] * st["se_log"]
         st["ci_low"], st["ci_high"] = prob_interval(st["survival"], st["se_log"], z, ci)
         med, lo, hi = median_with_ci(st)
         med_rows.append({"group": g, "median": med, "ci_low": lo, "ci_high": hi,
@@ -472,4 +606,7 @@ def kaplan_meier(
         missing=missing,
         start=start,
         design_cautions=design_cautions,
+        variance="robust" if robust else "greenwood",
+        cluster=cluster if robust else None,
+        n_clusters=n_clusters if robust else None,
     )
