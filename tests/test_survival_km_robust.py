@@ -73,6 +73,10 @@ def test_cluster_robust(lung):
     fit = kaplan_meier(sub, "time", "dead", cluster="inst")
     _check(fit, R["cluster_inst"], robust=True)
     assert fit.n_clusters == sub["inst"].nunique() and "clusters of 'inst'" in fit.notes[0]
+    # 18 institutions: fewer than 20 clusters behind a cluster-robust SE
+    c = next(c for c in fit.cautions if c.code == "few_clusters")
+    assert c.value == 18 and "18 clusters of 'inst'" in c.message
+    assert not kaplan_meier(sub, "time", "dead", weights="w").cautions
     _check(kaplan_meier(sub, "time", "dead", weights="w", cluster="inst"),
            R["weighted_cluster_inst"], robust=True)
 

@@ -274,8 +274,16 @@ class KaplanMeierResult(Result):
 
     @property
     def cautions(self) -> tuple[Caution, ...]:
-        """An immortal-time caution when a group that starts during follow-up was allowed."""
-        return tuple(self.design_cautions)
+        """An immortal-time caution when a group that starts during follow-up was allowed,
+        and few clusters behind a cluster-robust SE."""
+        out = list(self.design_cautions)
+        if self.cluster is not None and self.n_clusters is not None and self.n_clusters < 20:
+            out.append(Caution(
+                "few_clusters",
+                f"Only {self.n_clusters} clusters of {self.cluster!r}: a cluster-robust "
+                "standard error is unreliable with fewer than 20 (bands too narrow).",
+                float(self.n_clusters)))
+        return tuple(out)
 
     @property
     def title(self) -> str:
