@@ -106,3 +106,43 @@ def test_bad_options(lung):
     before = lung.copy()
     kaplan_meier(lung, "time", "dead", weights="w")
     pd.testing.assert_frame_equal(lung, before)
+
+
+def _recursion_se(t, d, w, cl, times, n_risk, entry=None):
+    """R survfitkm's recursion, cluster by cluster at every step (O(clusters x times))."""
+    nc = cl.max() + 1
+    inf, out, km, v = np.zeros(nc), np.zeros(len(times)), 1.0, 0.0
+    for i, s in enumerate(times):
+        at_risk = (t >= s) & ((entry < s) if entry is not None else True)
+        gwt = np.bincount(cl[at_risk], weights=w[at_risk], minlength=nc)
+        here = (t == s) & (d > 0)
+        dw = w[here].sum()
+        if dw > 0:
+            h = dw / n_risk[i]
+            inf = inf * (1 - h) + gwt * km * h / n_risk[i]
+            np.subtract.at(inf, cl[here], km * w[here] / n_risk[i])
+            km *= 1 - h
+            v = np.sqrt(inf @ inf)
+        out[i] = v
+    return out
+
+
+@pytest.mark.parametrize("delayed", [False, True])
+def test_closed_form_equals_the_recursion(delayed):
+    from coachstats.survival._km import km_robust_se, km_steps
+
+    rng = np.random.default_rng(4)
+    n = 300
+    t = rng.integers(1, 40, n).astype(float)  # many ties
+    d = rng.integers(0, 2, n).astype(float)
+    t[-3:], d[-3:] = 50.0, 1.0  # the last step: everyone still at risk has the event
+    w = rng.uniform(0.2, 3.0, n)
+    w[:5] = 0.0  # zero weights are allowed
+    cl = rng.integers(0, 40, n)
+    entry = np.floor(t * rng.uniform(0, 0.8, n)) if delayed else None
+    st = km_steps(t, d, entry=entry, w=w)
+    times, n_risk = st["time"].to_numpy(float), st["n_risk"].to_numpy(float)
+    fast = km_robust_se(t, d, w, cl, times, n_risk, entry=entry)
+    slow = _recursion_se(t, d, w, cl, times, n_risk, entry=entry)
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-13)
+    assert fast[-1] == 0.0 and st["survival"].iloc[-1] == 0.0

@@ -70,64 +70,77 @@ def km_robust_se(t: np.ndarray, d: np.ndarray, w: np.ndarray, cluster: np.ndarra
     """Infinitesimal-jackknife (robust) standard error of the Kaplan-Meier S(t) at
     ``times`` (the steps of :func:`km_steps`, whose weighted ``n_risk`` is passed in).
 
-    The influence of cluster ``k`` on S follows the product-limit recursion: at an event
-    time with hazard ``h = D / Y`` it becomes ``U_k (1 - h) + S(t-) (Y_k h - D_k) / Y``
-    (``Y_k``, ``D_k``: the cluster's weighted numbers at risk and of events), and the
-    variance is ``sum_k U_k^2``, as R ``survfit(robust = TRUE)`` (survival 3.x, the
-    "survfitkm: robust variance" method). Each cluster is one row, or one ``id``/cluster.
+    The influence of cluster ``k`` on S(t) is ``-S(t) X_k(t)`` with
+    ``X_k(t) = sum_{s <= t} [dN_k(s) / (Y - D) - Y_k(s) D / (Y (Y - D))]`` (``Y``, ``D``:
+    weighted numbers at risk and of events at event time ``s``; ``Y_k``, ``dN_k``: the
+    cluster's), the closed form of the product-limit recursion R ``survfit(robust = TRUE)``
+    runs (survival 3.x, "survfitkm: robust variance"); the variance is ``sum_k U_k^2`` and
+    is 0 once everyone at risk has had the event. With ``C(t)`` the running sum of
+    ``D / (Y (Y - D))``, each row contributes ``w (d / (Y - D) at its exit - C(exit) +
+    C(entry))`` once it has left and ``w (C(entry) - C(t))`` while at risk, so every
+    ``X_k = alpha_k - beta_k C(t)`` and ``sum_k X_k^2`` follows from three running sums
+    updated as rows enter and leave: O(rows + times), not O(clusters x times).
     """
     w = np.asarray(w, dtype=float)
     cl = np.asarray(cluster, dtype=np.int64)
     nc = int(cl.max()) + 1 if cl.size else 0
     n_t = len(times)
-    ev = d > 0
-    stop_ord = np.argsort(t, kind="stable")
-    t_sorted = t[stop_ord]
-    gwt = np.zeros(nc)
-    cnt = np.zeros(nc, dtype=np.int64)
+    out = np.zeros(n_t)
+    pos = np.searchsorted(times, t)  # exit step of every row
+    ev = (np.asarray(d) > 0).astype(float)
+    D = np.bincount(pos, weights=w * ev, minlength=n_t)
+    Y = np.asarray(n_risk, dtype=float)
+    alpha, beta = np.zeros(nc), np.zeros(nc)
+    sums = np.zeros(3)  # sum alpha^2, sum alpha beta, sum beta^2
+
+    def move(rows: np.ndarray, d_alpha: np.ndarray, d_beta: np.ndarray) -> None:
+        if rows.size == 0:
+            return
+        k = cl[rows]
+        uk = np.unique(k)
+        a0, b0 = alpha[uk], beta[uk]
+        np.add.at(alpha, k, d_alpha)
+        np.add.at(beta, k, d_beta)
+        a1, b1 = alpha[uk], beta[uk]
+        sums[0] += a1 @ a1 - a0 @ a0
+        sums[1] += a1 @ b1 - a0 @ b0
+        sums[2] += b1 @ b1 - b0 @ b0
+
+    exit_ord = np.argsort(pos, kind="stable")
+    pos_sorted = pos[exit_ord]
     if entry is None:
-        np.add.at(gwt, cl, w)
-        np.add.at(cnt, cl, 1)
+        move(np.arange(len(t)), np.zeros(len(t)), w)
     else:
         ent_ord = np.argsort(entry, kind="stable")
         e_sorted = entry[ent_ord]
-    # weighted events per (time, cluster): rows with an event, grouped by their exit time
-    ev_rows = np.flatnonzero(ev)
-    ev_pos = np.searchsorted(times, t[ev_rows])
-    ev_ord = np.argsort(ev_pos, kind="stable")
-    ev_rows, ev_pos = ev_rows[ev_ord], ev_pos[ev_ord]
-    ev_start = np.searchsorted(ev_pos, np.arange(n_t), side="left")
-    ev_stop = np.searchsorted(ev_pos, np.arange(n_t), side="right")
-    inf = np.zeros(nc)
-    out = np.zeros(n_t)
-    km, v, p_out, p_in = 1.0, 0.0, 0, 0
-    for i in range(n_t):
-        s = times[i]
-        j = np.searchsorted(t_sorted, s, side="left")  # rows that left before s
-        if j > p_out:
-            gone = stop_ord[p_out:j]
-            np.subtract.at(gwt, cl[gone], w[gone])
-            np.subtract.at(cnt, cl[gone], 1)
-            gwt[cnt == 0] = 0.0  # no rounding residue for clusters no longer at risk
-            p_out = j
-        if entry is not None:
-            j = np.searchsorted(e_sorted, s, side="left")  # rows that entered before s
-            if j > p_in:
-                new = ent_ord[p_in:j]
-                np.add.at(gwt, cl[new], w[new])
-                np.add.at(cnt, cl[new], 1)
-                p_in = j
-        rows = ev_rows[ev_start[i]:ev_stop[i]]
-        dw = float(w[rows].sum())
-        if rows.size and dw > 0:
-            y = float(n_risk[i])
-            h = dw / y
-            inf = inf * (1.0 - h) + gwt * (km * h / y)
-            np.subtract.at(inf, cl[rows], km * w[rows] / y)
-            km *= 1.0 - h
-            v = float(np.sqrt(np.dot(inf, inf)))
-        out[i] = v
-    return out
+    C, S, p_in, p_out = 0.0, 1.0, 0, 0
+    ev_idx = np.flatnonzero(D > 0)
+    last = np.full(n_t, -1)
+    for j in ev_idx:
+        if entry is not None:  # rows entering before this time join the risk set
+            q = np.searchsorted(e_sorted, times[j], side="left")
+            rows = ent_ord[p_in:q]
+            move(rows, w[rows] * C, w[rows])
+            p_in = q
+        q = np.searchsorted(pos_sorted, j, side="left")  # rows that left before (censored)
+        rows = exit_ord[p_out:q]
+        move(rows, -w[rows] * C, -w[rows])
+        p_out = q
+        if D[j] >= Y[j] * (1 - 1e-12):  # everyone at risk has the event: S = 0, U = 0
+            last[j:] = j
+            out[j] = 0.0
+            break
+        C += D[j] / (Y[j] * (Y[j] - D[j]))
+        q = np.searchsorted(pos_sorted, j, side="right")  # rows leaving at this time
+        rows = exit_ord[p_out:q]
+        move(rows, w[rows] * (ev[rows] / (Y[j] - D[j]) - C), -w[rows])
+        p_out = q
+        S *= 1.0 - D[j] / Y[j]
+        out[j] = S * np.sqrt(max(sums[0] - 2 * C * sums[1] + C * C * sums[2], 0.0))
+        last[j] = j
+    # between event times the SE stays at the last event time's (0 before the first)
+    last = np.maximum.accumulate(last)
+    return np.where(last >= 0, out[np.maximum(last, 0)], 0.0)
 
 
 def _robust_design(frame: pd.DataFrame, d: np.ndarray, w: np.ndarray | None,
