@@ -84,13 +84,13 @@ def test_intervals_are_bootstrap_t(panel):
                            small_sample="webb", rng=5)
     _, overall, _ = res._agg_rows("simple", -np.inf, np.inf, None)
     a = overall[1]
-    tb = (res._draws @ a) / np.sqrt(np.einsum("p,bpq,q->b", a, res._boot_cov, a))
+    tb = (res._draws @ a) / np.sqrt(res._boot_t.variances(a[None, :])[:, 0])
     q = np.quantile(np.abs(tb), 0.95, method="inverted_cdf")
     assert res.ci_high - res.att == pytest.approx(q * res.std_error, rel=1e-10)
     assert res.att - res.ci_low == pytest.approx(q * res.std_error, rel=1e-10)
     dyn = res.aggregate("dynamic")
     A = np.array([r[1] for r in res._agg_rows("dynamic", -np.inf, np.inf, None)[0]])
-    t_rows = (res._draws @ A.T) / np.sqrt(np.einsum("jp,bpq,jq->bj", A, res._boot_cov, A))
+    t_rows = (res._draws @ A.T) / np.sqrt(res._boot_t.variances(A))
     crit = np.quantile(np.abs(t_rows).max(axis=1), 0.95, method="inverted_cdf")
     assert dyn.crit_uniform == pytest.approx(crit, rel=1e-12)
     tab = dyn.to_frame()
@@ -110,9 +110,10 @@ def test_webb_bootstrap_t_covers_a_mean_of_eight_clusters():
         m = x.mean()
         z = (x - m)[:, None]  # cluster influence-function sums (n = G)
         f = np.full(G, np.sqrt(G / (G - 1)))
-        d, c = webb_bootstrap(z, G, 199, rng, factor=f)
+        boot = webb_bootstrap(z, G, 199, rng, factor=f)
+        d, var = boot.draws()[:, 0], boot.variances(np.ones((1, 1)))[:, 0]
         se = np.sqrt(np.sum(f**2 * z[:, 0] ** 2)) / G
-        q = np.quantile(np.abs(d[:, 0] / np.sqrt(c[:, 0, 0])), 0.95, method="inverted_cdf")
+        q = np.quantile(np.abs(d / np.sqrt(var)), 0.95, method="inverted_cdf")
         hit_bt += abs(m) <= q * se
         hit_normal += abs(m) <= stats.norm.ppf(0.975) * se
     mcse = math.sqrt(0.95 * 0.05 / n)

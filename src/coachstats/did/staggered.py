@@ -254,10 +254,9 @@ class StaggeredResult(Result):
     _cov, _draws, _pg, _cohorts, _times, _cell_g, _cell_t : ndarray
         Internal: influence-function covariance, bootstrap draws, cohort shares and cell
         indices used by :meth:`aggregate`.
-    _boot_cov : ndarray or None
-        Internal: with ``small_sample`` and a bootstrap, each draw's covariance of the
-        coefficients (draws x coefficients x coefficients) from the re-estimated cluster
-        influence functions, which studentises the draws (wild bootstrap-t).
+    _boot_t : WildBootstrapT or None
+        Internal: with ``small_sample`` and a bootstrap, the Webb weights and cluster
+        influence functions that studentise the draws of any aggregation (bootstrap-t).
     n_joiners : int
         Rows flagged in the ``joined`` column (people who joined a unit after it was
         treated).
@@ -312,7 +311,7 @@ class StaggeredResult(Result):
     _times: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
-    _boot_cov: np.ndarray | None = field(repr=False, compare=False, default=None)
+    _boot_t: WildBootstrapT | None = field(repr=False, compare=False, default=None)
     n_joiners: int = 0
     joiners: str | None = None
     joined: str | None = None
@@ -520,13 +519,12 @@ class StaggeredResult(Result):
         se_b = np.full(len(est), np.nan)
         ulo, uhi = lo.copy(), hi.copy()
         band = "pointwise"
-        if self._draws is not None and self._boot_cov is not None:
+        if self._draws is not None and self._boot_t is not None:
             # wild bootstrap-t: every row's interval from its own studentised draws, the
             # band from their largest absolute value; the analytic SE scales both
             d = self._draws @ A.T
             se_b = _iqr_se(d)
-            tb = _boot_t(d, np.einsum("jp,bpq,jq->bj", A, self._boot_cov, A,
-                                      optimize=True))
+            tb = _studentise(d, self._boot_t.variances(A))
             q = np.quantile(np.abs(tb), self.ci_level, axis=0, method="inverted_cdf")
             lo, hi = est - q * se, est + q * se
             ulo, uhi = lo.copy(), hi.copy()
@@ -562,7 +560,7 @@ class StaggeredResult(Result):
         table = tidy_frame(out[-1:] + out[:-1])
         notes = [f"Standard errors: analytic influence function (including estimated "
                  f"aggregation weights); clustered by {self.cluster or 'unit'}."]
-        if band == "uniform" and self._boot_cov is not None:
+        if band == "uniform" and self._boot_t is not None:
             notes.append(f"Row intervals are {self.ci_level:.0%} uniform bands (wild cluster "
                          f"bootstrap-t, Webb weights, {self.n_boot} draws, critical value "
                          f"{crit:.3f} times the analytic SE); the overall effect's interval "
@@ -710,7 +708,7 @@ def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float) -> float:
     return float(np.quantile(tmax, level, method="inverted_cdf"))
 
 
-def _boot_t(d: np.ndarray, var: np.ndarray) -> np.ndarray:
+def _studentise(d: np.ndarray, var: np.ndarray) -> np.ndarray:
     """Bootstrap t statistics: each draw's deviation over its own SE (``var``: each draw's
     variance of each column); a column without variation gives 0."""
     sd = np.sqrt(np.maximum(var, 0.0))
@@ -768,41 +766,74 @@ def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+@dataclass(frozen=True)
+class WildBootstrapT:
+    """Draws of a wild cluster bootstrap-t with Webb six-point weights (Webb 2023).
+
+    ``z`` holds the cluster sums of the influence functions divided by ``n`` (clusters x
+    coefficients) and ``v`` one Webb weight per draw and cluster (as indices into the six
+    points). A draw of a linear combination ``a`` is ``sum_c v_c a'z_c`` (the bootstrap
+    estimate minus the estimate); its variance is computed as the analytic one is, but from
+    the bootstrap sample's influence functions: ``v_c a'z_c`` re-centred within the
+    cluster's group (its cohort: re-estimating the group means in the bootstrap sample takes
+    ``share_c`` of the group's total off each cluster) and multiplied by ``factor`` (the
+    small-sample scaling of the analytic SE). A draw over its own SE is a bootstrap t.
+    """
+
+    z: np.ndarray
+    v: np.ndarray
+    factor: np.ndarray
+    group: np.ndarray
+    share: np.ndarray
+
+    def _chunks(self, k: int) -> Any:
+        nb, nc = self.v.shape
+        step = max(1, min(256, int(4e6 // max(1, nc * k))))
+        for s in range(0, nb, step):
+            yield s, _WEBB[self.v[s:s + step]]
+
+    def draws(self) -> np.ndarray:
+        """Draws x coefficients: the bootstrap estimates minus the estimates."""
+        out = np.empty((self.v.shape[0], self.z.shape[1]))
+        for s, vb in self._chunks(1):
+            out[s:s + vb.shape[0]] = vb @ self.z
+        return out
+
+    def variances(self, A: np.ndarray) -> np.ndarray:
+        """Draws x rows of ``A``: each draw's variance of each linear combination."""
+        za = self.z @ np.atleast_2d(A).T  # clusters x rows
+        H = np.zeros((za.shape[0], int(self.group.max()) + 1))
+        H[np.arange(za.shape[0]), self.group] = 1.0
+        out = np.empty((self.v.shape[0], za.shape[1]))
+        for s, vb in self._chunks(za.shape[1]):
+            zb = vb[:, :, None] * za[None, :, :]  # draws x clusters x rows
+            tot = np.einsum("bcr,ch->bhr", zb, H)
+            zb -= self.share[None, :, None] * tot[:, self.group, :]
+            zb *= self.factor[None, :, None]
+            out[s:s + vb.shape[0]] = np.einsum("bcr,bcr->br", zb, zb)
+        return out
+
+
 def webb_bootstrap(zc: np.ndarray, n: int, n_boot: int, rng: np.random.Generator,
                    factor: np.ndarray | None = None, group: np.ndarray | None = None,
-                   size: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Wild cluster bootstrap-t with Webb six-point weights ``v_c`` (one per cluster; Webb
-    2023) on cluster sums of influence functions ``zc`` (clusters x columns).
-
-    Returns the draws ``(1/n) sum_c v_c zc_c`` (the bootstrap estimates minus the estimates)
-    and each draw's covariance of the columns, computed as the analytic one is but from the
-    bootstrap sample's influence functions: ``v_c zc_c`` re-centred within the cluster's
-    ``group`` (its cohort: re-estimating the group means in the bootstrap sample takes
-    ``size_c / sum(size)`` of the group's total off each cluster) and multiplied by
-    ``factor`` (the small-sample scaling of the analytic SE). Dividing a draw by its own SE
-    gives the bootstrap distribution of the t statistic.
-    """
-    nc, k = zc.shape
+                   size: np.ndarray | None = None) -> WildBootstrapT:
+    """Wild cluster bootstrap-t with Webb six-point weights on cluster sums of influence
+    functions ``zc`` (clusters x columns): one weight per draw and cluster; ``group``
+    (e.g. the cluster's cohort), ``size`` (its units) and ``factor`` (its small-sample
+    scaling) define the bootstrap SE (see :class:`WildBootstrapT`)."""
+    nc = zc.shape[0]
     factor = np.ones(nc) if factor is None else np.asarray(factor, float)
     group = np.zeros(nc, dtype=np.int64) if group is None else np.asarray(group)
     size = np.ones(nc) if size is None else np.asarray(size, float)
     _, gi = np.unique(group, return_inverse=True)
-    H = np.zeros((nc, gi.max() + 1))
-    H[np.arange(nc), gi] = 1.0
-    share = size / (H.T @ size)[gi]  # size_c / size of its group
-    draws = np.empty((n_boot, k))
-    covs = np.empty((n_boot, k, k))
-    chunk = max(1, min(256, int(4e6 // max(1, nc * k))))
-    for s in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - s)
-        v = _WEBB[rng.integers(0, 6, size=(b, nc))]
-        zb = v[:, :, None] * zc[None, :, :]  # draws x clusters x columns
-        draws[s:s + b] = zb.sum(axis=1) / n
-        tot = np.einsum("bck,ch->bhk", zb, H)
-        zb -= share[None, :, None] * tot[:, gi, :]
-        zb *= factor[None, :, None]
-        covs[s:s + b] = np.einsum("bck,bcl->bkl", zb, zb) / n**2
-    return draws, covs
+    share = size / np.bincount(gi, weights=size)[gi]  # size_c / size of its group
+    v = np.empty((n_boot, nc), dtype=np.int8)
+    step = max(2, 2 * (int(4e6 // max(1, nc)) // 2))
+    for s in range(0, n_boot, step):
+        b = min(step, n_boot - s)
+        v[s:s + b] = rng.integers(0, 6, size=(b, nc))
+    return WildBootstrapT(z=np.asarray(zc, float) / n, v=v, factor=factor,
+                          group=gi.astype(np.int64), share=share)
 
 
 def _rc_cells(p: Panel, cells: list[tuple[int, int, int]], control: str, anticipation: int,
@@ -1104,7 +1135,7 @@ def staggered(
                        for row in Z])
     else:
         Zc = Z
-    df_small, boot_cov = float("inf"), None
+    df_small, boot = float("inf"), None
     gen = as_generator(rng)
     Zraw = Zc
     if small_sample:
@@ -1115,8 +1146,9 @@ def staggered(
     draws = None
     if n_boot:
         if small_sample:
-            draws, boot_cov = webb_bootstrap(Zraw.T, n, int(n_boot), gen, factor=factor,
-                                             group=group, size=size)
+            boot = webb_bootstrap(Zraw.T, n, int(n_boot), gen, factor=factor, group=group,
+                                  size=size)
+            draws = boot.draws()
         else:
             draws = multiplier_bootstrap(Zc.T, n, int(n_boot), gen, progress=progress)
     z = _zcrit(ci_level, df_small)
@@ -1131,8 +1163,8 @@ def staggered(
         "base_period": times[[c[2] for c in cells]],
         "n_treated": n_t, "n_control": n_c,
     })
-    if boot_cov is not None:  # wild bootstrap-t: intervals and band from studentised draws
-        tb = _boot_t(draws[:, :K], np.diagonal(boot_cov, axis1=1, axis2=2)[:, :K])
+    if boot is not None:  # wild bootstrap-t: intervals and band from studentised draws
+        tb = _studentise(draws[:, :K], boot.variances(np.eye(K + ng)[:K]))
         q = np.quantile(np.abs(tb), ci_level, axis=0, method="inverted_cdf")
         crit = _uniform_crit_t(tb, ci_level)
         gt["ci_low"], gt["ci_high"] = att - q * se, att + q * se
@@ -1157,7 +1189,7 @@ def staggered(
         standardizer_se=p.std_se, standardizer_n=p.std_n, standardizer_source=p.std_source,
         _cov=cov, _draws=draws, _pg=pg,
         _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
-        small_sample=small_sample, df_small=df_small, _boot_cov=boot_cov,
+        small_sample=small_sample, df_small=df_small, _boot_t=boot,
     )
     # the headline ATT is the simple aggregate of the cells just estimated
     simple = res.aggregate("simple")
