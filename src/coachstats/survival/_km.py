@@ -542,7 +542,9 @@ def kaplan_meier(
     Written directly in NumPy (a product-limit estimate needs nothing more); statsmodels'
     ``SurvfuncRight`` gives the same curve but only the "log-log" band, and lifelines is not
     used because it caps pandas below 3. Estimates, bands (both transforms) and medians agree
-    with R ``survival::survfit`` (tests/reference/survival_km.R).
+    with R ``survival::survfit`` (tests/reference/survival_reference.R), and the robust SE with
+    ``survfit(robust = TRUE)``, weights, clusters and delayed entry
+    (tests/reference/survival_km_robust.R).
 
     Examples
     --------
