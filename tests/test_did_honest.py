@@ -214,3 +214,36 @@ def test_staggered_smoothness_covers_under_a_linear_pretrend():
     mcse = np.sqrt(0.95 * 0.05 / n)
     assert rob >= 0.95 - 3 * mcse, rob
     assert conv < 0.5  # the conventional interval is centred on a biased estimate
+
+
+def _sensitivity_recovery(n_reps: int, seed: int):
+    from coachstats.did._recovery import CHECKS
+    from coachstats.validate import recovery
+
+    c = CHECKS["did_sensitivity_linear_pretrend"]
+    f = recovery(c.estimate_fn, c.generate_fn, truth=c.truth, n_reps=n_reps, rng=seed)
+    return f.to_frame().set_index("term")
+
+
+def test_registered_sensitivity_check_fast():
+    """Coached teams drift apart linearly (inside Delta^SD(0)): the M = 0 robust set covers
+    the average post-treatment effect, the conventional interval does not."""
+    f = _sensitivity_recovery(15, seed=3)
+    rob, conv = f.loc["theta_robust_sd0"], f.loc["theta_conventional"]
+    assert rob["n_failed"] == 0
+    assert rob["coverage"] >= 0.8
+    assert abs(rob["bias"]) < 3 * rob["bias_mcse"] + 0.005
+    assert conv["coverage"] <= 0.2 and conv["bias"] > 0.05
+
+
+@pytest.mark.slow
+def test_registered_sensitivity_check_full():
+    # Measured (480 managers, slope 0.03 per quarter, seed 7, 1,000 replicates): robust
+    # M = 0 set covers 0.953 (MCSE 0.007), bias 0.0003 (0.0006), RMSE 0.020; the
+    # conventional interval covers 0.000 (bias 0.105).
+    n = 1000
+    f = _sensitivity_recovery(n, seed=7)
+    rob, conv = f.loc["theta_robust_sd0"], f.loc["theta_conventional"]
+    assert rob["coverage"] >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / n)
+    assert abs(rob["bias"]) < 3 * rob["bias_mcse"] + 0.002
+    assert conv["coverage"] < 0.05

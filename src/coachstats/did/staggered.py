@@ -16,6 +16,14 @@ influence functions and cohort indicators), so analytic standard errors come fro
 (Mammen weights, one per cluster) draws ``Z`` once; aggregations then cost nothing. Uniform
 bands use the bootstrap ``1 - alpha`` quantile of the largest studentised deviation, with
 the bootstrap SE taken from the interquartile range, as in R ``did``.
+
+With few clusters per cohort (``small_sample="webb"``) the bootstrap is a wild cluster
+bootstrap-t: Webb six-point weights, and every draw divided by its own standard error,
+computed from the bootstrap sample's influence functions (re-centred within cohorts, as
+re-estimating the cohort means would) with the same per-cohort CR1 scaling as the analytic
+SE. Intervals are ``estimate +- q * SE`` with ``q`` the bootstrap quantile of ``|t*|``
+(uniform bands: of ``max |t*|``), so the heavier tails of a t statistic with few clusters
+come from the bootstrap itself, not from a t distribution put on top of it.
 """
 
 from __future__ import annotations
@@ -240,13 +248,15 @@ class StaggeredResult(Result):
     small_sample : str or None
         Small-cluster correction (``"webb"``) or None.
     df_small : float
-        Degrees of freedom of the t critical values with ``small_sample`` (inf: normal).
+        Degrees of freedom of the t critical values with ``small_sample`` and no bootstrap
+        (smallest cohort's clusters - 1; inf: normal). With a bootstrap the intervals use
+        the bootstrap-t quantiles instead.
     _cov, _draws, _pg, _cohorts, _times, _cell_g, _cell_t : ndarray
         Internal: influence-function covariance, bootstrap draws, cohort shares and cell
         indices used by :meth:`aggregate`.
-    _mix : ndarray or None
-        Internal: chi-square scale draws of the multivariate-t uniform band
-        (``small_sample`` with bootstrap).
+    _boot_t : WildBootstrapT or None
+        Internal: with ``small_sample`` and a bootstrap, the Webb weights and cluster
+        influence functions that studentise the draws of any aggregation (bootstrap-t).
     n_joiners : int
         Rows flagged in the ``joined`` column (people who joined a unit after it was
         treated).
@@ -291,7 +301,7 @@ class StaggeredResult(Result):
     standardizer_n: int = 0
     standardizer_source: str = ""
     small_sample: str | None = None
-    #: degrees of freedom of the t critical values with ``small_sample`` (inf: normal)
+    #: t degrees of freedom with ``small_sample`` and no bootstrap (inf: normal)
     df_small: float = float("inf")
     # linear representation for aggregations: coefficients -> covariance and draws
     _cov: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
@@ -301,7 +311,7 @@ class StaggeredResult(Result):
     _times: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_g: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
     _cell_t: np.ndarray = field(repr=False, compare=False, default=None)  # type: ignore
-    _mix: np.ndarray | None = field(repr=False, compare=False, default=None)
+    _boot_t: WildBootstrapT | None = field(repr=False, compare=False, default=None)
     n_joiners: int = 0
     joiners: str | None = None
     joined: str | None = None
@@ -320,8 +330,8 @@ class StaggeredResult(Result):
         few = few_clusters_caution(self.n_clusters, self.cluster)
         if few and self.small_sample is None:
             c = few[0]
-            few = (Caution(c.code, c.message + " Refit with small_sample='webb' (per-cohort "
-                           "CR1 scaling, Webb wild bootstrap, t critical values).", c.value,
+            few = (Caution(c.code, c.message + " Refit with small_sample='webb' (wild cluster "
+                           "bootstrap-t with Webb weights, per-cohort CR1 scaling).", c.value,
                            c.severity),)
         return out + few
 
@@ -361,11 +371,16 @@ class StaggeredResult(Result):
             + (f"; uniform bands: multiplier bootstrap, {self.n_boot} draws, clustered by "
                f"{self.cluster or 'unit'}." if self.n_boot else "."),
         ]
-        if self.small_sample:
+        if self.small_sample and self.n_boot:
             out.append(f"Small-cluster correction: cluster sums scaled by G/(G-1) within "
-                       f"each cohort, Webb six-point bootstrap weights, t critical values "
-                       f"with {self.df_small:g} degrees of freedom (smallest cohort's "
-                       f"clusters - 1).")
+                       f"each cohort; intervals and bands from a wild cluster bootstrap-t "
+                       f"(Webb six-point weights, {self.n_boot} draws, each draw studentised "
+                       f"by its own standard error).")
+        elif self.small_sample:
+            out.append(f"Small-cluster correction: cluster sums scaled by G/(G-1) within "
+                       f"each cohort, t critical values with {self.df_small:g} degrees of "
+                       f"freedom (smallest cohort's clusters - 1); conservative: the "
+                       f"bootstrap-t (n_boot > 0) is the calibrated option.")
         if self.aggregated:
             out.append(
                 f"Individual rows ({self.n_individual_rows:,}) were averaged to unit-period "
@@ -501,11 +516,25 @@ class StaggeredResult(Result):
         se_b = np.full(len(est), np.nan)
         ulo, uhi = lo.copy(), hi.copy()
         band = "pointwise"
-        if self._draws is not None:
+        if self._draws is not None and self._boot_t is not None:
+            # wild bootstrap-t: every row's interval from its own studentised draws, the
+            # band from their largest absolute value; the analytic SE scales both
+            d = self._draws @ A.T
+            se_b = _iqr_se(d)
+            tb = _studentise(d, self._boot_t.variances(A))
+            q = np.quantile(np.abs(tb), self.ci_level, axis=0, method="inverted_cdf")
+            lo, hi = est - q * se, est + q * se
+            ulo, uhi = lo.copy(), hi.copy()
+            if rows:
+                crit = _uniform_crit_t(tb[:, :-1], self.ci_level)
+                ulo[:-1] = est[:-1] - crit * se[:-1]
+                uhi[:-1] = est[:-1] + crit * se[:-1]
+                band = "uniform"
+        elif self._draws is not None:
             d = self._draws @ A.T
             se_b = _iqr_se(d)
             if rows:
-                crit = _uniform_crit(d[:, :-1], se_b[:-1], self.ci_level, self._mix)
+                crit = _uniform_crit(d[:, :-1], se_b[:-1], self.ci_level)
                 ulo[:-1] = est[:-1] - crit * se_b[:-1]
                 uhi[:-1] = est[:-1] + crit * se_b[:-1]
                 band = "uniform"
@@ -528,7 +557,12 @@ class StaggeredResult(Result):
         table = tidy_frame(out[-1:] + out[:-1])
         notes = [f"Standard errors: analytic influence function (including estimated "
                  f"aggregation weights); clustered by {self.cluster or 'unit'}."]
-        if band == "uniform":
+        if band == "uniform" and self._boot_t is not None:
+            notes.append(f"Row intervals are {self.ci_level:.0%} uniform bands (wild cluster "
+                         f"bootstrap-t, Webb weights, {self.n_boot} draws, critical value "
+                         f"{crit:.3f} times the analytic SE); the overall effect's interval "
+                         "is its own bootstrap-t interval.")
+        elif band == "uniform":
             notes.append(f"Row intervals are {self.ci_level:.0%} uniform bands (multiplier "
                          f"bootstrap, {self.n_boot} draws, critical value {crit:.3f}).")
         if self.aggregated:
@@ -662,17 +696,28 @@ def _zcrit(level: float, df: float) -> float:
     return float(stats.norm.ppf(q) if not np.isfinite(df) else stats.t.ppf(q, df))
 
 
-def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float,
-                  mix: np.ndarray | None = None) -> float:
-    """Quantile of the largest studentised deviation; with ``mix`` (one
-    ``sqrt(df / chi2_df)`` per draw) the draws become multivariate t (small samples)."""
+def _uniform_crit(d: np.ndarray, se: np.ndarray, level: float) -> float:
+    """Quantile of the largest studentised deviation (draws divided by one SE per column)."""
     ok = np.isfinite(se) & (se > 0)
     if not ok.any():
         return float("nan")
     tmax = np.max(np.abs(d[:, ok] / se[ok]), axis=1)
-    if mix is not None:
-        tmax = tmax * mix
     return float(np.quantile(tmax, level, method="inverted_cdf"))
+
+
+def _studentise(d: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Bootstrap t statistics: each draw's deviation over its own SE (``var``: each draw's
+    variance of each column); a column without variation gives 0."""
+    sd = np.sqrt(np.maximum(var, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sd > 0, d / np.where(sd > 0, sd, 1.0), 0.0)
+
+
+def _uniform_crit_t(tb: np.ndarray, level: float) -> float:
+    """Quantile of the largest absolute bootstrap t statistic of a draw (sup-t band)."""
+    if tb.shape[1] == 0:
+        return float("nan")
+    return float(np.quantile(np.max(np.abs(tb), axis=1), level, method="inverted_cdf"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -718,17 +763,74 @@ def multiplier_bootstrap(zc: np.ndarray, n: int, n_boot: int,
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
 
+@dataclass(frozen=True)
+class WildBootstrapT:
+    """Draws of a wild cluster bootstrap-t with Webb six-point weights (Webb 2023).
+
+    ``z`` holds the cluster sums of the influence functions divided by ``n`` (clusters x
+    coefficients) and ``v`` one Webb weight per draw and cluster (as indices into the six
+    points). A draw of a linear combination ``a`` is ``sum_c v_c a'z_c`` (the bootstrap
+    estimate minus the estimate); its variance is computed as the analytic one is, but from
+    the bootstrap sample's influence functions: ``v_c a'z_c`` re-centred within the
+    cluster's group (its cohort: re-estimating the group means in the bootstrap sample takes
+    ``share_c`` of the group's total off each cluster) and multiplied by ``factor`` (the
+    small-sample scaling of the analytic SE). A draw over its own SE is a bootstrap t.
+    """
+
+    z: np.ndarray
+    v: np.ndarray
+    factor: np.ndarray
+    group: np.ndarray
+    share: np.ndarray
+
+    def _chunks(self, k: int) -> Any:
+        nb, nc = self.v.shape
+        step = max(1, min(256, int(4e6 // max(1, nc * k))))
+        for s in range(0, nb, step):
+            yield s, _WEBB[self.v[s:s + step]]
+
+    def draws(self) -> np.ndarray:
+        """Draws x coefficients: the bootstrap estimates minus the estimates."""
+        out = np.empty((self.v.shape[0], self.z.shape[1]))
+        for s, vb in self._chunks(1):
+            out[s:s + vb.shape[0]] = vb @ self.z
+        return out
+
+    def variances(self, A: np.ndarray) -> np.ndarray:
+        """Draws x rows of ``A``: each draw's variance of each linear combination."""
+        za = self.z @ np.atleast_2d(A).T  # clusters x rows
+        H = np.zeros((za.shape[0], int(self.group.max()) + 1))
+        H[np.arange(za.shape[0]), self.group] = 1.0
+        out = np.empty((self.v.shape[0], za.shape[1]))
+        for s, vb in self._chunks(za.shape[1]):
+            zb = vb[:, :, None] * za[None, :, :]  # draws x clusters x rows
+            tot = np.einsum("bcr,ch->bhr", zb, H)
+            zb -= self.share[None, :, None] * tot[:, self.group, :]
+            zb *= self.factor[None, :, None]
+            out[s:s + vb.shape[0]] = np.einsum("bcr,bcr->br", zb, zb)
+        return out
+
+
 def webb_bootstrap(zc: np.ndarray, n: int, n_boot: int, rng: np.random.Generator,
-                   chunk: int = 128) -> np.ndarray:
-    """Draws of ``(1/n) sum_c v_c zc_c`` with Webb six-point weights ``v_c`` (one per
-    cluster), for few clusters (Webb 2023)."""
+                   factor: np.ndarray | None = None, group: np.ndarray | None = None,
+                   size: np.ndarray | None = None) -> WildBootstrapT:
+    """Wild cluster bootstrap-t with Webb six-point weights on cluster sums of influence
+    functions ``zc`` (clusters x columns): one weight per draw and cluster; ``group``
+    (e.g. the cluster's cohort), ``size`` (its units) and ``factor`` (its small-sample
+    scaling) define the bootstrap SE (see :class:`WildBootstrapT`)."""
     nc = zc.shape[0]
-    out = np.empty((n_boot, zc.shape[1]))
-    for s in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - s)
-        v = _WEBB[rng.integers(0, 6, size=(b, nc))]
-        out[s:s + b] = (v @ zc) / n
-    return out
+    factor = np.ones(nc) if factor is None else np.asarray(factor, float)
+    group = np.zeros(nc, dtype=np.int64) if group is None else np.asarray(group)
+    size = np.ones(nc) if size is None else np.asarray(size, float)
+    _, gi = np.unique(group, return_inverse=True)
+    share = size / np.bincount(gi, weights=size)[gi]  # size_c / size of its group
+    v = np.empty((n_boot, nc), dtype=np.int8)
+    step = max(2, 2 * (int(4e6 // max(1, nc)) // 2))
+    for s in range(0, n_boot, step):
+        b = min(step, n_boot - s)
+        v[s:s + b] = rng.integers(0, 6, size=(b, nc))
+    return WildBootstrapT(z=np.asarray(zc, float) / n, v=v, factor=factor,
+                          group=gi.astype(np.int64), share=share)
 
 
 def _rc_cells(p: Panel, cells: list[tuple[int, int, int]], control: str, anticipation: int,
@@ -850,9 +952,12 @@ def staggered(
         Small-cluster correction for few clusters per cohort (e.g. about 20 managers):
         cluster sums of the influence functions are scaled by ``sqrt(G_h / (G_h - 1))``
         within each cohort ``h`` (CR1 per cohort; clusters must be nested in cohorts,
-        otherwise the overall ``G / (G - 1)`` is used), the bootstrap uses Webb six-point
-        weights, and critical values are t with ``min_h G_h - 1`` degrees of freedom (the
-        uniform band from a multivariate t). Default: none (normal critical values).
+        otherwise the overall ``G / (G - 1)`` is used), and with ``n_boot > 0`` every
+        interval (cells, aggregations, the headline ATT) and uniform band comes from a
+        wild cluster bootstrap-t with Webb six-point weights (see the module docstring).
+        Without a bootstrap, critical values are t with ``min_h G_h - 1`` degrees of
+        freedom, which is conservative. Default: none (normal critical values, multiplier
+        bootstrap as R ``did``).
     rng : int, Generator or None
         Random source of the bootstrap.
     progress : bool or Progress
@@ -1027,17 +1132,20 @@ def staggered(
                        for row in Z])
     else:
         Zc = Z
-    df_small, mix = float("inf"), None
+    df_small, boot = float("inf"), None
     gen = as_generator(rng)
+    Zraw = Zc
     if small_sample:
-        Zc, df_small = _cr1_by_cohort(Zc, p, panel, cluster)
+        factor, df_small, group, size = _cr1_by_cohort(Zc.shape[1], p, panel, cluster)
+        Zc = Zc * factor[None, :]
     # einsum, not BLAS: a 30 x 100,000 Gram product is slow in threaded BLAS on busy hosts
     cov = np.einsum("ik,jk->ij", Zc, Zc, optimize=False) / n**2
     draws = None
     if n_boot:
         if small_sample:
-            draws = webb_bootstrap(Zc.T, n, int(n_boot), gen)
-            mix = np.sqrt(df_small / gen.chisquare(df_small, size=int(n_boot)))
+            boot = webb_bootstrap(Zraw.T, n, int(n_boot), gen, factor=factor, group=group,
+                                  size=size)
+            draws = boot.draws()
         else:
             draws = multiplier_bootstrap(Zc.T, n, int(n_boot), gen, progress=progress)
     z = _zcrit(ci_level, df_small)
@@ -1052,9 +1160,17 @@ def staggered(
         "base_period": times[[c[2] for c in cells]],
         "n_treated": n_t, "n_control": n_c,
     })
-    if draws is not None:
+    if boot is not None:  # wild bootstrap-t: intervals and band from studentised draws
+        tb = _studentise(draws[:, :K], boot.variances(np.eye(K + ng)[:K]))
+        q = np.quantile(np.abs(tb), ci_level, axis=0, method="inverted_cdf")
+        crit = _uniform_crit_t(tb, ci_level)
+        gt["ci_low"], gt["ci_high"] = att - q * se, att + q * se
+        gt["std_error_boot"] = _iqr_se(draws[:, :K])
+        gt["ci_low_uniform"] = att - crit * se
+        gt["ci_high_uniform"] = att + crit * se
+    elif draws is not None:
         se_b = _iqr_se(draws[:, :K])
-        crit = _uniform_crit(draws[:, :K], se_b, ci_level, mix)
+        crit = _uniform_crit(draws[:, :K], se_b, ci_level)
         gt["std_error_boot"] = se_b
         gt["ci_low_uniform"] = att - crit * se_b
         gt["ci_high_uniform"] = att + crit * se_b
@@ -1070,7 +1186,7 @@ def staggered(
         standardizer_se=p.std_se, standardizer_n=p.std_n, standardizer_source=p.std_source,
         _cov=cov, _draws=draws, _pg=pg,
         _cohorts=coh_vals, _times=times, _cell_g=cg, _cell_t=ct_,
-        small_sample=small_sample, df_small=df_small, _mix=mix,
+        small_sample=small_sample, df_small=df_small, _boot_t=boot,
     )
     # the headline ATT is the simple aggregate of the cells just estimated
     simple = res.aggregate("simple")
@@ -1078,29 +1194,31 @@ def staggered(
                    ci_low=simple.ci_low, ci_high=simple.ci_high)
 
 
-def _cr1_by_cohort(Zc: np.ndarray, p: Panel, panel: bool, cluster: str | None
-                   ) -> tuple[np.ndarray, float]:
-    """Scale cluster sums by ``sqrt(G_h / (G_h - 1))`` within each cohort ``h`` (never
-    treated is one cohort) and return the t degrees of freedom ``min_h G_h - 1``."""
+def _cr1_by_cohort(nc: int, p: Panel, panel: bool, cluster: str | None
+                   ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Small-sample design of the clusters: the factor ``sqrt(G_h / (G_h - 1))`` of each
+    cluster's influence-function sums (``G_h``: clusters of its cohort ``h``; never treated
+    is one cohort), the t degrees of freedom ``min_h G_h - 1``, each cluster's cohort and
+    its number of units (rows). Clusters spanning cohorts get the overall ``G / (G - 1)``
+    and form one group."""
     if not panel:
         codes, g = p.rows["cluster"], p.rows["g"]
     elif cluster is not None:
         codes, g = p.cluster, p.cohort_pos
     else:
         codes, g = np.arange(p.cohort_pos.size), p.cohort_pos
-    nc = Zc.shape[1]
     lo = np.full(nc, np.iinfo(np.int64).max)
     hi = np.full(nc, np.iinfo(np.int64).min)
     np.minimum.at(lo, codes, g)
     np.maximum.at(hi, codes, g)
+    size = np.bincount(codes, minlength=nc).astype(float)
     if (lo == hi).all():
         _, inv, counts = np.unique(lo, return_inverse=True, return_counts=True)
         if counts.min() < 2:
             raise ValueError("small_sample: a cohort has a single cluster; no small-sample "
                              "correction can be computed (merge cohorts or drop it).")
         factor = np.sqrt(counts / (counts - 1.0))[inv]
-        df = float(counts.min() - 1)
-    else:  # clusters span cohorts: overall CR1 factor
-        factor = np.full(nc, np.sqrt(nc / (nc - 1.0)))
-        df = float(nc - 1)
-    return Zc * factor[None, :], df
+        return factor, float(counts.min() - 1), inv, size
+    # clusters span cohorts: overall CR1 factor, one group
+    return (np.full(nc, np.sqrt(nc / (nc - 1.0))), float(nc - 1),
+            np.zeros(nc, dtype=np.int64), size)

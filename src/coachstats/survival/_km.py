@@ -15,6 +15,7 @@ from ..results import Caution, Result, missing_reasons, tidy_frame
 from ._common import (
     binary_events,
     check_ci,
+    check_clusters,
     check_durations,
     check_episodes,
     check_weights,
@@ -62,6 +63,110 @@ def km_steps(t: np.ndarray, d: np.ndarray, entry: np.ndarray | None = None,
             "se_log": se_log,
         }
     )
+
+
+def km_robust_se(t: np.ndarray, d: np.ndarray, w: np.ndarray, cluster: np.ndarray,
+                 times: np.ndarray, n_risk: np.ndarray,
+                 entry: np.ndarray | None = None) -> np.ndarray:
+    """Infinitesimal-jackknife (robust) standard error of the Kaplan-Meier S(t) at
+    ``times`` (the steps of :func:`km_steps`, whose weighted ``n_risk`` is passed in).
+
+    The influence of cluster ``k`` on S(t) is ``-S(t) X_k(t)`` with
+    ``X_k(t) = sum_{s <= t} [dN_k(s) / (Y - D) - Y_k(s) D / (Y (Y - D))]`` (``Y``, ``D``:
+    weighted numbers at risk and of events at event time ``s``; ``Y_k``, ``dN_k``: the
+    cluster's), the closed form of the product-limit recursion R ``survfit(robust = TRUE)``
+    runs (survival 3.x, "survfitkm: robust variance"); the variance is ``sum_k U_k^2`` and
+    is 0 once everyone at risk has had the event. With ``C(t)`` the running sum of
+    ``D / (Y (Y - D))``, each row contributes ``w (d / (Y - D) at its exit - C(exit) +
+    C(entry))`` once it has left and ``w (C(entry) - C(t))`` while at risk, so every
+    ``X_k = alpha_k - beta_k C(t)`` and ``sum_k X_k^2`` follows from three running sums
+    updated as rows enter and leave: O(rows + times), not O(clusters x times).
+    """
+    w = np.asarray(w, dtype=float)
+    cl = np.asarray(cluster, dtype=np.int64)
+    nc = int(cl.max()) + 1 if cl.size else 0
+    n_t = len(times)
+    out = np.zeros(n_t)
+    pos = np.searchsorted(times, t)  # exit step of every row
+    ev = (np.asarray(d) > 0).astype(float)
+    D = np.bincount(pos, weights=w * ev, minlength=n_t)
+    Y = np.asarray(n_risk, dtype=float)
+    alpha, beta = np.zeros(nc), np.zeros(nc)
+    sums = np.zeros(3)  # sum alpha^2, sum alpha beta, sum beta^2
+
+    def move(rows: np.ndarray, d_alpha: np.ndarray, d_beta: np.ndarray) -> None:
+        if rows.size == 0:
+            return
+        k = cl[rows]
+        uk = np.unique(k)
+        a0, b0 = alpha[uk], beta[uk]
+        np.add.at(alpha, k, d_alpha)
+        np.add.at(beta, k, d_beta)
+        a1, b1 = alpha[uk], beta[uk]
+        sums[0] += a1 @ a1 - a0 @ a0
+        sums[1] += a1 @ b1 - a0 @ b0
+        sums[2] += b1 @ b1 - b0 @ b0
+
+    exit_ord = np.argsort(pos, kind="stable")
+    pos_sorted = pos[exit_ord]
+    if entry is None:
+        move(np.arange(len(t)), np.zeros(len(t)), w)
+    else:
+        ent_ord = np.argsort(entry, kind="stable")
+        e_sorted = entry[ent_ord]
+    C, S, p_in, p_out = 0.0, 1.0, 0, 0
+    ev_idx = np.flatnonzero(D > 0)
+    last = np.full(n_t, -1)
+    for j in ev_idx:
+        if entry is not None:  # rows entering before this time join the risk set
+            q = np.searchsorted(e_sorted, times[j], side="left")
+            rows = ent_ord[p_in:q]
+            move(rows, w[rows] * C, w[rows])
+            p_in = q
+        q = np.searchsorted(pos_sorted, j, side="left")  # rows that left before (censored)
+        rows = exit_ord[p_out:q]
+        move(rows, -w[rows] * C, -w[rows])
+        p_out = q
+        if D[j] >= Y[j] * (1 - 1e-12):  # everyone at risk has the event: S = 0, U = 0
+            last[j:] = j
+            out[j] = 0.0
+            break
+        C += D[j] / (Y[j] * (Y[j] - D[j]))
+        q = np.searchsorted(pos_sorted, j, side="right")  # rows leaving at this time
+        rows = exit_ord[p_out:q]
+        move(rows, w[rows] * (ev[rows] / (Y[j] - D[j]) - C), -w[rows])
+        p_out = q
+        S *= 1.0 - D[j] / Y[j]
+        out[j] = S * np.sqrt(max(sums[0] - 2 * C * sums[1] + C * C * sums[2], 0.0))
+        last[j] = j
+    # between event times the SE stays at the last event time's (0 before the first)
+    last = np.maximum.accumulate(last)
+    return np.where(last >= 0, out[np.maximum(last, 0)], 0.0)
+
+
+def _robust_design(frame: pd.DataFrame, d: np.ndarray, w: np.ndarray | None,
+                   cluster: str | None, person: str | None, robust: bool | None
+                   ) -> tuple[bool, np.ndarray, int]:
+    """Whether the SE is robust (R ``survfitKM``'s default when ``robust`` is None) and the
+    cluster code of every row: ``cluster``, else ``person`` (R's ``id``), else the row."""
+    if robust is not None and not isinstance(robust, bool | np.bool_):
+        raise TypeError(f"robust must be True, False or None, got {robust!r}.")
+    if cluster is not None:
+        if robust is False:
+            raise ValueError(f"cluster={cluster!r} needs the robust variance; drop cluster "
+                             "or leave robust unset.")
+        check_clusters(frame, cluster)
+    if robust is None:
+        fractional = w is not None and bool(np.any(w != np.floor(w)))
+        repeated = person is not None and bool(
+            frame.loc[d > 0, person].duplicated().any())
+        robust = cluster is not None or fractional or repeated
+    by = cluster if cluster is not None else person
+    if by is not None:
+        codes = pd.factorize(frame[by], sort=True)[0].astype(np.int64)
+    else:
+        codes = np.arange(len(frame), dtype=np.int64)
+    return bool(robust), codes, int(codes.max()) + 1 if codes.size else 0
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _TOL) -> float:
@@ -147,6 +252,13 @@ class KaplanMeierResult(Result):
         Entry-time column (delayed entry).
     design_cautions : tuple of Caution
         Cautions about the design.
+    variance : str
+        ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
+    cluster : str or None
+        Column whose groups the robust variance treats as independent (None: rows, or
+        ``person`` when given).
+    n_clusters : int or None
+        Independent clusters of the robust variance (None with Greenwood's).
 
     Examples
     --------
@@ -170,11 +282,22 @@ class KaplanMeierResult(Result):
     missing: MissingReport = field(repr=False, compare=False)
     start: str | None = None
     design_cautions: tuple[Caution, ...] = field(default=(), repr=False, compare=False)
+    variance: str = "greenwood"
+    cluster: str | None = None
+    n_clusters: int | None = None
 
     @property
     def cautions(self) -> tuple[Caution, ...]:
-        """An immortal-time caution when a group that starts during follow-up was allowed."""
-        return tuple(self.design_cautions)
+        """An immortal-time caution when a group that starts during follow-up was allowed,
+        and few clusters behind a cluster-robust SE."""
+        out = list(self.design_cautions)
+        if self.cluster is not None and self.n_clusters is not None and self.n_clusters < 20:
+            out.append(Caution(
+                "few_clusters",
+                f"Only {self.n_clusters} clusters of {self.cluster!r}: a cluster-robust "
+                "standard error is unreliable with fewer than 20 (bands too narrow).",
+                float(self.n_clusters)))
+        return tuple(out)
 
     @property
     def title(self) -> str:
@@ -193,7 +316,7 @@ class KaplanMeierResult(Result):
     @property
     def notes(self) -> list[str]:
         out = [
-            f"{self.n:,} subjects, {self.n_events:,} events; Greenwood variance; "
+            f"{self.n:,} subjects, {self.n_events:,} events; {self._variance_words}; "
             f"{self.ci_level:.0%} pointwise intervals on the {self.ci!r} scale "
             "(R survfit's default is 'log'; lifelines' is 'log-log').",
             "Median CI: times where the interval band crosses 0.5 (Brookmeyer-Crowley "
@@ -210,6 +333,14 @@ class KaplanMeierResult(Result):
         if self.missing.n_dropped:
             out.append(f"{self.missing.n_dropped} row(s) with missing values were dropped.")
         return out
+
+    @property
+    def _variance_words(self) -> str:
+        if self.variance == "greenwood":
+            return "Greenwood variance"
+        by = (f"clusters of {self.cluster!r}" if self.cluster else "rows")
+        return (f"robust (infinitesimal-jackknife) variance over {self.n_clusters:,} {by}, "
+                "as R survfit(robust = TRUE)")
 
     def assumptions(self) -> list[str]:
         return [
@@ -336,8 +467,10 @@ def kaplan_meier(
     event_of_interest: Hashable | None = None,
     start: str | None = None,
     weights: str | None = None,
+    cluster: str | None = None,
     person: str | None = None,
     min_group_size: int | None = None,
+    robust: bool | None = None,
     immortal_time: str = "refuse",
     dropna: bool = False,
 ) -> KaplanMeierResult:
@@ -371,15 +504,27 @@ def kaplan_meier(
         risk set late (hired before the data window, or counted from coaching start).
     weights : str, optional
         Column of non-negative case weights (e.g. inverse-probability weights): weighted
-        numbers at risk and events, as R ``survfit(weights=)``. The standard error is
-        Greenwood's with weighted counts (R's ``robust = FALSE``); R's default with weights,
-        the infinitesimal-jackknife (robust) SE, is not implemented. The privacy threshold
-        still counts people (rows), not weights.
+        numbers at risk and events, as R ``survfit(weights=)``. With non-integer weights
+        the standard error is by default the robust (infinitesimal-jackknife) one, as R's
+        default (see ``robust``). The privacy threshold still counts people (rows), not
+        weights.
+    cluster : str, optional
+        Column of independent clusters (e.g. manager) for a cluster-robust SE (R
+        ``survfit(cluster=)``): influences are summed within clusters. Implies
+        ``robust=True``.
     person : str, optional
         Person identifier; with ``min_group_size`` the privacy count is of distinct people.
+        It is also R's ``id``: the robust SE treats each person's rows as one subject, and
+        a person with more than one event makes the robust SE the default.
     min_group_size : int, optional
         Privacy threshold (floor 3): curve steps with fewer people at risk are dropped, and a
         group with fewer distinct people is refused. Reports pass the study's threshold.
+    robust : bool, optional
+        Standard error of S(t): ``True`` the infinitesimal-jackknife (robust) SE, ``False``
+        Greenwood's. The default follows R ``survfit`` (survival 3.x): robust when
+        ``cluster`` is given, when any weight is not a whole number, or when a ``person``
+        has more than one event; Greenwood's otherwise. Bands and median intervals use the
+        chosen SE.
     immortal_time : {"refuse", "allow"}
         A ``group`` marked as starting after the time origin (see
         :func:`mark_after_origin`) is refused unless "allow" (then the result cautions).
@@ -395,7 +540,9 @@ def kaplan_meier(
     Written directly in NumPy (a product-limit estimate needs nothing more); statsmodels'
     ``SurvfuncRight`` gives the same curve but only the "log-log" band, and lifelines is not
     used because it caps pandas below 3. Estimates, bands (both transforms) and medians agree
-    with R ``survival::survfit`` (tests/reference/survival_km.R).
+    with R ``survival::survfit`` (tests/reference/survival_reference.R), and the robust SE with
+    ``survfit(robust = TRUE)``, weights, clusters and delayed entry
+    (tests/reference/survival_km_robust.R).
 
     Examples
     --------
@@ -412,7 +559,7 @@ def kaplan_meier(
     frame, missing = prepare(
         data,
         {"duration": duration, "event": event, "group": group, "start": start,
-         "person": person, "weights": weights},
+         "person": person, "weights": weights, "cluster": cluster},
         numeric=["duration", "start", "weights"],
         dropna=dropna,
     )
@@ -420,6 +567,7 @@ def kaplan_meier(
     entry = check_episodes(frame, start, duration) if start else None
     w = check_weights(frame, weights) if weights else None
     d = binary_events(frame, event, event_of_interest=event_of_interest)
+    robust, codes, n_clusters = _robust_design(frame, d, w, cluster, person, robust)
     keys = frame[group] if group else pd.Series("all", index=frame.index)
     levels = list(pd.unique(keys)) if group else ["all"]
     try:
@@ -442,7 +590,16 @@ def kaplan_meier(
         if w is not None:  # the privacy threshold counts people, not weights
             rows = km_steps(t[m], d[m], entry=None if entry is None else entry[m])
             st["n_rows_at_risk"] = rows["n_risk"].to_numpy()
-        st["std_error"] = st["survival"] * st["se_log"]
+        if robust:
+            se_s = km_robust_se(t[m], d[m], np.ones(int(m.sum())) if w is None else w[m],
+                                codes[m], st["time"].to_numpy(float),
+                                st["n_risk"].to_numpy(float),
+                                entry=None if entry is None else entry[m])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                st["se_log"] = se_s / st["survival"].to_numpy(float)
+            st["std_error"] = se_s
+        else:
+            st["std_error"] = st["survival"] * st["se_log"]
         st["ci_low"], st["ci_high"] = prob_interval(st["survival"], st["se_log"], z, ci)
         med, lo, hi = median_with_ci(st)
         med_rows.append({"group": g, "median": med, "ci_low": lo, "ci_high": hi,
@@ -470,4 +627,7 @@ def kaplan_meier(
         missing=missing,
         start=start,
         design_cautions=design_cautions,
+        variance="robust" if robust else "greenwood",
+        cluster=cluster if robust else None,
+        n_clusters=n_clusters if robust else None,
     )
