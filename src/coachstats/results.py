@@ -353,6 +353,46 @@ def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
     return ax
 
 
+
+def term_intervals(table: pd.DataFrame, ax: Any = None, *, xlabel: str = "estimate",
+                   color: str = "C0") -> Any:
+    """One row per term: the estimate and its interval, with a dashed line at zero.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``term``, ``estimate``, ``ci_low``, ``ci_high`` and ``ci_level``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure sized to the number of terms when None.
+    xlabel : str
+        Label of the x axis; the interval's level is added to it.
+    color : str
+        Colour of the markers and intervals.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["a", "b"], "estimate": [0.2, -0.1], "ci_low": [0.0, -0.3],
+    ...                   "ci_high": [0.4, 0.1], "ci_level": [0.95, 0.95]})
+    >>> [x.get_text() for x in term_intervals(t).get_yticklabels()]
+    ['a', 'b']
+    """
+    ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(table)))
+    y = np.arange(len(table))[::-1]
+    est = table["estimate"].to_numpy(float)
+    err = np.vstack([est - table["ci_low"].to_numpy(float),
+                     table["ci_high"].to_numpy(float) - est])
+    ax.errorbar(est, y, xerr=err, fmt="o", color=color, capsize=3)
+    ax.axvline(0, color="0.5", lw=1, ls="--")
+    ax.set_yticks(y, table["term"].astype(str))
+    lvl = table["ci_level"].dropna()
+    ax.set_xlabel(f"{xlabel} ({100 * lvl.iloc[0]:g}% CI)" if len(lvl) else f"{xlabel} (CI)")
+    return ax
+
 def missing_reasons(n_dropped: int, by_column: Mapping[str, int] | None = None,
                     what: str = "rows") -> dict[str, int]:
     """``Result.dropped`` for rows (``what``: "studies" ...) left out for missing values: one

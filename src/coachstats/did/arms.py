@@ -16,19 +16,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._multiplicity import adjust_p_values, check_adjust
 from .._progress import Progress, ProgressLike, progress_bar
 from .._rng import RNGLike, spawn
-from .._validate import check_choice, check_ci_level, prepare
-from ..results import Result, new_axes, tidy_frame
+from .._validate import check_ci_level, prepare
+from ..results import Result, term_intervals, tidy_frame
 from .staggered import staggered
 
 __all__ = ["StaggeredArmsResult", "staggered_arms"]
 
-_ADJUST = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni", "none": None}
 
 
 @dataclass(frozen=True)
@@ -96,15 +95,7 @@ class StaggeredArmsResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
-        f = self.table
-        y = np.arange(len(f))[::-1]
-        est = f["estimate"].to_numpy(float)
-        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3)
-        ax.axvline(0, color="0.5", lw=1, ls="--")
-        ax.set_yticks(y, f["term"])
-        ax.set_xlabel(f"effect on {self.outcome} ({100 * f['ci_level'].iloc[0]:g}% CI)")
+        ax = term_intervals(self.table, ax, xlabel=f"effect on {self.outcome}")
         ax.set_title(self.title, fontsize=10)
         return ax
 
@@ -163,10 +154,8 @@ def staggered_arms(
     >>> res.to_frame()["term"].tolist()
     ['arm=coaching', 'arm=mentoring', 'coaching vs mentoring']
     """
-    from statsmodels.stats.multitest import multipletests
-
     ci_level = check_ci_level(ci_level)
-    adjust = check_choice(adjust, "adjust", tuple(_ADJUST))
+    adjust = check_adjust(adjust)
     frame, miss = prepare(data, {"outcome": outcome, "unit": unit, "time": time,
                                  "cohort": cohort, "treatment": treatment, "cluster": cluster},
                           dropna=dropna)
@@ -206,10 +195,8 @@ def staggered_arms(
         contrasts.append({"term": f"{a} vs {b}", "estimate": d, "std_error": se,
                           "ci_low": d - z * se, "ci_high": d + z * se, "ci_level": ci_level,
                           "p_value": float(2 * stats.norm.sf(abs(d / se)))})
-    method = _ADJUST[adjust.lower()]
     if contrasts:
-        p = np.array([c["p_value"] for c in contrasts])
-        padj = p if method is None else multipletests(p, method=method)[1]
+        padj, _ = adjust_p_values([c["p_value"] for c in contrasts], adjust)
         for c, v in zip(contrasts, padj, strict=True):
             c["p_adjusted"] = float(v)
     return StaggeredArmsResult(table=tidy_frame(rows + contrasts), outcome=outcome,

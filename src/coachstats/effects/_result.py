@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..interpret import Interpretation, label
-from ..results import Result, dropped_notes, new_axes
+from ..results import Result, dropped_notes, term_intervals
 
 
 @dataclass(frozen=True)
@@ -129,16 +129,7 @@ class EffectSizeResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(self.table)))
-        f = self.table
-        y = np.arange(len(f))[::-1]
-        est = f["estimate"].to_numpy(float)
-        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color=kwargs.get("color", "C0"), capsize=3)
-        ax.axvline(0, color="0.5", lw=1, ls="--")
-        ax.set_yticks(y, f["term"].astype(str))
-        lvl = f["ci_level"].dropna()
-        pct = f"{100 * lvl.iloc[0]:g}% CI" if len(lvl) else "CI"
-        ax.set_xlabel(f"standardized difference ({pct})")
+        ax = term_intervals(self.table, ax, xlabel="standardized difference",
+                            color=kwargs.get("color", "C0"))
         ax.set_title(self.name)
         return ax

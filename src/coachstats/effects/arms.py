@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import _rows, check_choice, check_ci_level, prepare
+from .._multiplicity import adjust_name, adjust_p_values, check_adjust
+from .._validate import _rows, check_ci_level, prepare
 from ..privacy import check_min_group_size
 from ..results import Result, new_axes, tidy_frame
 from ._result import EffectSizeResult
@@ -30,8 +31,6 @@ from .independent import two_group_row
 
 __all__ = ["FactorialResult", "arm_contrasts", "factorial"]
 
-_ADJUST = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "benjamini-hochberg": "fdr_bh",
-           "bonferroni": "bonferroni", "none": None}
 
 
 def _pairs(levels: list[Any], reference: Any, contrasts: Any) -> list[tuple[Any, Any]]:
@@ -116,12 +115,9 @@ def arm_contrasts(
     >>> res.to_frame()["term"].tolist()
     ['both vs none', 'coaching vs none', 'mentoring vs none']
     """
-    from statsmodels.stats.multitest import multipletests
-
     ci_level = check_ci_level(ci_level)
     min_size = check_min_group_size(min_group_size)
-    adjust = check_choice(adjust, "adjust", tuple(_ADJUST))
-    method = _ADJUST[adjust.lower()]
+    adjust = check_adjust(adjust)
     frame, miss = prepare(data, {"outcome": outcome, "treatment": treatment, "person": person},
                           numeric=["outcome"], dropna=dropna)
     y_all = frame[outcome].to_numpy(float)
@@ -164,15 +160,11 @@ def arm_contrasts(
     table["p_adjusted"] = np.nan
     table["reject"] = pd.array([pd.NA] * len(table), dtype="boolean")
     if ok.any():
-        p = table.loc[ok, "p_value"].to_numpy(float)
-        if method is None:
-            padj, rej = p, p < 1 - ci_level
-        else:
-            rej, padj, _, _ = multipletests(p, alpha=1 - ci_level, method=method)
+        padj, rej = adjust_p_values(table.loc[ok, "p_value"].to_numpy(float), adjust,
+                                    alpha=1 - ci_level)
         table.loc[ok, "p_adjusted"] = padj
         table.loc[ok, "reject"] = rej
-    adj_name = {"holm": "Holm (1979)", "fdr_bh": "Benjamini-Hochberg (1995) false discovery "
-                "rate", "bonferroni": "Bonferroni", None: "none"}[method]
+    adj_name = adjust_name(adjust)
     notes = [
         f"{int(ok.sum())} contrast(s) of {outcome} between arms of {treatment}; estimate = "
         "focal minus reference in pooled-SD units of the two arms, "
