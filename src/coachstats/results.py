@@ -25,7 +25,7 @@ import pandas as pd
 from . import _suppression
 
 __all__ = ["FRAME_COLUMNS", "Caution", "Result", "dropped_notes", "format_frame", "missing_reasons",
-           "new_axes", "tidy_frame"]
+           "new_axes", "term_intervals", "tidy_frame"]
 
 if TYPE_CHECKING:
     from .interpret import Interpretation
@@ -354,13 +354,13 @@ def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
 
 
 
-def term_intervals(table: pd.DataFrame, ax: Any = None, *, xlabel: str = "estimate",
+def term_intervals(data: pd.DataFrame, ax: Any = None, *, xlabel: str = "estimate",
                    color: str = "C0") -> Any:
     """One row per term: the estimate and its interval, with a dashed line at zero.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         Columns ``term``, ``estimate``, ``ci_low``, ``ci_high`` and ``ci_level``.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure sized to the number of terms when None.
@@ -381,15 +381,15 @@ def term_intervals(table: pd.DataFrame, ax: Any = None, *, xlabel: str = "estima
     >>> [x.get_text() for x in term_intervals(t).get_yticklabels()]
     ['a', 'b']
     """
-    ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(table)))
-    y = np.arange(len(table))[::-1]
-    est = table["estimate"].to_numpy(float)
-    err = np.vstack([est - table["ci_low"].to_numpy(float),
-                     table["ci_high"].to_numpy(float) - est])
+    ax = new_axes(ax, figsize=(6.0, 1.2 + 0.45 * len(data)))
+    y = np.arange(len(data))[::-1]
+    est = data["estimate"].to_numpy(float)
+    err = np.vstack([est - data["ci_low"].to_numpy(float),
+                     data["ci_high"].to_numpy(float) - est])
     ax.errorbar(est, y, xerr=err, fmt="o", color=color, capsize=3)
     ax.axvline(0, color="0.5", lw=1, ls="--")
-    ax.set_yticks(y, table["term"].astype(str))
-    lvl = table["ci_level"].dropna()
+    ax.set_yticks(y, data["term"].astype(str))
+    lvl = data["ci_level"].dropna()
     ax.set_xlabel(f"{xlabel} ({100 * lvl.iloc[0]:g}% CI)" if len(lvl) else f"{xlabel} (CI)")
     return ax
 
