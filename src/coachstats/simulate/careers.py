@@ -132,9 +132,7 @@ def retention(
 ) -> SimulatedData:
     """Time to voluntary exit and to promotion-readiness of high-potential employees.
 
-    Model
-    -----
-    Employees are spread over managers (each manager has at least one) and coached with
+    The model: employees are spread over managers (each manager has at least one) and coached with
     probability ``coached_share`` (randomised per employee). Each manager m has two
     independent gamma frailties Z_exit,m and Z_promo,m with mean 1 and variance
     ``frailty_var`` (managers differ in how many people leave and move up). The
