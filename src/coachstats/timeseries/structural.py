@@ -252,6 +252,18 @@ class StructuralTimeSeriesResult(Result):
         """Posterior mean of the average post-program effect."""
         return float(self.table.set_index("term").loc["average_effect", "estimate"])
 
+    def posterior_draws(self, term: str) -> np.ndarray | None:
+        """Posterior draws of ``average_effect``, ``cumulative_effect`` or ``effect_<t>``."""
+        if term in ("average_effect", "cumulative_effect"):
+            return self.draws[term].copy()
+        if term.startswith("effect_") and "counterfactual" in self.draws:
+            post = self.series.loc[self.series["time"] >= self.intervention]
+            labels = [f"effect_{t:g}" for t in post["time"]]
+            if term in labels:
+                j = labels.index(term)
+                return float(post["observed"].iloc[j]) - self.draws["counterfactual"][:, j]
+        return None
+
     @property
     def notes(self) -> list[str]:
         pct = f"{100 * self.ci_level:g}%"
@@ -393,7 +405,7 @@ def structural(
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
-    target_accept: float = 0.9,
+    target_accept: float = 0.99,
     rng: RNGLike = None,
     person: str | None = None,
     respondents: str | None = None,
@@ -423,7 +435,8 @@ def structural(
     draws, tune, chains : int
         Posterior draws per chain, tuning steps per chain and chains (nutpie NUTS).
     target_accept : float
-        NUTS target acceptance rate.
+        NUTS target acceptance rate; the default 0.99 (small steps) avoids the occasional
+        divergent transition of this two-parameter posterior at a negligible cost.
     rng : int, Generator or None
         Seeds the sampler and the forecast draws; the same seed gives the same numbers.
     person : str, optional
