@@ -191,7 +191,7 @@ def test_bad_input(company):
     with pytest.raises(ValueError, match="draws"):
         cs.timeseries.structural(d, "engagement", "wave", intervention=13, draws=0)
     small = d.assign(respondents=np.where(d["wave"] == 5, 3, 60))
-    with pytest.raises(ValueError, match="5"):
+    with pytest.raises(ValueError, match="fewer than min_group_size=5"):
         cs.timeseries.structural(small, "engagement", "wave", intervention=13,
                                  respondents="respondents")
 
@@ -221,3 +221,24 @@ def test_recovery_full(name):
     row = f.loc["average_effect"]
     assert abs(row["bias"]) < 3 * row["bias_mcse"]
     assert row["coverage"] > 0.9
+
+
+def test_person_rows_give_the_same_fit_as_wave_means():
+    """One row per response: wave means computed here, people counted, small waves refused."""
+    rng = np.random.default_rng(4)
+    waves = np.repeat(np.arange(1, 17), 6)
+    people = np.tile([f"p{i}" for i in range(6)], 16)
+    score = 3.5 + 0.01 * waves + (waves >= 11) * 0.2 + rng.normal(0, 0.1, len(waves))
+    rows = pd.DataFrame({"wave": waves, "pid": people, "score": score})
+    means = rows.groupby("wave", as_index=False)["score"].mean()
+    kw = dict(intervention=11, draws=100, tune=100, chains=2, rng=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cs.bayes.ConvergenceWarning)
+        a = cs.timeseries.structural(rows, "score", "wave", person="pid", **kw)
+        b = cs.timeseries.structural(means, "score", "wave", **kw)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    assert a.min_respondents == 6 and b.min_respondents is None
+    assert "respondents_unchecked" in [c.code for c in b.cautions]
+    with pytest.raises(ValueError, match="wave=4: 3"):
+        cs.timeseries.structural(rows.loc[~((rows["wave"] == 4) & (rows["pid"] > "p2"))],
+                                 "score", "wave", person="pid", **kw)
