@@ -4,7 +4,7 @@ Reference: with the two variances fixed the model is linear and Gaussian, so the
 the filtered state and the forecast are those of the Kalman filter; statsmodels'
 ``UnobservedComponents(level="llevel", exog=X, mle_regression=False)`` with the same known
 initial state computes them independently (its coefficients are states, as ours are
-integrated out). The pinned numbers below were computed with statsmodels 0.14 on the data
+integrated out). The pinned numbers below were computed with statsmodels 0.15.0 on the data
 of ``_fixed_data()``: ``mod.initialize_known(zeros(3), diag([4, 4, 4]))``,
 ``mod.loglikelihood_burn = 0``, ``res = mod.filter([0.25, 0.09])``,
 ``res.get_forecast(6, exog=x_post)``.
@@ -28,8 +28,12 @@ from coachstats.timeseries.structural import (
 )
 from coachstats.validate.recovery import recovery
 
-# statsmodels 0.14, fixed variances (sigma2.irregular 0.25, sigma2.level 0.09): see above
+# statsmodels 0.15.0, fixed variances (sigma2.irregular 0.25, sigma2.level 0.09): see above
 SM_LLF = -22.186451386863844
+SM_FORECAST_MEAN = [2.2083309127789894, 2.3551761703680856, 2.31170390121185,
+                    2.220653614780609, 2.543358370739474, 2.5726920047763207]
+SM_FORECAST_VAR = [0.46640762355592835, 0.5568057241768505, 0.6425757146377113,
+                   0.7248125998181782, 0.917728835671207, 1.1473705886408354]
 
 
 def _fixed_data():
@@ -62,6 +66,8 @@ def test_kalman_filter_equals_statsmodels():
     np.testing.assert_allclose(ll[0], llf, rtol=1e-10)
     np.testing.assert_allclose(m[0], mean, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(v[0], var, rtol=1e-8)
+    np.testing.assert_allclose(m[0], SM_FORECAST_MEAN, rtol=1e-8)
+    np.testing.assert_allclose(v[0], SM_FORECAST_VAR, rtol=1e-8)
 
 
 def test_pymc_likelihood_equals_kalman_likelihood():
