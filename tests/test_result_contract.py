@@ -230,6 +230,12 @@ def _interrupted() -> Any:
     return cs.timeseries.interrupted(one, "engagement", "wave", intervention=13)
 
 
+def _structural() -> Any:
+    s = _series()
+    one = s.loc[s["treated"] == 1]
+    return cs.timeseries.structural(one, "engagement", "wave", intervention=13, **FAST, rng=1)
+
+
 FACTORIES: dict[str, Callable[[], Any]] = {
     "Diagnostics": lambda: _meta_bayes().diagnostics,
     "BalanceResult": lambda: cs.causal.balance(_selection(), "coached", COVS),
@@ -329,6 +335,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "TurnoverCostResult": lambda: cs.survival.turnover_cost(
         _cox(), salary=80_000, replacement_cost_share=0.5, n_employees=100, horizon=24),
     "InterruptedTimeSeriesResult": _interrupted,
+    "StructuralTimeSeriesResult": _structural,
     "SyntheticControlResult": _synthetic,
     "RecoveryResult": _recovery,
     "AgreementResult": _agreement,
