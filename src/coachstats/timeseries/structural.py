@@ -40,7 +40,13 @@ import pandas as pd
 
 from .. import bayes
 from .._rng import RNGLike, as_generator
-from .._validate import check_ci_level, prepare, require_unique_keys
+from .._validate import (
+    check_choice,
+    check_ci_level,
+    check_int,
+    prepare,
+    require_unique_keys,
+)
 from ..privacy import DEFAULT_MIN_GROUP_SIZE
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._respondents import wave_means
@@ -351,9 +357,7 @@ class StructuralTimeSeriesResult(Result):
         matplotlib.axes.Axes
             The (first) Axes drawn on.
         """
-        panel = panel.lower()
-        if panel not in ("both", "series", "effect"):
-            raise ValueError(f"panel={panel!r}; choose 'both', 'series' or 'effect'.")
+        panel = str(check_choice(panel, "panel", ("both", "series", "effect")))
         if ax is None and panel == "both":
             import matplotlib.pyplot as plt
 
@@ -387,11 +391,6 @@ class StructuralTimeSeriesResult(Result):
             eff_ax.legend(frameon=False, fontsize=8)
         (ax2 if ax2 is not None else ax).set_xlabel(self.time)
         return ax
-
-
-def _check_count(name: str, v: Any) -> None:
-    if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}.")
 
 
 def structural(
@@ -466,7 +465,7 @@ def structural(
     """
     ci_level = check_ci_level(ci_level)
     for name, v in (("draws", draws), ("tune", tune), ("chains", chains)):
-        _check_count(name, v)
+        check_int(v, name, minimum=1)
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)
