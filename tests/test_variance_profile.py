@@ -27,7 +27,8 @@ def _fit(case, method="reml"):
 
 
 @pytest.mark.reference
-@pytest.mark.parametrize("level", ["0.95", "0.8"])
+# the 80% intervals run the same profile code at another quantile: with the slow set
+@pytest.mark.parametrize("level", ["0.95", pytest.param("0.8", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("case", list(CASES))
 def test_profile_intervals_match_exact_lme4_profile(case, level):
     r_names = [*CASES[case][5], "residual"]
