@@ -81,6 +81,30 @@ def require_numeric(data: pd.DataFrame, column: str, arg: str | None = None) -> 
     )
 
 
+def require_finite(data: pd.DataFrame, column: str, arg: str | None = None) -> None:
+    """Raise unless ``column`` is numeric (TypeError) with no infinite value (ValueError).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_finite(pd.DataFrame({"y": [1.0, float("inf")]}), "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: Column 'y' has 1 infinite value(s) (rows 1). Replace them ...
+    """
+    require_numeric(data, column, arg)
+    s = data[column]
+    if pd.api.types.is_bool_dtype(s):
+        return
+    inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
+    if inf.any():
+        raise ValueError(
+            f"{_label(column, arg)} has {int(inf.sum())} infinite value(s) (rows "
+            f"{_rows(s.index[inf])}). Replace them with finite numbers, or blank them and pass "
+            "dropna=True to leave those rows out."
+        )
+
+
 def _looks_like_dates(s: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(s):
         return True
@@ -260,7 +284,7 @@ def prepare(
             raise ValueError(f"{name}: every row has a missing value in {list(by_col)}.")
     for a in numeric:
         if a in used:
-            require_numeric(out, used[a], a)
+            require_finite(out, used[a], a)
     return out, MissingReport(n_input=int(df.shape[0]), n_dropped=n_drop, by_column=by_col)
 
 

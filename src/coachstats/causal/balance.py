@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_choice
+from .._validate import check_choice, require_varies
 from ..interpret import Rule, label
 from ..results import Caution, Result, new_axes, tidy_frame
 from ._data import check_weights, design, is_categorical
@@ -96,8 +96,9 @@ def balance_table(
             row[f"mean_treated_{when}"] = m1
             row[f"mean_comparison_{when}"] = m0
             row[f"smd_{when}"] = (m1 - m0) / sd if sd > 0 else np.nan
-            row[f"var_ratio_{when}"] = (_wvar(x1, w1) / _wvar(x0, w0)
-                                        if kind == "continuous" else np.nan)
+            v0w = _wvar(x0, w0) if kind == "continuous" else 0.0
+            # a term constant among the comparison people has no variance ratio
+            row[f"var_ratio_{when}"] = _wvar(x1, w1) / v0w if v0w > 0 else np.nan
             row[f"ks_{when}"] = _ks(x1, w1, x0, w0)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -288,6 +289,9 @@ def balance(
         for g, name in ((1.0, "treated"), (0.0, "comparison")):
             if w[d.treat == g].sum() <= 0:
                 raise ValueError(f"weights: every {name} person has weight 0.")
+    for c in d.covariates:
+        require_varies(d.frame, c, "covariates", hint="A covariate everyone shares cannot be "
+                       "imbalanced; leave it out.")
     tab = balance_table(d.frame, d.treat, d.covariates, w, estimand)
     return BalanceResult(table=tab, estimand=estimand, threshold=threshold,
                          adjusted=w is not None)

@@ -39,7 +39,8 @@ def two_group_row(
     m1, m0 = float(y1.mean()), float(y0.mean())
     v1, v0 = float(y1.var(ddof=1)), float(y0.var(ddof=1))
     sp = math.sqrt(((n1 - 1) * v1 + (n0 - 1) * v0) / df)
-    if not sp > 0:
+    # a constant column can leave a rounding-error variance (1e-32), never exactly zero
+    if not sp > 0 or (np.ptp(y1) == 0 and np.ptp(y0) == 0):
         raise ValueError(
             "the outcome has zero variance within both groups; a standardized difference is "
             "undefined. Report the raw difference instead."

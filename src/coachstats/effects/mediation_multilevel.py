@@ -654,6 +654,9 @@ def multilevel_mediation(
                          f"{j} clusters (most clusters have one row: use effects.mediation).")
     first = groups[level2].first()
     require_varies(first, treatment, "treatment", hint=" across clusters")
+    require_varies(frame, mediator, "mediator", hint="A mediator everyone shares carries no "
+                   "effect.")
+    require_varies(frame, outcome, "outcome")
     arrays = _model_data(frame, treatment, mediator, outcome, cluster, covariates, design)
     cm = compiled_mediation_model(design, len(covariates))
     with warnings.catch_warnings():

@@ -81,7 +81,7 @@ def prepare_roi(
     V.require_columns(df, used)
     frame = df.loc[:, list(dict.fromkeys(used.values()))].copy()
     for a, c in used.items():
-        V.require_numeric(frame, c, a)
+        V.require_finite(frame, c, a)
     n_input = int(frame.shape[0])
 
     if frame[cost].isna().any():
