@@ -229,6 +229,7 @@ def prepare(
     numeric: Iterable[str] = (),
     dropna: bool = False,
     name: str = "data",
+    finite: bool = True,
 ) -> tuple[pd.DataFrame, MissingReport]:
     """Select, check and copy the columns an estimator uses.
 
@@ -243,6 +244,12 @@ def prepare(
     dropna : bool
         If False (default), missing values raise; if True, rows with a missing value in any
         used column are dropped and counted in the returned :class:`MissingReport`.
+    name : str
+        What ``data`` is called in messages.
+    finite : bool
+        Refuse infinite values in the numeric columns (default). ``False`` for callers that
+        check them with their own message or where infinity means something (a never-
+        treated cohort coded ``inf``, as R ``did``).
 
     Returns
     -------
@@ -284,7 +291,7 @@ def prepare(
             raise ValueError(f"{name}: every row has a missing value in {list(by_col)}.")
     for a in numeric:
         if a in used:
-            require_finite(out, used[a], a)
+            (require_finite if finite else require_numeric)(out, used[a], a)
     return out, MissingReport(n_input=int(df.shape[0]), n_dropped=n_drop, by_column=by_col)
 
 

@@ -56,7 +56,7 @@ def aggregate_panel(
     keep = list(keep)
     cols = {"outcome": outcome, "unit": unit, "time": time}
     cols |= {f"keep[{i}]": k for i, k in enumerate(keep)}
-    df, _ = v.prepare(data, cols, numeric=["outcome"], dropna=dropna)
+    df, _ = v.prepare(data, cols, numeric=["outcome"], dropna=dropna, finite=False)
     for k in keep:
         if k in (unit, time, outcome):
             raise ValueError(f"keep: {k!r} is already the unit, time or outcome column.")
@@ -241,7 +241,7 @@ def build_panel(
         )
     never = coh.isna() | np.isinf(coh) | (coh == never_treated)
     df, missing = v.prepare(df0, cols, numeric=["outcome", "time", *[
-        f"covariates[{i}]" for i in range(len(covariates))]], dropna=dropna)
+        f"covariates[{i}]" for i in range(len(covariates))]], dropna=dropna, finite=False)
     if missing.n_dropped:
         pos = df0.index.get_indexer(df.index)
         never, coh = never.to_numpy()[pos], coh.to_numpy()[pos]

@@ -138,7 +138,8 @@ def _prepare(
         if lev != unit:
             cols[f"levels[{i}]"] = lev
     data, missing = v.prepare(
-        df, cols, numeric=["outcome", "time", "cohort", "n", "sd"], dropna=dropna
+        df, cols, numeric=["outcome", "time", "cohort", "n", "sd"], dropna=dropna,
+        finite=False,  # a never-treated cohort may be coded inf; outcomes checked below
     )
     if sd is not None and n is None:
         raise ValueError(

@@ -686,7 +686,7 @@ def two_by_two(
     ci_level = v.check_ci_level(ci_level)
     df, _ = v.prepare(data, {"outcome": outcome, "group": group, "post": post,
                              "cluster": cluster}, numeric=["outcome", "group", "post"],
-                      dropna=dropna)
+                      dropna=dropna, finite=False)
     for arg, col in (("group", group), ("post", post)):
         vals = df[col].to_numpy(dtype=float)
         if not np.isin(vals, (0, 1)).all():

@@ -579,7 +579,7 @@ def cox(
             "start": start, "weights": weights}
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covariates)})
     frame, missing = prepare(data, cols, numeric=["duration", "start", "weights"],
-                             dropna=dropna)
+                             dropna=dropna, finite=False)
     t = check_durations(frame, duration)
     entry = check_episodes(frame, start, duration) if start else None
     w = check_weights(frame, weights) if weights else None

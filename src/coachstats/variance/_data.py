@@ -139,7 +139,7 @@ def nested_data(
     cols: dict[str, str] = {"outcome": outcome}
     cols.update({f"levels[{i}]": c for i, c in enumerate(lv)})
     cols.update({f"covariates[{i}]": c for i, c in enumerate(covs)})
-    frame, missing = prepare(data, cols, numeric=["outcome"], dropna=dropna)
+    frame, missing = prepare(data, cols, numeric=["outcome"], dropna=dropna, finite=False)
     y_all = frame[outcome].to_numpy(dtype=float)
     if not np.isfinite(y_all).all():
         bad = frame.index[~np.isfinite(y_all)][:5].tolist()
