@@ -38,7 +38,7 @@ from scipy import stats
 from .._rng import RNGLike, as_generator
 from .._validate import _rows, check_choice, check_ci_level, check_int, prepare, require_varies
 from ..privacy import check_min_group_size
-from ..results import Caution, Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, term_intervals, tidy_frame
 
 __all__ = ["MediationResult", "MediationSensitivity", "mediation"]
 
@@ -288,15 +288,8 @@ class MediationResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        ax = new_axes(ax, figsize=(6.0, 2.6))
-        f = self.table.set_index("term").loc[["indirect", "direct", "total"]]
-        y = np.arange(len(f))[::-1]
-        est = f["estimate"].to_numpy(float)
-        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3)
-        ax.axvline(0, color="0.5", lw=1, ls="--")
-        ax.set_yticks(y, f.index)
-        ax.set_xlabel(f"effect on {self.outcome} ({100 * f['ci_level'].iloc[0]:g}% interval)")
+        f = self.table.set_index("term").loc[["indirect", "direct", "total"]].reset_index()
+        ax = term_intervals(f, ax, xlabel=f"effect on {self.outcome}")
         ax.set_title(self.title)
         return ax
 

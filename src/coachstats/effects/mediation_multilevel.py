@@ -57,7 +57,7 @@ from .._validate import (
     prepare,
     require_varies,
 )
-from ..results import Caution, Result, new_axes, tidy_frame
+from ..results import Caution, Result, new_axes, term_intervals, tidy_frame
 
 __all__ = ["MultilevelMediationResult", "MultilevelSensitivity", "multilevel_mediation"]
 
@@ -405,16 +405,9 @@ class MultilevelMediationResult(Result):
         matplotlib.axes.Axes
             The Axes drawn on.
         """
-        ax = new_axes(ax, figsize=(6.0, 2.6))
-        f = self.table.set_index("term").loc[["indirect", "direct", "total"]]
-        y = np.arange(len(f))[::-1]
-        est = f["estimate"].to_numpy(float)
-        err = np.vstack([est - f["ci_low"].to_numpy(float), f["ci_high"].to_numpy(float) - est])
-        ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3)
-        ax.axvline(0, color="0.5", lw=1, ls="--")
-        ax.set_yticks(y, f.index)
-        ax.set_xlabel(f"effect on {self.outcome} (posterior mean, "
-                      f"{100 * self.ci_level:g}% credible interval)")
+        f = self.table.set_index("term").loc[["indirect", "direct", "total"]].reset_index()
+        ax = term_intervals(f, ax, xlabel=f"effect on {self.outcome}, posterior mean and "
+                            "credible interval")
         ax.set_title(self.title)
         return ax
 
